@@ -1,0 +1,1 @@
+"""Adapters: chat platforms (slack, discord, console), the runtime wiring and the command line."""

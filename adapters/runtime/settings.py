@@ -1,0 +1,336 @@
+"""Settings: the configuration contract, read from the environment and a `.env` file.
+
+`load_settings()` reads the variables below from a `.env` file (python-dotenv, without
+touching `os.environ`) and the process environment; a variable present in the
+environment wins over the file, even when it is empty (empty means "unset": the
+default applies). A bad value raises `SettingsError` with a one-line message that names
+the variable, so the command line can print it instead of a stack trace.
+
+| variable | default |
+| --- | --- |
+| DATABASE_URL | sqlite+aiosqlite:///<cwd>/data/nextinterview.db |
+| SLACK_BOT_TOKEN, SLACK_APP_TOKEN | unset: Slack off (Socket Mode needs both) |
+| SLACK_SIGNING_SECRET | unset (HTTP mode needs it with the bot token) |
+| SLACK_MODE | socket (or http) |
+| SLACK_HTTP_PORT | 3000 |
+| SLACK_API_URL | https://slack.com/api/ |
+| DISCORD_BOT_TOKEN | unset: Discord off |
+| DISCORD_API_URL, DISCORD_GATEWAY_URL | unset: the library's |
+| DISCORD_GUILD_IDS | empty: global command sync |
+| DEFAULT_TIMEZONE | UTC |
+| LOG_LEVEL | INFO |
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+__all__ = [
+    "DEFAULT_SLACK_API_URL",
+    "ENV_VARS",
+    "Settings",
+    "SettingsError",
+    "default_database_url",
+    "load_settings",
+]
+
+SlackMode = Literal["socket", "http"]
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+SQLITE_PREFIX = "sqlite+aiosqlite://"
+POSTGRES_PREFIX = "postgresql+asyncpg://"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+#: Every variable of the configuration contract, in the order of `.env.example`.
+ENV_VARS = (
+    "DATABASE_URL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_MODE",
+    "SLACK_HTTP_PORT",
+    "SLACK_API_URL",
+    "DISCORD_BOT_TOKEN",
+    "DISCORD_API_URL",
+    "DISCORD_GATEWAY_URL",
+    "DISCORD_GUILD_IDS",
+    "DEFAULT_TIMEZONE",
+    "LOG_LEVEL",
+)
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message is one line for humans."""
+
+
+def default_database_url(cwd: Path | None = None) -> str:
+    """The embedded SQLite database: `./data/nextinterview.db`, made absolute from `cwd`."""
+    base = (cwd or Path.cwd()).resolve()
+    return f"{SQLITE_PREFIX}/{(base / 'data' / 'nextinterview.db').as_posix()}"
+
+
+def _redact_url(url: str) -> str:
+    """The URL with its password replaced by `***` (for logs)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    if parts.password is None:
+        return url
+    userinfo, _, hostinfo = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{hostinfo}"))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Validated configuration. Secrets stay out of `repr()` so it can be logged."""
+
+    database_url: str = field(default_factory=default_database_url, repr=False)
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_mode: SlackMode = "socket"
+    slack_http_port: int = 3000
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    discord_bot_token: str | None = field(default=None, repr=False)
+    discord_api_url: str | None = None
+    discord_gateway_url: str | None = None
+    discord_guild_ids: tuple[int, ...] = ()
+    default_timezone: str = "UTC"
+    log_level: str = "INFO"
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Slack runs when the bot token and the credential of the chosen mode are set."""
+        if not self.slack_bot_token:
+            return False
+        if self.slack_mode == "http":
+            return bool(self.slack_signing_secret)
+        return bool(self.slack_app_token)
+
+    @property
+    def discord_enabled(self) -> bool:
+        return bool(self.discord_bot_token)
+
+    @property
+    def console_only(self) -> bool:
+        """No chat platform configured: `run` starts the local console instead."""
+        return not (self.slack_enabled or self.discord_enabled)
+
+    @property
+    def default_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.default_timezone)
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith(SQLITE_PREFIX)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file (whose folder must exist), or None (memory, PostgreSQL)."""
+        if not self.is_sqlite:
+            return None
+        rest = self.database_url[len(SQLITE_PREFIX) :].split("?", 1)[0]
+        if not rest.startswith("/"):
+            return None
+        path = rest[1:]
+        if path in ("", ":memory:"):
+            return None
+        return Path(path)
+
+    @property
+    def database_url_redacted(self) -> str:
+        """DATABASE_URL with any password masked, for startup logs."""
+        return _redact_url(self.database_url)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | None = ".env"
+) -> Settings:
+    """Read and validate the settings.
+
+    `environ` defaults to `os.environ` (only read, never changed). `env_file` is read
+    relative to the current directory when it exists; pass None to skip it. Values in
+    the file are taken literally (no `${VAR}` interpolation), so secrets may contain `$`.
+    """
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    values: dict[str, str | None] = {}
+    if env_file is not None and Path(env_file).is_file():
+        file_values = dotenv_values(env_file, interpolate=False)
+        values.update({k: v for k, v in file_values.items() if k in ENV_VARS})
+    values.update({k: env[k] for k in ENV_VARS if k in env})
+
+    def get(name: str) -> str | None:
+        raw = values.get(name)
+        if raw is None:
+            return None
+        raw = raw.strip()
+        return raw or None
+
+    slack_mode = _parse_slack_mode(get("SLACK_MODE"))
+    settings = Settings(
+        database_url=_parse_database_url(get("DATABASE_URL")),
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_app_token=get("SLACK_APP_TOKEN"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_mode=slack_mode,
+        slack_http_port=_parse_port("SLACK_HTTP_PORT", get("SLACK_HTTP_PORT"), 3000),
+        slack_api_url=_parse_url(
+            "SLACK_API_URL", get("SLACK_API_URL"), ("https", "http"), trailing_slash=True
+        )
+        or DEFAULT_SLACK_API_URL,
+        discord_bot_token=get("DISCORD_BOT_TOKEN"),
+        discord_api_url=_parse_url(
+            "DISCORD_API_URL", get("DISCORD_API_URL"), ("https", "http"), trailing_slash=False
+        ),
+        discord_gateway_url=_parse_url(
+            "DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL"), ("wss", "ws"), trailing_slash=None
+        ),
+        discord_guild_ids=_parse_guild_ids(get("DISCORD_GUILD_IDS")),
+        default_timezone=_parse_timezone(get("DEFAULT_TIMEZONE")),
+        log_level=_parse_log_level(get("LOG_LEVEL")),
+    )
+    _check_slack_credentials(settings)
+    return settings
+
+
+def _parse_database_url(raw: str | None) -> str:
+    if raw is None:
+        return default_database_url()
+    if raw.startswith((SQLITE_PREFIX, POSTGRES_PREFIX)):
+        return raw
+    scheme = raw.split("://", 1)[0] if "://" in raw else raw
+    hint = ""
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"):
+        hint = " (use postgresql+asyncpg://...)"
+    elif scheme in ("sqlite", "sqlite+pysqlite"):
+        hint = " (use sqlite+aiosqlite:///...)"
+    raise SettingsError(
+        "DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://, "
+        f"got {scheme!r}{hint}"
+    )
+
+
+def _parse_slack_mode(raw: str | None) -> SlackMode:
+    if raw is None:
+        return "socket"
+    mode = raw.lower()
+    if mode == "socket":
+        return "socket"
+    if mode == "http":
+        return "http"
+    raise SettingsError(f"SLACK_MODE must be 'socket' or 'http', got {raw!r}")
+
+
+def _parse_port(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    try:
+        port = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not 1 <= port <= 65535:
+        raise SettingsError(f"{name} must be a port between 1 and 65535, got {port}")
+    return port
+
+
+def _parse_url(
+    name: str, raw: str | None, schemes: tuple[str, ...], *, trailing_slash: bool | None
+) -> str | None:
+    """Check scheme and host; `trailing_slash` True adds one, False strips it, None keeps it."""
+    if raw is None:
+        return None
+    try:
+        parts = urlsplit(raw)
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError:
+        raise SettingsError(f"{name} is not a valid URL: {raw!r}") from None
+    if parts.scheme.lower() not in schemes:
+        allowed = " or ".join(f"{s}://" for s in schemes)
+        raise SettingsError(f"{name} must start with {allowed}, got {raw!r}")
+    if not parts.hostname:
+        raise SettingsError(f"{name} has no host name: {raw!r}")
+    if trailing_slash is True and not raw.endswith("/"):
+        return raw + "/"
+    if trailing_slash is False:
+        return raw.rstrip("/")
+    return raw
+
+
+def _parse_guild_ids(raw: str | None) -> tuple[int, ...]:
+    if raw is None:
+        return ()
+    ids: list[int] = []
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if not item.isdigit() or int(item) <= 0:
+            raise SettingsError(
+                f"DISCORD_GUILD_IDS must be a comma-separated list of numeric guild IDs, "
+                f"got {item!r}"
+            )
+        ids.append(int(item))
+    return tuple(dict.fromkeys(ids))
+
+
+def _parse_timezone(raw: str | None) -> str:
+    if raw is None:
+        return "UTC"
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise SettingsError(
+            f"DEFAULT_TIMEZONE must be an IANA time zone such as Europe/Paris, got {raw!r}"
+        ) from None
+    return raw
+
+
+def _parse_log_level(raw: str | None) -> str:
+    if raw is None:
+        return "INFO"
+    level = raw.upper()
+    if level == "WARN":
+        level = "WARNING"
+    if level not in _LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {raw!r}")
+    return level
+
+
+def _check_slack_credentials(s: Settings) -> None:
+    """Half a Slack configuration is an error, not a silently disabled adapter."""
+    if s.slack_bot_token and s.slack_bot_token.startswith("xapp-"):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN holds an app-level token (xapp-...); put it in SLACK_APP_TOKEN"
+        )
+    if s.slack_app_token and s.slack_app_token.startswith("xoxb-"):
+        raise SettingsError(
+            "SLACK_APP_TOKEN holds a bot token (xoxb-...); put it in SLACK_BOT_TOKEN"
+        )
+    if s.slack_mode == "http":
+        if s.slack_bot_token and not s.slack_signing_secret:
+            raise SettingsError("SLACK_SIGNING_SECRET is required when SLACK_MODE=http")
+        if s.slack_signing_secret and not s.slack_bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET is set")
+    else:
+        if s.slack_bot_token and not s.slack_app_token:
+            raise SettingsError(
+                "SLACK_APP_TOKEN (xapp-...) is required for Socket Mode; "
+                "set it, or set SLACK_MODE=http with SLACK_SIGNING_SECRET"
+            )
+        if s.slack_app_token and not s.slack_bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is required when SLACK_APP_TOKEN is set")

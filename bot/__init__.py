@@ -1,0 +1,1 @@
+"""nextinterview core: the platform-neutral accountability buddy."""

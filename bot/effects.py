@@ -1,0 +1,150 @@
+"""What logging an activity sets in motion: follow-ups owed or closed, leads acted on,
+meetings held, opportunities kept warm."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.context import Context
+from bot.domain import (
+    Activity,
+    ActivityKind,
+    Contact,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    MeetingStatus,
+    Opportunity,
+    OpportunityStage,
+)
+
+_STAGE_FOR = {
+    ActivityKind.OUTREACH: OpportunityStage.CONTACTED,
+    ActivityKind.FOLLOWUP: OpportunityStage.CONTACTED,
+    ActivityKind.THANKYOU: OpportunityStage.CONTACTED,
+    ActivityKind.REFERRAL: OpportunityStage.CONTACTED,
+    ActivityKind.APPLICATION: OpportunityStage.CONTACTED,
+    ActivityKind.MEETING: OpportunityStage.CONVERSATION,
+    ActivityKind.INTERVIEW: OpportunityStage.INTERVIEWING,
+    ActivityKind.OFFER: OpportunityStage.OFFER,
+}
+_STAGE_ORDER = list(OpportunityStage)
+# Activities that are clearly about an opening there: put it in the works.
+_CREATES_OPPORTUNITY = {ActivityKind.INTERVIEW, ActivityKind.APPLICATION, ActivityKind.OFFER}
+# What each kind closes among the open follow-ups with that person, in order of preference.
+_CLOSES: dict[ActivityKind, tuple[FollowUpKind, ...]] = {
+    ActivityKind.THANKYOU: (FollowUpKind.THANKYOU,),
+    ActivityKind.FOLLOWUP: (
+        FollowUpKind.THANKYOU,
+        FollowUpKind.PLANNED,
+        FollowUpKind.CHECKBACK,
+        FollowUpKind.LEAD,
+    ),
+    ActivityKind.OUTREACH: (FollowUpKind.LEAD, FollowUpKind.PLANNED),
+    ActivityKind.MEETING: (FollowUpKind.LEAD,),
+    ActivityKind.INTERVIEW: (FollowUpKind.LEAD,),
+}
+
+
+def _same_target(f: FollowUp, contact: Contact | None, company: str | None) -> bool:
+    if contact is not None:
+        return f.contact_id == contact.id
+    return (
+        f.contact_id is None
+        and company is not None
+        and (f.company or "").lower() == company.lower()
+    )
+
+
+async def close_followups(
+    ctx: Context, kind: ActivityKind, contact: Contact | None, company: str | None
+) -> list[FollowUp]:
+    """Close the follow-ups this activity answers; a follow-up or thank-you closes one,
+    a conversation or outreach closes the lead it acted on."""
+    wanted = _CLOSES.get(kind, ())
+    if not wanted:
+        return []
+    mine = [f for f in await ctx.uow.followups.open(ctx.member_id) if _same_target(f, contact, company)]
+    closed: list[FollowUp] = []
+    for fk in wanted:
+        match = [f for f in mine if f.kind is fk]
+        if match:
+            target = match[0]
+            target.status = FollowUpStatus.DONE
+            target.closed_at = ctx.now()
+            await ctx.uow.followups.update(target)
+            closed.append(target)
+            if kind in (ActivityKind.THANKYOU, ActivityKind.FOLLOWUP):
+                break  # one message answers one follow-up
+    return closed
+
+
+async def owe_after_conversation(
+    ctx: Context, activity: Activity, contact: Contact | None
+) -> tuple[FollowUp | None, FollowUp | None]:
+    """A thank-you within 24 h and a check-back in 7 days; never twice for one person."""
+    open_ = [
+        f
+        for f in await ctx.uow.followups.open(ctx.member_id)
+        if _same_target(f, contact, activity.company)
+    ]
+    thankyou = next((f for f in open_ if f.kind is FollowUpKind.THANKYOU), None)
+    if thankyou is None:
+        thankyou = await ctx.uow.followups.add(
+            FollowUp(
+                member_id=ctx.member_id,
+                kind=FollowUpKind.THANKYOU,
+                due_at=activity.occurred_at + timedelta(hours=ctx.config.thankyou_hours),
+                contact_id=activity.contact_id,
+                company=activity.company,
+                source_activity_id=activity.id,
+            )
+        )
+    checkback_due = activity.occurred_at + timedelta(days=ctx.config.checkback_days)
+    checkback = next((f for f in open_ if f.kind is FollowUpKind.CHECKBACK), None)
+    if checkback is None:
+        checkback = await ctx.uow.followups.add(
+            FollowUp(
+                member_id=ctx.member_id,
+                kind=FollowUpKind.CHECKBACK,
+                due_at=checkback_due,
+                contact_id=activity.contact_id,
+                company=activity.company,
+                source_activity_id=activity.id,
+            )
+        )
+    elif checkback.due_at < checkback_due:
+        checkback.due_at = checkback_due  # a newer conversation restarts the clock
+        await ctx.uow.followups.update(checkback)
+    return thankyou, checkback
+
+
+async def mark_meeting_held(ctx: Context, contact: Contact | None, at: datetime) -> None:
+    """A logged conversation ends the scheduled one with that person around that day."""
+    if contact is None:
+        return
+    window = timedelta(days=1)
+    for m in await ctx.uow.meetings.upcoming(ctx.member_id, at - window, limit=20):
+        if m.contact_id == contact.id and abs(m.starts_at - at) <= window:
+            m.status = MeetingStatus.HELD
+            await ctx.uow.meetings.update(m)
+            return
+
+
+async def warm_opportunity(ctx: Context, kind: ActivityKind, company: str | None) -> Opportunity | None:
+    if not company:
+        return None
+    uow = ctx.uow
+    opp = await uow.opportunities.by_organisation(ctx.member_id, company)
+    stage = _STAGE_FOR.get(kind, OpportunityStage.CONTACTED)
+    if opp is None:
+        if kind not in _CREATES_OPPORTUNITY:
+            return None
+        return await uow.opportunities.add(
+            Opportunity(member_id=ctx.member_id, organisation=company, stage=stage, updated_at=ctx.now())
+        )
+    if opp.stage is not OpportunityStage.CLOSED and _STAGE_ORDER.index(stage) > _STAGE_ORDER.index(opp.stage):
+        opp.stage = stage
+    opp.updated_at = ctx.now()
+    await uow.opportunities.update(opp)
+    return opp

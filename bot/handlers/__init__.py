@@ -1,0 +1,12 @@
+"""Command handlers. Importing this package registers every command."""
+
+from bot.handlers import (  # noqa: F401
+    contacts,
+    data,
+    followups,
+    groups,
+    log,
+    pipeline,
+    progress,
+    settings,
+)

@@ -1,0 +1,115 @@
+"""The member's own data and the buddy's manual: `export`, `forget me`, `yes`, `no`, `help`."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import enum
+import io
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from bot import messages as msg
+from bot.commands import CATEGORIES, REGISTRY, Arg, ArgType, Invocation, command
+from bot.context import Context
+from bot.domain import Pending
+from bot.replies import File, Reply
+
+_FORGET = "forget"
+CONFIRM_MINUTES = 10
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    return value
+
+
+def _rows(items: list[Any]) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in dataclasses.asdict(i).items()} for i in items]
+
+
+def _csv(rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        # A leading = + - @ would run as a formula in a spreadsheet.
+        writer.writerows(
+            {k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in r.items()} for r in rows
+        )
+    return out.getvalue().encode()
+
+
+@command("export", usage="export", example="export", category="data")
+async def export(cmd: Invocation, ctx: Context) -> Reply:
+    """All your data, as a JSON file and CSV files."""
+    uow, mid = ctx.uow, ctx.member_id
+    data = {
+        "member": _rows([ctx.member])[0],
+        "identities": _rows(await uow.members.identities(mid)),
+        "pauses": _rows(await uow.members.pauses(mid)),
+        "contacts": _rows(await uow.contacts.search(mid, None, limit=1_000_000)),
+        "activities": _rows(await uow.activities.all(mid)),
+        "followups": _rows(await uow.followups.all(mid)),
+        "meetings": _rows(await uow.meetings.all(mid)),
+        "opportunities": _rows(await uow.opportunities.all(mid)),
+        "groups": _rows(await uow.groups.of_member(mid)),
+    }
+    files = [File("nextinterview.json", json.dumps(data, indent=2).encode(), "application/json")]
+    for name in ("contacts", "activities", "followups", "opportunities"):
+        files.append(File(f"{name}.csv", _csv(data[name]), "text/csv"))
+    return msg.exported(tuple(files), len(data["contacts"]), len(data["activities"]))
+
+
+@command("forget me", usage="forget me", example="forget me", category="data")
+async def forget_me(cmd: Invocation, ctx: Context) -> Reply:
+    """Delete everything I hold about you, after you confirm."""
+    await ctx.uow.pending.put(
+        Pending(member_id=ctx.member_id, action=_FORGET, expires_at=ctx.now() + timedelta(minutes=CONFIRM_MINUTES))
+    )
+    return msg.confirm_forget()
+
+
+@command("yes", usage="yes", example="yes", category="data")
+async def yes(cmd: Invocation, ctx: Context) -> Reply:
+    """Confirm what I just asked."""
+    pending = await ctx.uow.pending.get(ctx.member_id)
+    if pending is None or (pending.expires_at is not None and pending.expires_at < ctx.now()):
+        await ctx.uow.pending.clear(ctx.member_id)
+        return msg.nothing_to_confirm()
+    await ctx.uow.pending.clear(ctx.member_id)
+    await ctx.uow.members.forget(ctx.member_id)
+    return msg.forgotten()
+
+
+@command("no", usage="no", example="no", category="data")
+async def no(cmd: Invocation, ctx: Context) -> Reply:
+    """Cancel what I just asked."""
+    had = await ctx.uow.pending.get(ctx.member_id)
+    await ctx.uow.pending.clear(ctx.member_id)
+    return msg.cancelled(had is not None)
+
+
+@command(
+    "help",
+    Arg("topic", ArgType.TEXT, "A command"),
+    usage="help [command]",
+    example="help log",
+    category="data",
+)
+async def help_(cmd: Invocation, ctx: Context) -> Reply:
+    """What I can do, or how one command works."""
+    topic = (cmd.text("topic") or "").lower()
+    if topic:
+        matches = [s for n, s in REGISTRY.items() if n == topic or n.split()[0] == topic]
+        if matches:
+            return msg.help_for(matches)
+        return msg.error(msg.unknown_command(topic, None), "help")
+    by_category = {c: [s for s in REGISTRY.values() if s.category == c] for c in CATEGORIES}
+    return msg.help_all(by_category)

@@ -1,0 +1,114 @@
+"""Follow-ups owed: `followups`, `done`, `snooze`, `drop`."""
+
+from __future__ import annotations
+
+from bot import messages as msg
+from bot.commands import Arg, ArgType, ArgValue, Invocation, command
+from bot.context import Context
+from bot.dates import When, split_when
+from bot.domain import ActivityKind, Contact, FollowUp, FollowUpKind, FollowUpStatus
+from bot.errors import UserError
+from bot.handlers.log import read_when, record
+from bot.people import find_contact
+from bot.replies import Reply
+
+_LOGS_AS = {
+    FollowUpKind.THANKYOU: ActivityKind.THANKYOU,
+    FollowUpKind.LEAD: ActivityKind.OUTREACH,
+    FollowUpKind.CHECKBACK: ActivityKind.FOLLOWUP,
+    FollowUpKind.PLANNED: ActivityKind.FOLLOWUP,
+}
+
+
+@command("followups", usage="followups", example="followups", category="follow-ups")
+async def list_followups(cmd: Invocation, ctx: Context) -> Reply:
+    """What you owe: thank-yous, check-backs and leads, overdue first."""
+    owed = await ctx.uow.followups.open(ctx.member_id)
+    contacts = await _contacts_of(ctx, owed)
+    return msg.followup_list(owed, contacts, ctx.now(), ctx.tz, ctx.today())
+
+
+async def _contacts_of(ctx: Context, owed: list[FollowUp]) -> dict[int, Contact]:
+    out: dict[int, Contact] = {}
+    for f in owed:
+        if f.contact_id is not None and f.contact_id not in out:
+            c = await ctx.uow.contacts.get(ctx.member_id, f.contact_id)
+            if c is not None:
+                out[f.contact_id] = c
+    return out
+
+
+async def _target(ctx: Context, text: str | None, verb: str) -> FollowUp:
+    example = f"{verb} 3" if verb != "snooze" else "snooze 3 tomorrow"
+    if not text:
+        raise UserError(msg.which_followup(verb), example)
+    ref = text.lstrip("#")
+    if ref.isdigit():
+        found = await ctx.uow.followups.get(ctx.member_id, int(ref))
+        if found is None or found.status is not FollowUpStatus.OPEN:
+            raise UserError(msg.no_open_followup(text), "followups")
+        return found
+    owed = await ctx.uow.followups.open(ctx.member_id)
+    people = {c.id for c in await find_contact(ctx, text, None)}
+    mine = [f for f in owed if f.contact_id in people or (f.company or "").lower() == text.lower()]
+    if not mine:
+        raise UserError(msg.no_open_followup(text), "followups")
+    return mine[0]  # earliest due
+
+
+def _parse_target(rest: str) -> dict[str, ArgValue]:
+    return {"target": rest.strip() or None}
+
+
+def _parse_snooze(rest: str) -> dict[str, ArgValue]:
+    words, when = split_when(rest.split())
+    return {"target": " ".join(words) or None, "when": when}
+
+
+_TARGET = Arg("target", ArgType.TEXT, "Follow-up number or person", required=True)
+
+
+@command("done", _TARGET, usage="done <number|person>", example="done 3", category="follow-ups",
+         parse=_parse_target)
+async def done(cmd: Invocation, ctx: Context) -> Reply:
+    """Mark a follow-up as sent; it counts for your streak."""
+    f = await _target(ctx, cmd.text("target"), "done")
+    f.status, f.closed_at = FollowUpStatus.DONE, ctx.now()
+    await ctx.uow.followups.update(f)
+    contact = await ctx.uow.contacts.get(ctx.member_id, f.contact_id) if f.contact_id else None
+    now = ctx.now()
+    await record(ctx, _LOGS_AS[f.kind], contact, f.company, When(now, ctx.today(), True), None)
+    remaining = len(await ctx.uow.followups.open(ctx.member_id))
+    return msg.followup_done(f, contact, remaining)
+
+
+@command(
+    "snooze",
+    _TARGET,
+    Arg("when", ArgType.WHEN, "Until when (default tomorrow)"),
+    usage="snooze <number|person> [when]",
+    example="snooze 3 tomorrow",
+    category="follow-ups",
+    parse=_parse_snooze,
+)
+async def snooze(cmd: Invocation, ctx: Context) -> Reply:
+    """Push a follow-up to a later day."""
+    f = await _target(ctx, cmd.text("target"), "snooze")
+    when = read_when(ctx, cmd.text("when") or "tomorrow", "snooze 3 tomorrow", prefer="future")
+    if when.at <= ctx.now():
+        raise UserError(msg.SNOOZE_IN_PAST, "snooze 3 fri")
+    f.due_at = when.at
+    await ctx.uow.followups.update(f)
+    contact = await ctx.uow.contacts.get(ctx.member_id, f.contact_id) if f.contact_id else None
+    return msg.followup_snoozed(f, contact, ctx.tz, ctx.today())
+
+
+@command("drop", _TARGET, usage="drop <number|person>", example="drop 3", category="follow-ups",
+         parse=_parse_target)
+async def drop(cmd: Invocation, ctx: Context) -> Reply:
+    """Let a follow-up go: no more reminders for it."""
+    f = await _target(ctx, cmd.text("target"), "drop")
+    f.status, f.closed_at = FollowUpStatus.DROPPED, ctx.now()
+    await ctx.uow.followups.update(f)
+    contact = await ctx.uow.contacts.get(ctx.member_id, f.contact_id) if f.contact_id else None
+    return msg.followup_dropped(f, contact)

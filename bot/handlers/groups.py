@@ -1,0 +1,153 @@
+"""Job-search groups bound to a channel: setup, join, leave, opt in/out, leaderboard, report."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import messages as msg
+from bot.commands import Arg, ArgType, Invocation, command
+from bot.context import Context
+from bot.dates import local_midnight_utc, week_start
+from bot.domain import STREAK_KINDS, Group, Member, Membership
+from bot.errors import UserError
+from bot.formatting import first_name
+from bot.leaderboard import rank
+from bot.replies import Reply
+
+
+async def _group_here(ctx: Context, example: str) -> Group:
+    w = ctx.where
+    if w.channel_id is None:
+        raise UserError(msg.GROUP_IN_CHANNEL, example)
+    group = await ctx.uow.groups.by_channel(w.platform, w.tenant, w.channel_id)
+    if group is None:
+        raise UserError(msg.NO_GROUP_HERE, "group setup")
+    return group
+
+
+def group_week(group: Group, now: datetime) -> tuple[datetime, datetime, date]:
+    """The group's current week, Monday to Monday in the group's timezone."""
+    tz = ZoneInfo(group.timezone)
+    start = week_start(now.astimezone(tz).date())
+    return local_midnight_utc(start, tz), local_midnight_utc(start + timedelta(days=7), tz), start
+
+
+def public_names(members: list[Member]) -> dict[int, str]:
+    """First names; a last initial where two members share one. Never more."""
+    firsts = [first_name(m.display_name) for m in members]
+    out: dict[int, str] = {}
+    for m, first in zip(members, firsts, strict=True):
+        assert m.id is not None
+        parts = m.display_name.split()
+        clash = firsts.count(first) > 1 and len(parts) > 1
+        out[m.id] = f"{first} {parts[-1][0]}." if clash else first
+    return out
+
+
+@command(
+    "group setup",
+    Arg("name", ArgType.TEXT, "Group name"),
+    usage="group setup [name]",
+    example="group setup Tuesday job club",
+    category="group",
+)
+async def setup(cmd: Invocation, ctx: Context) -> Reply:
+    """Make this channel a job-search group; you become its admin."""
+    w = ctx.where
+    if w.channel_id is None:
+        raise UserError(msg.GROUP_IN_CHANNEL, "group setup")
+    if await ctx.uow.groups.by_channel(w.platform, w.tenant, w.channel_id):
+        raise UserError(msg.GROUP_EXISTS, "group join")
+    name = (cmd.text("name") or w.channel_name or w.channel_id)[: ctx.config.max_name]
+    group = await ctx.uow.groups.add(
+        Group(platform=w.platform, tenant=w.tenant, channel_id=w.channel_id, name=name, timezone=ctx.member.timezone)
+    )
+    assert group.id is not None
+    await ctx.uow.groups.join(Membership(group_id=group.id, member_id=ctx.member_id, is_admin=True))
+    return msg.group_created(group)
+
+
+@command("group join", usage="group join", example="group join", category="group")
+async def join(cmd: Invocation, ctx: Context) -> Reply:
+    """Join this channel's group and its weekly leaderboard."""
+    group = await _group_here(ctx, "group join")
+    assert group.id is not None
+    if await ctx.uow.groups.membership(group.id, ctx.member_id):
+        return msg.already_member(group)
+    await ctx.uow.groups.join(Membership(group_id=group.id, member_id=ctx.member_id))
+    return msg.joined(group)
+
+
+@command("group leave", usage="group leave", example="group leave", category="group")
+async def leave(cmd: Invocation, ctx: Context) -> Reply:
+    """Leave this channel's group."""
+    group = await _group_here(ctx, "group leave")
+    assert group.id is not None
+    if not await ctx.uow.groups.membership(group.id, ctx.member_id):
+        raise UserError(msg.NOT_A_MEMBER, "group join")
+    await ctx.uow.groups.leave(group.id, ctx.member_id)
+    return msg.left(group)
+
+
+async def _set_opt_in(ctx: Context, opt_in: bool, example: str) -> Reply:
+    group = await _group_here(ctx, example)
+    assert group.id is not None
+    membership = await ctx.uow.groups.membership(group.id, ctx.member_id)
+    if membership is None:
+        raise UserError(msg.NOT_A_MEMBER, "group join")
+    membership.leaderboard_opt_in = opt_in
+    await ctx.uow.groups.update_membership(membership)
+    return msg.opted(opt_in)
+
+
+@command("group optout", usage="group optout", example="group optout", category="group")
+async def optout(cmd: Invocation, ctx: Context) -> Reply:
+    """Keep your name off this group's leaderboard."""
+    return await _set_opt_in(ctx, False, "group optout")
+
+
+@command("group optin", usage="group optin", example="group optin", category="group")
+async def optin(cmd: Invocation, ctx: Context) -> Reply:
+    """Show your name on this group's leaderboard again."""
+    return await _set_opt_in(ctx, True, "group optin")
+
+
+async def build_leaderboard(ctx: Context, group: Group) -> Reply:
+    assert group.id is not None
+    pairs = await ctx.uow.groups.members(group.id)
+    shown = [m for m, ms in pairs if ms.leaderboard_opt_in]
+    start, end, monday = group_week(group, ctx.now())
+    counts = await ctx.uow.activities.counts_by_member([m.id for m in shown if m.id is not None], start, end)
+    names = public_names(shown)
+    standings = rank([(mid, names[mid], counts.get(mid, {})) for mid in names])
+    return msg.leaderboard(group, standings, monday)
+
+
+@command("leaderboard", usage="leaderboard", example="leaderboard", category="group")
+async def leaderboard(cmd: Invocation, ctx: Context) -> Reply:
+    """This week's points in this group: conversations and follow-ups count most."""
+    group = await _group_here(ctx, "leaderboard")
+    return await build_leaderboard(ctx, group)
+
+
+@command("group report", usage="group report", example="group report", category="group")
+async def report(cmd: Invocation, ctx: Context) -> Reply:
+    """For admins: who is active, who is stalled, conversations this week."""
+    group = await _group_here(ctx, "group report")
+    assert group.id is not None
+    mine = await ctx.uow.groups.membership(group.id, ctx.member_id)
+    if mine is None or not mine.is_admin:
+        raise UserError(msg.ADMINS_ONLY, "leaderboard")
+    pairs = await ctx.uow.groups.members(group.id)
+    members = [m for m, _ in pairs]
+    start, end, monday = group_week(group, ctx.now())
+    ids = [m.id for m in members if m.id is not None]
+    counts = await ctx.uow.activities.counts_by_member(ids, start, end)
+    names = public_names(members)
+    last: dict[int, datetime | None] = {}
+    for mid in ids:
+        last[mid] = await ctx.uow.activities.last_at(mid, STREAK_KINDS)
+    return msg.group_report(group, names, counts, last, ctx.now(), monday)
+
+

@@ -1,0 +1,233 @@
+"""Logging what the member did: `log`, `lead`, `followup`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import messages as msg
+from bot.commands import Arg, ArgType, ArgValue, Invocation, command
+from bot.context import Context
+from bot.dates import DateError, When, parse_when
+from bot.domain import (
+    CONVERSATIONS,
+    Activity,
+    ActivityKind,
+    Contact,
+    FollowUp,
+    FollowUpKind,
+)
+from bot.effects import close_followups, mark_meeting_held, owe_after_conversation, warm_opportunity
+from bot.errors import UserError
+from bot.people import PhraseParts, check_length, resolve_contact
+from bot.phrases import parse_phrase
+from bot.replies import Reply
+
+KIND_WORDS: dict[str, ActivityKind] = {
+    **{k.value: k for k in ActivityKind},
+    "meet": ActivityKind.MEETING,
+    "met": ActivityKind.MEETING,
+    "coffee": ActivityKind.MEETING,
+    "networking": ActivityKind.MEETING,
+    "informational": ActivityKind.MEETING,
+    "info": ActivityKind.MEETING,
+    "call": ActivityKind.MEETING,
+    "chat": ActivityKind.MEETING,
+    "conversation": ActivityKind.MEETING,
+    "interviewed": ActivityKind.INTERVIEW,
+    "reachout": ActivityKind.OUTREACH,
+    "email": ActivityKind.OUTREACH,
+    "message": ActivityKind.OUTREACH,
+    "follow-up": ActivityKind.FOLLOWUP,
+    "fu": ActivityKind.FOLLOWUP,
+    "thank-you": ActivityKind.THANKYOU,
+    "thanks": ActivityKind.THANKYOU,
+    "ty": ActivityKind.THANKYOU,
+    "lead": ActivityKind.REFERRAL,
+    "applied": ActivityKind.APPLICATION,
+    "apply": ActivityKind.APPLICATION,
+}
+LOG_EXAMPLE = "log meeting Jane Doe @Acme yesterday"
+_PHRASE_ARGS = (
+    Arg("person", ArgType.PERSON, "Who", autocomplete="contacts"),
+    Arg("company", ArgType.COMPANY, "Company", autocomplete="companies"),
+    Arg("when", ArgType.WHEN, "When (today, yesterday, tue, 2026-11-20 15:00)"),
+    Arg("note", ArgType.TEXT, "Note"),
+)
+
+
+def _phrase_args(rest: str, purpose_note: bool = False) -> dict[str, ArgValue]:
+    p = parse_phrase(rest, purpose_note=purpose_note)
+    return {"person": p.person, "company": p.company, "via": p.via, "when": p.when, "note": p.note}
+
+
+def parse_log(rest: str) -> dict[str, ArgValue]:
+    words = rest.split(maxsplit=1)
+    if not words:
+        raise UserError(msg.LOG_WHAT, LOG_EXAMPLE)
+    kind = KIND_WORDS.get(words[0].lower())
+    if kind is None:
+        raise UserError(msg.unknown_kind(words[0]), LOG_EXAMPLE)
+    args = _phrase_args(words[1] if len(words) > 1 else "", purpose_note=kind is ActivityKind.MEETING)
+    args["kind"] = kind.value
+    return args
+
+
+def read_when(ctx: Context, text: str | None, example: str, prefer: str = "past") -> When:
+    try:
+        return parse_when(
+            text or "now",
+            ctx.tz,
+            ctx.now(),
+            "future" if prefer == "future" else "past",
+            default_time=ctx.member.checkin_time,
+        )
+    except DateError:
+        raise UserError(msg.bad_date(text or ""), example) from None
+
+
+async def record(
+    ctx: Context,
+    kind: ActivityKind,
+    contact: Contact | None,
+    company: str | None,
+    when: When,
+    note: str | None,
+) -> Activity:
+    return await ctx.uow.activities.add(
+        Activity(
+            member_id=ctx.member_id,
+            kind=kind,
+            occurred_at=when.at,
+            local_date=when.local_date,
+            contact_id=contact.id if contact else None,
+            company=company or (contact.company if contact else None),
+            note=note,
+        )
+    )
+
+
+@command(
+    "log",
+    Arg("kind", ArgType.CHOICE, "What happened", required=True, choices=tuple(k.value for k in ActivityKind)),
+    *_PHRASE_ARGS,
+    Arg("via", ArgType.PERSON, "Referred by (for a referral)", autocomplete="contacts"),
+    usage="log <kind> <person> [@company] [when] [-- note]",
+    example=LOG_EXAMPLE,
+    category="log",
+    parse=parse_log,
+    in_form=True,
+)
+async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
+    """Log a conversation or a step toward one.
+    Kinds: outreach, meeting (networking or informational), interview, followup,
+    thankyou, referral, application, offer. Short forms work too: `met Jane from Acme`,
+    `reached out to Sam @Globex`, `interviewed at Initech tue`, `thanked Jane`."""
+    raw_kind = cmd.text("kind")
+    kind = KIND_WORDS.get((raw_kind or "").lower())
+    if kind is None:
+        raise UserError(msg.unknown_kind(raw_kind or ""), LOG_EXAMPLE)
+    if kind is ActivityKind.REFERRAL:
+        return await _lead(cmd, ctx)
+    person, company, note = cmd.text("person"), cmd.text("company"), cmd.text("note")
+    retry = PhraseParts(f"log {kind.value}", company, None, cmd.text("when"), note)
+    if not person and not company:
+        raise UserError(msg.log_needs_who(kind), retry.with_person("Jane Doe @Acme"))
+    check_length(ctx, "A note", note, ctx.config.max_note, LOG_EXAMPLE)
+    when = read_when(ctx, cmd.text("when"), retry.with_person(person or "Jane"))
+    if when.at > ctx.now() + timedelta(minutes=10):
+        raise UserError(msg.LOG_IN_FUTURE, f"schedule {person or '@' + (company or '')} {cmd.text('when')}")
+    contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
+    activity = await record(ctx, kind, contact, company, when, note)
+    closed = await close_followups(ctx, kind, contact, activity.company)
+    thankyou = None
+    if kind in CONVERSATIONS:
+        if contact and kind is ActivityKind.INTERVIEW and contact.stage < 3:
+            contact.stage = 3
+            await ctx.uow.contacts.update(contact)
+        await mark_meeting_held(ctx, contact, when.at)
+        thankyou, _ = await owe_after_conversation(ctx, activity, contact)
+    await warm_opportunity(ctx, kind, activity.company)
+    return msg.logged(kind, contact, activity.company, when, ctx.tz, ctx.today(), thankyou, closed)
+
+
+@command(
+    "lead",
+    *_PHRASE_ARGS[:3],
+    Arg("via", ArgType.PERSON, "Who referred you", required=True, autocomplete="contacts"),
+    _PHRASE_ARGS[3],
+    usage="lead <person> [@company] via <referrer> [when] [-- note]",
+    example="lead Priya @Initech via Sam",
+    category="log",
+    parse=_phrase_args,
+)
+async def lead(cmd: Invocation, ctx: Context) -> Reply:
+    """Record a referral: a lead to reach out to yourself within 48 hours."""
+    return await _lead(cmd, ctx)
+
+
+async def _lead(cmd: Invocation, ctx: Context) -> Reply:
+    person, company, via, note = (cmd.text(k) for k in ("person", "company", "via", "note"))
+    retry = PhraseParts("lead", company, via, cmd.text("when"), note)
+    if not person:
+        raise UserError(msg.LEAD_NEEDS_PERSON, "lead Priya @Initech via Sam")
+    check_length(ctx, "A note", note, ctx.config.max_note, "lead Priya @Initech via Sam")
+    when = read_when(ctx, cmd.text("when"), retry.with_person(person))
+    referrer = None
+    if via:
+        when_text = cmd.text("when")
+        referrer = await resolve_contact(
+            ctx,
+            via,
+            None,
+            lambda ref: PhraseParts(f"lead {person}", company, ref, when_text, note).with_person(""),
+        )
+    contact = await resolve_contact(ctx, person, company, retry.with_person)
+    if referrer is not None and contact.referred_by_id is None and referrer.id != contact.id:
+        contact.referred_by_id = referrer.id
+        contact.how_met = contact.how_met or "referral"
+        await ctx.uow.contacts.update(contact)
+    await record(ctx, ActivityKind.REFERRAL, contact, company, when, note)
+    owed = await ctx.uow.followups.add(
+        FollowUp(
+            member_id=ctx.member_id,
+            kind=FollowUpKind.LEAD,
+            due_at=when.at + timedelta(hours=ctx.config.lead_hours),
+            contact_id=contact.id,
+            company=company or contact.company,
+        )
+    )
+    return msg.lead_recorded(contact, referrer, owed, ctx.tz, ctx.today())
+
+
+@command(
+    "followup",
+    *_PHRASE_ARGS,
+    usage="followup <person> [when] [-- note]",
+    example="followup Jane fri",
+    category="log",
+    parse=_phrase_args,
+)
+async def followup(cmd: Invocation, ctx: Context) -> Reply:
+    """Log a follow-up you sent, or plan one: a future day sets a reminder.
+    `followup Jane` logs it now; `followup Jane fri` reminds you on Friday."""
+    person, company = cmd.text("person"), cmd.text("company")
+    retry = PhraseParts("followup", company, None, cmd.text("when"), cmd.text("note"))
+    if not person and not company:
+        raise UserError(msg.FOLLOWUP_NEEDS_WHO, "followup Jane fri")
+    when = read_when(ctx, cmd.text("when"), retry.with_person(person or "Jane"), prefer="future")
+    if when.local_date <= ctx.today():
+        return await log_activity(
+            Invocation("log", {**cmd.args, "kind": ActivityKind.FOLLOWUP.value}), ctx
+        )
+    contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
+    planned = await ctx.uow.followups.add(
+        FollowUp(
+            member_id=ctx.member_id,
+            kind=FollowUpKind.PLANNED,
+            due_at=when.at,
+            contact_id=contact.id if contact else None,
+            company=company or (contact.company if contact else None),
+        )
+    )
+    return msg.followup_planned(contact, planned, ctx.tz, ctx.today())
+

@@ -1,0 +1,154 @@
+"""Progress toward the next interview: `schedule`, `next`, `streak`, `stats`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot import messages as msg
+from bot.commands import Arg, ArgType, ArgValue, Invocation, command
+from bot.context import Context
+from bot.dates import local_midnight_utc, week_start
+from bot.domain import STREAK_KINDS, ActivityKind, Meeting
+from bot.errors import UserError
+from bot.handlers.log import read_when
+from bot.handlers.pipeline import in_the_works
+from bot.people import PhraseParts, resolve_contact
+from bot.phrases import parse_phrase
+from bot.replies import Reply
+from bot.streaks import Streak, compute_streak
+
+_MEETING_KINDS = ("interview", "meeting")
+
+
+def _parse_schedule(rest: str) -> dict[str, ArgValue]:
+    words = rest.split()
+    kind = None
+    if words and words[-1].lower() in _MEETING_KINDS:
+        kind = words.pop().lower()
+    elif words and words[0].lower() in _MEETING_KINDS:
+        kind = words.pop(0).lower()
+    p = parse_phrase(" ".join(words))
+    return {"person": p.person, "company": p.company, "when": p.when, "kind": kind, "note": p.note}
+
+
+@command(
+    "schedule",
+    Arg("person", ArgType.PERSON, "Who", autocomplete="contacts"),
+    Arg("company", ArgType.COMPANY, "Company", autocomplete="companies"),
+    Arg("when", ArgType.WHEN, "When (thu 3pm, 2026-12-01 10:00)", required=True),
+    Arg("kind", ArgType.CHOICE, "Interview or meeting", choices=_MEETING_KINDS),
+    usage="schedule <person> [@company] <when> [interview|meeting]",
+    example="schedule Jane Doe @Acme thu 3pm interview",
+    category="progress",
+    parse=_parse_schedule,
+    in_form=True,
+)
+async def schedule(cmd: Invocation, ctx: Context) -> Reply:
+    """Put your next conversation on the calendar; I'll help you prepare and follow up."""
+    person, company, when_text = cmd.text("person"), cmd.text("company"), cmd.text("when")
+    kind = ActivityKind.INTERVIEW if cmd.text("kind") == "interview" else ActivityKind.MEETING
+    example = "schedule Jane Doe @Acme thu 3pm interview"
+    if not person and not company:
+        raise UserError(msg.SCHEDULE_WHO, example)
+    if not when_text:
+        raise UserError(msg.SCHEDULE_WHEN, example)
+    when = read_when(ctx, when_text, example, prefer="future")
+    if when.at <= ctx.now():
+        raise UserError(msg.SCHEDULE_IN_PAST, f"log {kind.value} {person or '@' + (company or '')} {when_text}")
+    retry = PhraseParts("schedule", company, None, f"{when_text} {kind.value}", None)
+    contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
+    meeting = await ctx.uow.meetings.add(
+        Meeting(
+            member_id=ctx.member_id,
+            starts_at=when.at,
+            kind=kind,
+            contact_id=contact.id if contact else None,
+            company=company or (contact.company if contact else None),
+        )
+    )
+    return msg.scheduled(meeting, contact, ctx.tz, ctx.today())
+
+
+async def member_streak(ctx: Context) -> Streak:
+    m = ctx.member
+    active = await ctx.uow.activities.active_dates(ctx.member_id, STREAK_KINDS)
+    pauses = [(p.start, p.end) for p in await ctx.uow.members.pauses(ctx.member_id)]
+    return compute_streak(active, ctx.today(), m.working_days, pauses, m.landed_on)
+
+
+def week_bounds(ctx: Context) -> tuple[datetime, datetime]:
+    start = week_start(ctx.today())
+    return local_midnight_utc(start, ctx.tz), local_midnight_utc(start + timedelta(days=7), ctx.tz)
+
+
+@command("next", usage="next", example="next", category="progress")
+async def dashboard(cmd: Invocation, ctx: Context) -> Reply:
+    """Your dashboard: your next interview, follow-ups owed, things in the works, streak."""
+    uow, now = ctx.uow, ctx.now()
+    upcoming = await uow.meetings.upcoming(ctx.member_id, now, limit=1)
+    meeting = upcoming[0] if upcoming else None
+    who = await uow.contacts.get(ctx.member_id, meeting.contact_id) if meeting and meeting.contact_id else None
+    owed = await uow.followups.open(ctx.member_id)
+    first_owed = owed[0] if owed else None
+    owed_contact = (
+        await uow.contacts.get(ctx.member_id, first_owed.contact_id)
+        if first_owed and first_owed.contact_id
+        else None
+    )
+    warm = in_the_works(await uow.opportunities.all(ctx.member_id), ctx)
+    start, end = week_bounds(ctx)
+    counts = (await uow.activities.counts_by_member([ctx.member_id], start, end)).get(ctx.member_id, {})
+    conversations = counts.get(ActivityKind.MEETING, 0) + counts.get(ActivityKind.INTERVIEW, 0)
+    streak = await member_streak(ctx)
+    suggestion = None
+    if meeting is None and first_owed is None:
+        recent = await uow.contacts.search(ctx.member_id, None, limit=50)
+        suggestion = max(recent, key=lambda c: (c.stage, c.id or 0), default=None)
+    return msg.dashboard(
+        member=ctx.member,
+        meeting=meeting,
+        meeting_with=who,
+        owed=owed,
+        owed_contact=owed_contact,
+        warm=len(warm),
+        conversations=conversations,
+        streak=streak,
+        suggestion=suggestion,
+        now=now,
+        tz=ctx.tz,
+        today=ctx.today(),
+    )
+
+
+@command("streak", usage="streak", example="streak", category="progress")
+async def streak(cmd: Invocation, ctx: Context) -> Reply:
+    """Your streak: working days in a row with an outreach, follow-up or conversation."""
+    return msg.streak(await member_streak(ctx), ctx.member)
+
+
+def _parse_stats(rest: str) -> dict[str, ArgValue]:
+    return {"period": rest.strip().lower() or "week"}
+
+
+@command(
+    "stats",
+    Arg("period", ArgType.CHOICE, "This week or this month", choices=("week", "month")),
+    usage="stats [week|month]",
+    example="stats month",
+    category="progress",
+    parse=_parse_stats,
+)
+async def stats(cmd: Invocation, ctx: Context) -> Reply:
+    """What you did this week or this month, by kind."""
+    period = cmd.text("period") or "week"
+    if period not in ("week", "month"):
+        raise UserError(msg.STATS_PERIOD, "stats month")
+    today = ctx.today()
+    if period == "week":
+        start, end = week_bounds(ctx)
+    else:
+        first = today.replace(day=1)
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        start, end = local_midnight_utc(first, ctx.tz), local_midnight_utc(nxt, ctx.tz)
+    counts = (await ctx.uow.activities.counts_by_member([ctx.member_id], start, end)).get(ctx.member_id, {})
+    return msg.stats(period, counts, ctx.member.weekly_goal)

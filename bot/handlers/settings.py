@@ -1,0 +1,239 @@
+"""Member settings and the clock: `settings ...`, `nudges`, `pause`, `resume`, `landed`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot import messages as msg
+from bot.commands import Arg, ArgType, ArgValue, Invocation, command
+from bot.context import Context
+from bot.domain import MON_FRI, MemberStatus, Pause
+from bot.errors import UserError
+from bot.handlers.log import read_when
+from bot.replies import Reply
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def parse_clock(text: str) -> time | None:
+    m = _TIME.match(text.strip().lower())
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if m.group(3) == "pm" and hour < 12:
+        hour += 12
+    if m.group(3) == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def parse_days(text: str) -> frozenset[int] | None:
+    text = text.lower().replace(" ", "")
+    if text in ("weekdays", "mon-fri"):
+        return MON_FRI
+    if text in ("everyday", "daily", "all", "mon-sun"):
+        return frozenset(range(7))
+    days: set[int] = set()
+    for part in filter(None, text.split(",")):
+        ends = part.split("-")
+        if not all(e[:3] in _DAY_NAMES for e in ends) or len(ends) > 2:
+            return None
+        first, last = _DAY_NAMES.index(ends[0][:3]), _DAY_NAMES.index(ends[-1][:3])
+        span = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
+        days.update(span)
+    return frozenset(days) or None
+
+
+@command("settings", usage="settings", example="settings", category="settings")
+async def show_settings(cmd: Invocation, ctx: Context) -> Reply:
+    """Your settings: timezone, check-in time, working days, quiet hours, goal, nudges."""
+    return msg.settings(ctx.member)
+
+
+@command(
+    "settings timezone",
+    Arg("zone", ArgType.TEXT, "IANA timezone, like Europe/London", required=True, autocomplete="timezones"),
+    usage="settings timezone <Area/City>",
+    example="settings timezone America/New_York",
+    category="settings",
+)
+async def set_timezone(cmd: Invocation, ctx: Context) -> Reply:
+    """Your timezone: days end at your midnight, nudges come at your hours."""
+    zone = cmd.text("zone") or ""
+    match = next((z for z in zone_names() if z.lower() == zone.lower()), None)
+    if match is None:
+        close = difflib.get_close_matches(zone, zone_names(), n=1, cutoff=0.5)
+        raise UserError(msg.unknown_zone(zone), f"settings timezone {close[0] if close else 'Europe/London'}")
+    try:
+        ZoneInfo(match)
+    except ZoneInfoNotFoundError:  # listed but not loadable on this system
+        raise UserError(msg.unknown_zone(zone), "settings timezone Europe/London") from None
+    ctx.member.timezone = match
+    await ctx.uow.members.update(ctx.member)
+    return msg.setting_saved(f"Timezone set to {match}.")
+
+
+@command(
+    "settings checkin",
+    Arg("time", ArgType.TEXT, "Daily check-in time, HH:MM", required=True),
+    usage="settings checkin <HH:MM>",
+    example="settings checkin 09:30",
+    category="settings",
+)
+async def set_checkin(cmd: Invocation, ctx: Context) -> Reply:
+    """When your daily check-in arrives, on your working days."""
+    value = parse_clock(cmd.text("time") or "")
+    if value is None:
+        raise UserError(msg.bad_time(cmd.text("time") or ""), "settings checkin 09:30")
+    ctx.member.checkin_time = value
+    await ctx.uow.members.update(ctx.member)
+    return msg.setting_saved(f"Daily check-in at {value.strftime('%H:%M')} your time.")
+
+
+@command(
+    "settings days",
+    Arg("days", ArgType.TEXT, "Working days, like mon-fri or mon,wed,fri", required=True),
+    usage="settings days <mon-fri|mon,tue,thu|every day>",
+    example="settings days mon-thu",
+    category="settings",
+)
+async def set_days(cmd: Invocation, ctx: Context) -> Reply:
+    """Your working days: streaks and check-ins follow them."""
+    days = parse_days(cmd.text("days") or "")
+    if days is None:
+        raise UserError(msg.bad_days(cmd.text("days") or ""), "settings days mon-fri")
+    ctx.member.working_days = days
+    await ctx.uow.members.update(ctx.member)
+    return msg.setting_saved("Working days: " + ", ".join(_DAY_NAMES[d] for d in sorted(days)) + ".")
+
+
+@command(
+    "settings quiet",
+    Arg("hours", ArgType.TEXT, "Quiet hours HH:MM-HH:MM, or off", required=True),
+    usage="settings quiet <HH:MM-HH:MM|off>",
+    example="settings quiet 21:00-08:00",
+    category="settings",
+)
+async def set_quiet(cmd: Invocation, ctx: Context) -> Reply:
+    """Hours when I never message you."""
+    text = (cmd.text("hours") or "").lower()
+    if text == "off":
+        ctx.member.quiet_start = ctx.member.quiet_end = None
+        await ctx.uow.members.update(ctx.member)
+        return msg.setting_saved("Quiet hours off.")
+    start_text, _, end_text = text.partition("-")
+    start, end = parse_clock(start_text), parse_clock(end_text)
+    if start is None or end is None or start == end:
+        raise UserError(msg.bad_quiet(text), "settings quiet 21:00-08:00")
+    ctx.member.quiet_start, ctx.member.quiet_end = start, end
+    await ctx.uow.members.update(ctx.member)
+    return msg.setting_saved(f"Quiet from {start.strftime('%H:%M')} to {end.strftime('%H:%M')}.")
+
+
+@command(
+    "settings goal",
+    Arg("n", ArgType.NUMBER, "Conversations per week", required=True),
+    usage="settings goal <conversations per week>",
+    example="settings goal 5",
+    category="settings",
+)
+async def set_goal(cmd: Invocation, ctx: Context) -> Reply:
+    """Your weekly goal, in conversations."""
+    n = cmd.number("n")
+    if n is None or not 1 <= n <= 50:
+        raise UserError(msg.BAD_GOAL, "settings goal 5")
+    ctx.member.weekly_goal = n
+    await ctx.uow.members.update(ctx.member)
+    return msg.setting_saved(f"Weekly goal: {msg.plural(n, 'conversation')}.")
+
+
+@command(
+    "nudges",
+    Arg("state", ArgType.CHOICE, "on or off", required=True, choices=("on", "off")),
+    usage="nudges <on|off>",
+    example="nudges off",
+    category="settings",
+)
+async def set_nudges(cmd: Invocation, ctx: Context) -> Reply:
+    """Turn my reminders on or off."""
+    state = (cmd.text("state") or "").lower()
+    if state not in ("on", "off"):
+        raise UserError(msg.NUDGES_HOW, "nudges off")
+    ctx.member.nudges_enabled = state == "on"
+    await ctx.uow.members.update(ctx.member)
+    return msg.nudges_set(ctx.member.nudges_enabled)
+
+
+def _parse_pause(rest: str) -> dict[str, ArgValue]:
+    return {"until": rest.strip() or None}
+
+
+@command(
+    "pause",
+    Arg("until", ArgType.WHEN, "How many days, or until when", required=True),
+    usage="pause <days|until date>",
+    example="pause until mon",
+    category="settings",
+    parse=_parse_pause,
+)
+async def pause(cmd: Invocation, ctx: Context) -> Reply:
+    """Take a break: no nudges, and your streak waits for you."""
+    text = (cmd.text("until") or "").lower()
+    today = ctx.today()
+    days = text.removesuffix(" days").removesuffix(" day").strip()
+    if days.isdigit():
+        if not 1 <= int(days) <= 90:
+            raise UserError(msg.BAD_PAUSE, "pause 5")
+        last = today + timedelta(days=int(days) - 1)
+    elif text:
+        back = read_when(ctx, text.removeprefix("until ").strip(), "pause until mon", prefer="future").local_date
+        if back <= today or back > today + timedelta(days=90):
+            raise UserError(msg.BAD_PAUSE, "pause until mon")
+        last = back - timedelta(days=1)
+    else:
+        raise UserError(msg.BAD_PAUSE, "pause 5")
+    await ctx.uow.members.end_open_pauses(ctx.member_id, today - timedelta(days=1))
+    await ctx.uow.members.add_pause(Pause(member_id=ctx.member_id, start=today, end=last))
+    ctx.member.paused_until = last
+    await ctx.uow.members.update(ctx.member)
+    return msg.paused(last + timedelta(days=1), today)
+
+
+@command("resume", usage="resume", example="resume", category="settings")
+async def resume(cmd: Invocation, ctx: Context) -> Reply:
+    """Back from a pause, or back to searching after `landed`."""
+    m, today = ctx.member, ctx.today()
+    yesterday = today - timedelta(days=1)
+    if m.status is MemberStatus.LANDED and m.landed_on is not None:
+        if m.landed_on <= yesterday:
+            await ctx.uow.members.add_pause(Pause(member_id=ctx.member_id, start=m.landed_on, end=yesterday))
+        m.status, m.landed_on = MemberStatus.SEARCHING, None
+    elif m.paused_until is None:
+        return msg.not_paused()
+    await ctx.uow.members.end_open_pauses(ctx.member_id, yesterday)
+    m.paused_until = None
+    await ctx.uow.members.update(m)
+    return msg.resumed()
+
+
+@command("landed", usage="landed", example="landed", category="settings")
+async def landed(cmd: Invocation, ctx: Context) -> Reply:
+    """You got the job! Stops the clock without breaking your streak."""
+    m = ctx.member
+    if m.status is MemberStatus.LANDED:
+        return msg.already_landed()
+    m.status, m.landed_on = MemberStatus.LANDED, ctx.today()
+    await ctx.uow.members.update(m)
+    return msg.landed()

@@ -1,0 +1,34 @@
+"""Which contact did the member mean? Full name, first name, initials or "J. Doe"."""
+
+from __future__ import annotations
+
+from bot.domain import Contact
+
+
+def _norm(text: str) -> list[str]:
+    return [w.strip(".,").lower() for w in text.split() if w.strip(".,")]
+
+
+def match_contacts(query: str, candidates: list[Contact]) -> list[Contact]:
+    """Contacts `query` can mean, best kind of match only (exact beats first name)."""
+    q = _norm(query)
+    if not q:
+        return []
+    named = [(c, _norm(c.name)) for c in candidates]
+    exact = [c for c, n in named if n == q]
+    if exact:
+        return exact
+    if len(q) == 1:
+        word = q[0]
+        first = [c for c, n in named if n and n[0] == word]
+        if first:
+            return first
+        if 2 <= len(word) <= 3 and word.isalpha():
+            return [c for c, n in named if len(n) == len(word) and "".join(x[0] for x in n) == word]
+        return []
+    # "J. Doe" / "J Doe": an initial and the rest of the name
+    if len(q[0]) == 1:
+        return [c for c, n in named if len(n) == len(q) and n[0][0] == q[0] and n[1:] == q[1:]]
+    # "Jane D": the name starts with what was typed
+    joined = " ".join(q)
+    return [c for c, n in named if " ".join(n).startswith(joined)]

@@ -1,0 +1,112 @@
+"""Text to Invocation: the forgiving grammar of the console, DMs and `/next <text>`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from bot import messages as msg
+from bot.commands import REGISTRY, ArgType, ArgValue, CommandSpec, Invocation
+from bot.errors import UserError
+
+# Short forms people actually type, mapped to a command and a text prefix for it.
+_SHORT_FORMS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("met", "with"), "log", "meeting "),
+    (("met",), "log", "meeting "),
+    (("had", "coffee", "with"), "log", "meeting "),
+    (("reached", "out", "to"), "log", "outreach "),
+    (("reached", "out"), "log", "outreach "),
+    (("emailed",), "log", "outreach "),
+    (("messaged",), "log", "outreach "),
+    (("wrote", "to"), "log", "outreach "),
+    (("interviewed", "at"), "log", "interview @"),
+    (("interviewed", "with"), "log", "interview "),
+    (("interviewed",), "log", "interview "),
+    (("followed", "up", "with"), "log", "followup "),
+    (("followed", "up"), "log", "followup "),
+    (("follow", "up", "with"), "followup", ""),
+    (("follow", "up"), "followup", ""),
+    (("follow-up",), "followup", ""),
+    (("fu",), "followup", ""),
+    (("thanked",), "log", "thankyou "),
+    (("sent", "a", "thank-you", "to"), "log", "thankyou "),
+    (("sent", "thank-you", "to"), "log", "thankyou "),
+    (("thankyou",), "log", "thankyou "),
+    (("thank-you",), "log", "thankyou "),
+    (("applied", "to"), "log", "application @"),
+    (("applied", "at"), "log", "application @"),
+    (("applied",), "log", "application "),
+    (("got", "an", "offer", "from"), "log", "offer @"),
+    (("referral",), "lead", ""),
+    (("follow-ups",), "followups", ""),
+    (("owed",), "followups", ""),
+    (("dashboard",), "next", ""),
+    (("forget", "me"), "forget me", ""),
+    (("y",), "yes", ""),
+    (("?",), "help", ""),
+)
+
+_PREFIX = re.compile(r"^(/next|/ni|next:)\s+", re.IGNORECASE)
+
+
+def _positional(spec: CommandSpec, rest: str) -> dict[str, ArgValue]:
+    """Arguments in declared order; the last one takes the remaining words."""
+    words = rest.split()
+    values: dict[str, ArgValue] = {}
+    for i, arg in enumerate(spec.args):
+        if not words:
+            break
+        last = i == len(spec.args) - 1
+        raw = " ".join(words) if last else words[0]
+        words = [] if last else words[1:]
+        if arg.type is ArgType.NUMBER:
+            try:
+                values[arg.name] = int(raw)
+            except ValueError:
+                raise UserError(msg.not_a_number(arg.name), spec.example) from None
+        else:
+            values[arg.name] = raw
+    return values
+
+
+def _find_spec(words: list[str]) -> tuple[CommandSpec, list[str]] | None:
+    lowered = [w.lower() for w in words]
+    if len(lowered) >= 2 and f"{lowered[0]} {lowered[1]}" in REGISTRY:
+        return REGISTRY[f"{lowered[0]} {lowered[1]}"], words[2:]
+    if lowered and lowered[0] in REGISTRY:
+        return REGISTRY[lowered[0]], words[1:]
+    return None
+
+
+def parse_text(text: str, max_length: int = 2000) -> Invocation:
+    """Parse one message; raises UserError with a helpful example when it can't."""
+    text = _PREFIX.sub("", text.strip())
+    if not text:
+        raise UserError(msg.EMPTY_COMMAND, "next")
+    if len(text) > max_length:
+        raise UserError(msg.too_long("That message", max_length), "log meeting Jane Doe @Acme")
+    words = text.split()
+    lowered = [w.lower() for w in words]
+    for prefix, name, inject in _SHORT_FORMS:
+        if tuple(lowered[: len(prefix)]) == prefix:
+            words = [name, *(inject + " ".join(words[len(prefix) :])).split()]
+            if inject.endswith("@") and len(words) > 2:
+                # glue "@" to the company word that followed it
+                words = [words[0], words[1], "@" + words[2].lstrip("@"), *words[3:]]
+            break
+    found = _find_spec(words)
+    if found is None:
+        raise UserError(*_unknown(words[0]))
+    spec, rest_words = found
+    rest = " ".join(rest_words)
+    args = spec.parse(rest) if spec.parse else _positional(spec, rest)
+    return Invocation(spec.name, args)
+
+
+def _unknown(word: str) -> tuple[str, str]:
+    names = sorted({n.split()[0] for n in REGISTRY})
+    close = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.6)
+    if close:
+        example = next(s.example for s in REGISTRY.values() if s.name.split()[0] == close[0])
+        return msg.unknown_command(word, close[0]), example
+    return msg.unknown_command(word, None), "help"

@@ -1,0 +1,85 @@
+"""Finding or creating the contact a member names in a command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import messages as msg
+from bot.context import Context
+from bot.domain import Contact
+from bot.errors import UserError
+from bot.matching import match_contacts
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseParts:
+    """A command's parts, to write it again with the person made unambiguous."""
+
+    head: str  # "log meeting"
+    company: str | None = None
+    via: str | None = None
+    when: str | None = None
+    note: str | None = None
+
+    def with_person(self, person: str) -> str:
+        out = [self.head, person]
+        if self.company:
+            out.append(f"@{self.company}")
+        if self.via:
+            out.append(f"via {self.via}")
+        if self.when:
+            out.append(self.when)
+        if self.note:
+            out.append(f"-- {self.note}")
+        return " ".join(out)
+
+
+class AmbiguousContact(UserError):
+    def __init__(self, query: str, candidates: list[Contact], retry: Callable[[str], str]) -> None:
+        super().__init__(msg.which_contact(query), None)
+        self.query = query
+        self.candidates = candidates
+        self.retry = retry
+
+
+def check_length(ctx: Context, what: str, value: str | None, limit: int, example: str) -> None:
+    if value is not None and len(value) > limit:
+        raise UserError(msg.too_long(what, limit), example)
+
+
+async def find_contact(ctx: Context, query: str, company: str | None) -> list[Contact]:
+    """Contacts the query can mean; `#12` names one by number."""
+    uow = ctx.uow
+    if query.startswith("#") and query[1:].isdigit():
+        found = await uow.contacts.get(ctx.member_id, int(query[1:]))
+        return [found] if found else []
+    matches = match_contacts(query, await uow.contacts.starting_with(ctx.member_id, query[0]))
+    if len(matches) > 1 and company:
+        same = [c for c in matches if c.company and c.company.lower() == company.lower()]
+        matches = same or matches
+    return matches
+
+
+async def resolve_contact(
+    ctx: Context,
+    query: str,
+    company: str | None,
+    retry: Callable[[str], str],
+    create: bool = True,
+) -> Contact:
+    """The one contact meant, created on the fly when new; asks when ambiguous."""
+    check_length(ctx, "A name", query, ctx.config.max_name, retry("Jane Doe"))
+    check_length(ctx, "A company name", company, ctx.config.max_name, retry("Jane"))
+    matches = await find_contact(ctx, query, company)
+    if len(matches) > 1:
+        raise AmbiguousContact(query, matches, retry)
+    if matches:
+        contact = matches[0]
+        if company and not contact.company:
+            contact.company = company
+            await ctx.uow.contacts.update(contact)
+        return contact
+    if not create or query.startswith("#"):
+        raise UserError(msg.no_such_contact(query), "contacts")
+    return await ctx.uow.contacts.add(Contact(member_id=ctx.member_id, name=query, company=company))

@@ -1,0 +1,453 @@
+"""In-memory implementations of bot.ports, for tests (cosmicpython-style fakes).
+
+A `FakeStore` is the database: every unit of work made from it shares its state.
+Repositories hand out copies, so a change persists only through `update()`, and a unit
+of work that exits on an exception restores the snapshot it took on entry.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
+
+from bot import ports
+from bot.domain import (
+    Activity,
+    ActivityKind,
+    Contact,
+    FollowUp,
+    FollowUpStatus,
+    Group,
+    Identity,
+    Meeting,
+    MeetingStatus,
+    Member,
+    Membership,
+    Opportunity,
+    Pause,
+    Pending,
+)
+
+T = TypeVar("T")
+
+
+def _copy(entity: T) -> T:
+    return copy.deepcopy(entity)  # a shallow replace() would share Pending.payload
+
+
+def _aware(value: datetime, what: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got {value!r}")
+
+
+class FakeClock:
+    """A settable clock; starts on Monday 2025-01-06 09:00 UTC unless told otherwise."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+        if start is not None:
+            self.set(start)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        _aware(when, "FakeClock time")
+        self._now = when.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+@dataclass
+class FakeStore:
+    """The shared state of every repository, keyed by id; `commits` counts clean exits."""
+
+    members: dict[int, Member] = field(default_factory=dict)
+    identities: dict[Identity, int] = field(default_factory=dict)  # -> member id
+    pauses: dict[int, Pause] = field(default_factory=dict)
+    contacts: dict[int, Contact] = field(default_factory=dict)
+    activities: dict[int, Activity] = field(default_factory=dict)
+    followups: dict[int, FollowUp] = field(default_factory=dict)
+    meetings: dict[int, Meeting] = field(default_factory=dict)
+    opportunities: dict[int, Opportunity] = field(default_factory=dict)
+    groups: dict[int, Group] = field(default_factory=dict)
+    memberships: dict[tuple[int, int], Membership] = field(default_factory=dict)
+    pending: dict[int, Pending] = field(default_factory=dict)  # by member id
+    sequences: dict[str, int] = field(default_factory=dict)
+    commits: int = 0
+    rollbacks: int = 0
+
+    def next_id(self, table: str) -> int:
+        """An id per table, from 1, never reused (even after a rollback), like a sequence."""
+        self.sequences[table] = self.sequences.get(table, 0) + 1
+        return self.sequences[table]
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            f.name: copy.deepcopy(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if f.name not in ("sequences", "commits", "rollbacks")
+        }
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        for name, value in snapshot.items():
+            setattr(self, name, value)
+
+
+class _Row(Protocol):
+    id: int | None
+    created_at: datetime | None
+
+
+R = TypeVar("R", bound=_Row)
+
+
+class _Repository:
+    def __init__(self, store: FakeStore, clock: FakeClock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def _insert(self, table: dict[int, R], entity: R) -> R:
+        """Give the caller's entity an id (and created_at if None); store a copy of it."""
+        entity.id = self._store.next_id(type(entity).__name__)
+        if entity.created_at is None:
+            entity.created_at = self._clock.now()
+        table[entity.id] = _copy(entity)
+        return entity
+
+    def _save(self, table: dict[int, R], entity: R) -> None:
+        if entity.id is None or entity.id not in table:
+            raise LookupError(f"update of a {type(entity).__name__} never added: {entity.id}")
+        table[entity.id] = _copy(entity)
+
+
+def _by_id(rows: Iterable[R]) -> list[R]:
+    return sorted(rows, key=lambda row: row.id or 0)
+
+
+class FakeMemberRepository(_Repository):
+    async def by_identity(self, identity: Identity) -> Member | None:
+        member_id = self._store.identities.get(identity)
+        return None if member_id is None else await self.get(member_id)
+
+    async def get(self, member_id: int) -> Member | None:
+        member = self._store.members.get(member_id)
+        return None if member is None else _copy(member)
+
+    async def add(self, member: Member, identity: Identity) -> Member:
+        if identity in self._store.identities:
+            raise ValueError(f"identity already belongs to a member: {identity}")
+        self._insert(self._store.members, member)
+        self._store.identities[identity] = cast(int, member.id)
+        return member
+
+    async def update(self, member: Member) -> None:
+        self._save(self._store.members, member)
+
+    async def identities(self, member_id: int) -> list[Identity]:
+        return [i for i, owner in self._store.identities.items() if owner == member_id]
+
+    async def forget(self, member_id: int) -> None:
+        s = self._store
+        s.members.pop(member_id, None)
+        s.pending.pop(member_id, None)
+        s.identities = {i: m for i, m in s.identities.items() if m != member_id}
+        s.memberships = {k: v for k, v in s.memberships.items() if v.member_id != member_id}
+        for name in ("pauses", "contacts", "activities", "followups", "meetings", "opportunities"):
+            rows: dict[int, Any] = getattr(s, name)
+            setattr(s, name, {k: v for k, v in rows.items() if v.member_id != member_id})
+
+    async def add_pause(self, pause: Pause) -> Pause:
+        pause.id = self._store.next_id("pauses")
+        self._store.pauses[pause.id] = _copy(pause)
+        return pause
+
+    async def end_open_pauses(self, member_id: int, end: date) -> None:
+        for pause in self._store.pauses.values():
+            if pause.member_id == member_id and (pause.end is None or pause.end > end):
+                pause.end = end
+
+    async def pauses(self, member_id: int) -> list[Pause]:
+        rows = [p for p in self._store.pauses.values() if p.member_id == member_id]
+        return [_copy(p) for p in sorted(rows, key=lambda p: (p.start, p.id or 0))]
+
+
+class FakeContactRepository(_Repository):
+    def _of(self, member_id: int) -> list[Contact]:
+        rows = [c for c in self._store.contacts.values() if c.member_id == member_id]
+        return [_copy(c) for c in sorted(rows, key=lambda c: (c.name.casefold(), c.id or 0))]
+
+    async def add(self, contact: Contact) -> Contact:
+        return self._insert(self._store.contacts, contact)
+
+    async def update(self, contact: Contact) -> None:
+        self._save(self._store.contacts, contact)
+
+    async def get(self, member_id: int, contact_id: int) -> Contact | None:
+        contact = self._store.contacts.get(contact_id)
+        return _copy(contact) if contact and contact.member_id == member_id else None
+
+    async def starting_with(self, member_id: int, letter: str) -> list[Contact]:
+        prefix = letter.casefold()
+        return [c for c in self._of(member_id) if c.name.casefold().startswith(prefix)]
+
+    async def search(self, member_id: int, text: str | None, limit: int) -> list[Contact]:
+        needle = (text or "").casefold()
+        found = [
+            c
+            for c in self._of(member_id)
+            if needle in c.name.casefold() or needle in (c.company or "").casefold()
+        ]
+        return found[:limit]
+
+    async def count(self, member_id: int) -> int:
+        return sum(1 for c in self._store.contacts.values() if c.member_id == member_id)
+
+    async def companies(self, member_id: int, prefix: str, limit: int) -> list[str]:
+        wanted = prefix.casefold()
+        names = {
+            c.company
+            for c in self._store.contacts.values()
+            if c.member_id == member_id and c.company and c.company.casefold().startswith(wanted)
+        }
+        return sorted(names, key=lambda n: (n.casefold(), n))[:limit]
+
+
+class FakeActivityRepository(_Repository):
+    def _of(self, member_id: int) -> list[Activity]:
+        rows = [a for a in self._store.activities.values() if a.member_id == member_id]
+        return [_copy(a) for a in sorted(rows, key=lambda a: (a.occurred_at, a.id or 0))]
+
+    async def add(self, activity: Activity) -> Activity:
+        _aware(activity.occurred_at, "Activity.occurred_at")
+        return self._insert(self._store.activities, activity)
+
+    async def for_contact(self, member_id: int, contact_id: int, limit: int) -> list[Activity]:
+        """Newest first (the ports do not say; a contact's history reads most recent first)."""
+        rows = [a for a in self._of(member_id) if a.contact_id == contact_id]
+        return rows[::-1][:limit]
+
+    async def between(self, member_id: int, start: datetime, end: datetime) -> list[Activity]:
+        return [a for a in self._of(member_id) if start <= a.occurred_at < end]
+
+    async def active_dates(
+        self, member_id: int, kinds: Iterable[ActivityKind], since: date | None = None
+    ) -> set[date]:
+        wanted = set(kinds)
+        return {
+            a.local_date
+            for a in self._of(member_id)
+            if a.kind in wanted and (since is None or a.local_date >= since)
+        }
+
+    async def counts_by_member(
+        self, member_ids: Sequence[int], start: datetime, end: datetime
+    ) -> dict[int, dict[ActivityKind, int]]:
+        """Like SQL GROUP BY: members and kinds with no activity are absent, not zero."""
+        counts: dict[int, dict[ActivityKind, int]] = {}
+        wanted = set(member_ids)
+        for a in self._store.activities.values():
+            if a.member_id in wanted and start <= a.occurred_at < end:
+                per_kind = counts.setdefault(a.member_id, {})
+                per_kind[a.kind] = per_kind.get(a.kind, 0) + 1
+        return counts
+
+    async def last_at(self, member_id: int, kinds: Iterable[ActivityKind]) -> datetime | None:
+        wanted = set(kinds)
+        times = [a.occurred_at for a in self._of(member_id) if a.kind in wanted]
+        return max(times, default=None)
+
+    async def all(self, member_id: int) -> list[Activity]:
+        return self._of(member_id)
+
+
+class FakeFollowUpRepository(_Repository):
+    def _of(self, member_id: int) -> list[FollowUp]:
+        rows = [f for f in self._store.followups.values() if f.member_id == member_id]
+        return [_copy(f) for f in sorted(rows, key=lambda f: (f.due_at, f.id or 0))]
+
+    async def add(self, followup: FollowUp) -> FollowUp:
+        _aware(followup.due_at, "FollowUp.due_at")
+        return self._insert(self._store.followups, followup)
+
+    async def update(self, followup: FollowUp) -> None:
+        _aware(followup.due_at, "FollowUp.due_at")
+        self._save(self._store.followups, followup)
+
+    async def get(self, member_id: int, followup_id: int) -> FollowUp | None:
+        followup = self._store.followups.get(followup_id)
+        return _copy(followup) if followup and followup.member_id == member_id else None
+
+    async def open(self, member_id: int) -> list[FollowUp]:
+        return [f for f in self._of(member_id) if f.status is FollowUpStatus.OPEN]
+
+    async def all(self, member_id: int) -> list[FollowUp]:
+        return self._of(member_id)
+
+
+class FakeMeetingRepository(_Repository):
+    def _of(self, member_id: int) -> list[Meeting]:
+        rows = [m for m in self._store.meetings.values() if m.member_id == member_id]
+        return [_copy(m) for m in sorted(rows, key=lambda m: (m.starts_at, m.id or 0))]
+
+    async def add(self, meeting: Meeting) -> Meeting:
+        _aware(meeting.starts_at, "Meeting.starts_at")
+        return self._insert(self._store.meetings, meeting)
+
+    async def update(self, meeting: Meeting) -> None:
+        _aware(meeting.starts_at, "Meeting.starts_at")
+        self._save(self._store.meetings, meeting)
+
+    async def upcoming(self, member_id: int, after: datetime, limit: int) -> list[Meeting]:
+        return [
+            m
+            for m in self._of(member_id)
+            if m.status is MeetingStatus.SCHEDULED and m.starts_at >= after
+        ][:limit]
+
+    async def all(self, member_id: int) -> list[Meeting]:
+        return self._of(member_id)
+
+
+class FakeOpportunityRepository(_Repository):
+    async def add(self, opportunity: Opportunity) -> Opportunity:
+        return self._insert(self._store.opportunities, opportunity)
+
+    async def update(self, opportunity: Opportunity) -> None:
+        self._save(self._store.opportunities, opportunity)
+
+    async def by_organisation(self, member_id: int, organisation: str) -> Opportunity | None:
+        name = organisation.casefold()
+        for o in await self.all(member_id):
+            if o.organisation.casefold() == name:
+                return o
+        return None
+
+    async def all(self, member_id: int) -> list[Opportunity]:
+        rows = [o for o in self._store.opportunities.values() if o.member_id == member_id]
+        return [_copy(o) for o in _by_id(rows)]
+
+
+class FakeGroupRepository(_Repository):
+    async def by_channel(self, platform: str, tenant: str, channel_id: str) -> Group | None:
+        for g in _by_id(self._store.groups.values()):
+            if (g.platform, g.tenant, g.channel_id) == (platform, tenant, channel_id):
+                return _copy(g)
+        return None
+
+    async def get(self, group_id: int) -> Group | None:
+        group = self._store.groups.get(group_id)
+        return None if group is None else _copy(group)
+
+    async def add(self, group: Group) -> Group:
+        if await self.by_channel(group.platform, group.tenant, group.channel_id):
+            raise ValueError(f"a group already exists for {group.platform}/{group.channel_id}")
+        return self._insert(self._store.groups, group)
+
+    async def update(self, group: Group) -> None:
+        self._save(self._store.groups, group)
+
+    async def membership(self, group_id: int, member_id: int) -> Membership | None:
+        membership = self._store.memberships.get((group_id, member_id))
+        return None if membership is None else _copy(membership)
+
+    async def join(self, membership: Membership) -> None:
+        key = (membership.group_id, membership.member_id)
+        if key in self._store.memberships:
+            raise ValueError(f"member {membership.member_id} already in group {key[0]}")
+        if membership.group_id not in self._store.groups:
+            raise LookupError(f"no group {membership.group_id}")
+        if membership.member_id not in self._store.members:
+            raise LookupError(f"no member {membership.member_id}")
+        if membership.joined_at is None:
+            membership.joined_at = self._clock.now()
+        self._store.memberships[key] = _copy(membership)
+
+    async def update_membership(self, membership: Membership) -> None:
+        key = (membership.group_id, membership.member_id)
+        if key not in self._store.memberships:
+            raise LookupError(f"member {membership.member_id} is not in group {key[0]}")
+        self._store.memberships[key] = _copy(membership)
+
+    async def leave(self, group_id: int, member_id: int) -> None:
+        self._store.memberships.pop((group_id, member_id), None)
+
+    async def members(self, group_id: int) -> list[tuple[Member, Membership]]:
+        """In member id order (the ports do not say)."""
+        pairs = [
+            (_copy(self._store.members[m.member_id]), _copy(m))
+            for m in self._store.memberships.values()
+            if m.group_id == group_id and m.member_id in self._store.members
+        ]
+        return sorted(pairs, key=lambda pair: pair[1].member_id)
+
+    async def of_member(self, member_id: int) -> list[Group]:
+        ids = {m.group_id for m in self._store.memberships.values() if m.member_id == member_id}
+        return [_copy(g) for g in _by_id(self._store.groups.values()) if g.id in ids]
+
+
+class FakePendingRepository(_Repository):
+    async def get(self, member_id: int) -> Pending | None:
+        """Returned even when expired: expiry is the caller's judgement."""
+        pending = self._store.pending.get(member_id)
+        return None if pending is None else _copy(pending)
+
+    async def put(self, pending: Pending) -> None:
+        self._store.pending[pending.member_id] = _copy(pending)
+
+    async def clear(self, member_id: int) -> None:
+        self._store.pending.pop(member_id, None)
+
+
+class FakeUnitOfWork:
+    """Snapshot on enter; restore it on an exception, else count a commit."""
+
+    def __init__(self, store: FakeStore, clock: FakeClock) -> None:
+        self.store = store
+        self._snapshot: dict[str, Any] | None = None
+        self.members: ports.MemberRepository = FakeMemberRepository(store, clock)
+        self.contacts: ports.ContactRepository = FakeContactRepository(store, clock)
+        self.activities: ports.ActivityRepository = FakeActivityRepository(store, clock)
+        self.followups: ports.FollowUpRepository = FakeFollowUpRepository(store, clock)
+        self.meetings: ports.MeetingRepository = FakeMeetingRepository(store, clock)
+        self.opportunities: ports.OpportunityRepository = FakeOpportunityRepository(store, clock)
+        self.groups: ports.GroupRepository = FakeGroupRepository(store, clock)
+        self.pending: ports.PendingRepository = FakePendingRepository(store, clock)
+
+    async def __aenter__(self) -> Self:
+        if self._snapshot is not None:
+            raise RuntimeError("FakeUnitOfWork is not re-entrant")
+        self._snapshot = self.store.snapshot()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        snapshot, self._snapshot = self._snapshot, None
+        if exc_type is None:
+            self.store.commits += 1
+        elif snapshot is not None:
+            self.store.restore(snapshot)
+            self.store.rollbacks += 1
+
+
+def fake_uow_factory(store: FakeStore, clock: FakeClock) -> Callable[[], FakeUnitOfWork]:
+    def make() -> FakeUnitOfWork:
+        return FakeUnitOfWork(store, clock)
+
+    return make
+
+
+if TYPE_CHECKING:
+    _clock: ports.Clock = FakeClock()
+    _uow: ports.UnitOfWork = FakeUnitOfWork(FakeStore(), FakeClock())
+    _factory: ports.UnitOfWorkFactory = fake_uow_factory(FakeStore(), FakeClock())
