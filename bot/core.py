@@ -37,7 +37,9 @@ def _valid_zone(name: str | None) -> str | None:
 
 
 class Core:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, config: Config | None = None) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, config: Config | None = None
+    ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
         self.config = config or Config()

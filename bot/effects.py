@@ -64,7 +64,9 @@ async def close_followups(
     wanted = _CLOSES.get(kind, ())
     if not wanted:
         return []
-    mine = [f for f in await ctx.uow.followups.open(ctx.member_id) if _same_target(f, contact, company)]
+    mine = [
+        f for f in await ctx.uow.followups.open(ctx.member_id) if _same_target(f, contact, company)
+    ]
     closed: list[FollowUp] = []
     for fk in wanted:
         match = [f for f in mine if f.kind is fk]
@@ -131,7 +133,9 @@ async def mark_meeting_held(ctx: Context, contact: Contact | None, at: datetime)
             return
 
 
-async def warm_opportunity(ctx: Context, kind: ActivityKind, company: str | None) -> Opportunity | None:
+async def warm_opportunity(
+    ctx: Context, kind: ActivityKind, company: str | None
+) -> Opportunity | None:
     if not company:
         return None
     uow = ctx.uow
@@ -141,9 +145,13 @@ async def warm_opportunity(ctx: Context, kind: ActivityKind, company: str | None
         if kind not in _CREATES_OPPORTUNITY:
             return None
         return await uow.opportunities.add(
-            Opportunity(member_id=ctx.member_id, organisation=company, stage=stage, updated_at=ctx.now())
+            Opportunity(
+                member_id=ctx.member_id, organisation=company, stage=stage, updated_at=ctx.now()
+            )
         )
-    if opp.stage is not OpportunityStage.CLOSED and _STAGE_ORDER.index(stage) > _STAGE_ORDER.index(opp.stage):
+    if opp.stage is not OpportunityStage.CLOSED and _STAGE_ORDER.index(stage) > _STAGE_ORDER.index(
+        opp.stage
+    ):
         opp.stage = stage
     opp.updated_at = ctx.now()
     await uow.opportunities.update(opp)

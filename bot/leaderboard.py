@@ -48,8 +48,10 @@ def rank(rows: list[tuple[int, str, Mapping[ActivityKind, int]]]) -> list[Standi
                 member_id=mid,
                 name=name,
                 points=pts,
-                conversations=counts.get(ActivityKind.MEETING, 0) + counts.get(ActivityKind.INTERVIEW, 0),
-                followups=counts.get(ActivityKind.FOLLOWUP, 0) + counts.get(ActivityKind.THANKYOU, 0),
+                conversations=counts.get(ActivityKind.MEETING, 0)
+                + counts.get(ActivityKind.INTERVIEW, 0),
+                followups=counts.get(ActivityKind.FOLLOWUP, 0)
+                + counts.get(ActivityKind.THANKYOU, 0),
             )
         )
     return out

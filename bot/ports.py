@@ -39,15 +39,18 @@ class MemberRepository(Protocol):
     async def add(self, member: Member, identity: Identity) -> Member:
         """Insert the member and its first identity; sets member.id."""
         ...
+
     async def update(self, member: Member) -> None: ...
     async def identities(self, member_id: int) -> list[Identity]: ...
     async def forget(self, member_id: int) -> None:
         """Delete every row of the member: identities, contacts, activity, groups..."""
         ...
+
     async def add_pause(self, pause: Pause) -> Pause: ...
     async def end_open_pauses(self, member_id: int, end: date) -> None:
         """Close every pause with end None (or ending after `end`) at `end`."""
         ...
+
     async def pauses(self, member_id: int) -> list[Pause]: ...
 
 
@@ -58,9 +61,11 @@ class ContactRepository(Protocol):
     async def starting_with(self, member_id: int, letter: str) -> list[Contact]:
         """Contacts whose name starts with `letter` (case-insensitive): match candidates."""
         ...
+
     async def search(self, member_id: int, text: str | None, limit: int) -> list[Contact]:
         """Contacts whose name or company contains `text`, by name; all when None."""
         ...
+
     async def count(self, member_id: int) -> int: ...
     async def companies(self, member_id: int, prefix: str, limit: int) -> list[str]: ...
 
@@ -71,16 +76,19 @@ class ActivityRepository(Protocol):
     async def between(self, member_id: int, start: datetime, end: datetime) -> list[Activity]:
         """Activities with start <= occurred_at < end, oldest first."""
         ...
+
     async def active_dates(
         self, member_id: int, kinds: Iterable[ActivityKind], since: date | None = None
     ) -> set[date]:
         """Distinct local dates with at least one activity of `kinds`."""
         ...
+
     async def counts_by_member(
         self, member_ids: Sequence[int], start: datetime, end: datetime
     ) -> dict[int, dict[ActivityKind, int]]:
         """Per member and kind, how many activities fell in [start, end)."""
         ...
+
     async def last_at(self, member_id: int, kinds: Iterable[ActivityKind]) -> datetime | None: ...
     async def all(self, member_id: int) -> list[Activity]: ...
 
@@ -92,6 +100,7 @@ class FollowUpRepository(Protocol):
     async def open(self, member_id: int) -> list[FollowUp]:
         """Open follow-ups, earliest due first."""
         ...
+
     async def all(self, member_id: int) -> list[FollowUp]: ...
 
 
@@ -101,6 +110,7 @@ class MeetingRepository(Protocol):
     async def upcoming(self, member_id: int, after: datetime, limit: int) -> list[Meeting]:
         """Scheduled meetings starting at or after `after`, soonest first."""
         ...
+
     async def all(self, member_id: int) -> list[Meeting]: ...
 
 
@@ -110,6 +120,7 @@ class OpportunityRepository(Protocol):
     async def by_organisation(self, member_id: int, organisation: str) -> Opportunity | None:
         """Case-insensitive match on the organisation name."""
         ...
+
     async def all(self, member_id: int) -> list[Opportunity]: ...
 
 
@@ -131,6 +142,7 @@ class PendingRepository(Protocol):
     async def put(self, pending: Pending) -> None:
         """Replace the member's pending question."""
         ...
+
     async def clear(self, member_id: int) -> None: ...
 
 

@@ -69,7 +69,9 @@ async def add_contact(cmd: Invocation, ctx: Context) -> Reply:
             ctx,
             via,
             None,
-            lambda ref: PhraseParts(f"contact add {name}", company, ref, None, note).with_person(""),
+            lambda ref: PhraseParts(f"contact add {name}", company, ref, None, note).with_person(
+                ""
+            ),
         )
     contact = await ctx.uow.contacts.add(
         Contact(
@@ -109,10 +111,14 @@ async def show_contact(cmd: Invocation, ctx: Context) -> Reply:
     assert contact.id is not None
     history = await ctx.uow.activities.for_contact(ctx.member_id, contact.id, limit=10)
     referrer = (
-        await ctx.uow.contacts.get(ctx.member_id, contact.referred_by_id) if contact.referred_by_id else None
+        await ctx.uow.contacts.get(ctx.member_id, contact.referred_by_id)
+        if contact.referred_by_id
+        else None
     )
     owed = [f for f in await ctx.uow.followups.open(ctx.member_id) if f.contact_id == contact.id]
-    return msg.contact_card(contact, _STAGES[contact.stage], referrer, history, owed, ctx.tz, ctx.today())
+    return msg.contact_card(
+        contact, _STAGES[contact.stage], referrer, history, owed, ctx.tz, ctx.today()
+    )
 
 
 def _parse_stage(rest: str) -> dict[str, ArgValue]:
@@ -125,8 +131,13 @@ def _parse_stage(rest: str) -> dict[str, ArgValue]:
 @command(
     "contact stage",
     Arg("name", ArgType.PERSON, "Who", required=True, autocomplete="contacts"),
-    Arg("stage", ArgType.NUMBER, "1 in touch, 2 interested, 3 discussing real jobs", required=True,
-        choices=("1", "2", "3")),
+    Arg(
+        "stage",
+        ArgType.NUMBER,
+        "1 in touch, 2 interested, 3 discussing real jobs",
+        required=True,
+        choices=("1", "2", "3"),
+    ),
     usage="contact stage <name> <1|2|3>",
     example="contact stage Jane Doe 2",
     category="people",
@@ -145,4 +156,3 @@ async def set_stage(cmd: Invocation, ctx: Context) -> Reply:
         next_step=line("Next: ", "ask ", UserText(contact.name), " who else you should meet."),
         actions=(Action("Log follow-up", f"log followup #{contact.id}"),),
     )
-

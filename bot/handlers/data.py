@@ -41,7 +41,8 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
         writer.writeheader()
         # A leading = + - @ would run as a formula in a spreadsheet.
         writer.writerows(
-            {k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in r.items()} for r in rows
+            {k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in r.items()}
+            for r in rows
         )
     return out.getvalue().encode()
 
@@ -50,7 +51,7 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
 async def export(cmd: Invocation, ctx: Context) -> Reply:
     """All your data, as a JSON file and CSV files."""
     uow, mid = ctx.uow, ctx.member_id
-    data = {
+    data: dict[str, Any] = {
         "member": _rows([ctx.member])[0],
         "identities": _rows(await uow.members.identities(mid)),
         "pauses": _rows(await uow.members.pauses(mid)),
@@ -71,7 +72,11 @@ async def export(cmd: Invocation, ctx: Context) -> Reply:
 async def forget_me(cmd: Invocation, ctx: Context) -> Reply:
     """Delete everything I hold about you, after you confirm."""
     await ctx.uow.pending.put(
-        Pending(member_id=ctx.member_id, action=_FORGET, expires_at=ctx.now() + timedelta(minutes=CONFIRM_MINUTES))
+        Pending(
+            member_id=ctx.member_id,
+            action=_FORGET,
+            expires_at=ctx.now() + timedelta(minutes=CONFIRM_MINUTES),
+        )
     )
     return msg.confirm_forget()
 

@@ -68,8 +68,14 @@ def _parse_snooze(rest: str) -> dict[str, ArgValue]:
 _TARGET = Arg("target", ArgType.TEXT, "Follow-up number or person", required=True)
 
 
-@command("done", _TARGET, usage="done <number|person>", example="done 3", category="follow-ups",
-         parse=_parse_target)
+@command(
+    "done",
+    _TARGET,
+    usage="done <number|person>",
+    example="done 3",
+    category="follow-ups",
+    parse=_parse_target,
+)
 async def done(cmd: Invocation, ctx: Context) -> Reply:
     """Mark a follow-up as sent; it counts for your streak."""
     f = await _target(ctx, cmd.text("target"), "done")
@@ -103,8 +109,14 @@ async def snooze(cmd: Invocation, ctx: Context) -> Reply:
     return msg.followup_snoozed(f, contact, ctx.tz, ctx.today())
 
 
-@command("drop", _TARGET, usage="drop <number|person>", example="drop 3", category="follow-ups",
-         parse=_parse_target)
+@command(
+    "drop",
+    _TARGET,
+    usage="drop <number|person>",
+    example="drop 3",
+    category="follow-ups",
+    parse=_parse_target,
+)
 async def drop(cmd: Invocation, ctx: Context) -> Reply:
     """Let a follow-up go: no more reminders for it."""
     f = await _target(ctx, cmd.text("target"), "drop")

@@ -61,7 +61,13 @@ async def setup(cmd: Invocation, ctx: Context) -> Reply:
         raise UserError(msg.GROUP_EXISTS, "group join")
     name = (cmd.text("name") or w.channel_name or w.channel_id)[: ctx.config.max_name]
     group = await ctx.uow.groups.add(
-        Group(platform=w.platform, tenant=w.tenant, channel_id=w.channel_id, name=name, timezone=ctx.member.timezone)
+        Group(
+            platform=w.platform,
+            tenant=w.tenant,
+            channel_id=w.channel_id,
+            name=name,
+            timezone=ctx.member.timezone,
+        )
     )
     assert group.id is not None
     await ctx.uow.groups.join(Membership(group_id=group.id, member_id=ctx.member_id, is_admin=True))
@@ -118,7 +124,9 @@ async def build_leaderboard(ctx: Context, group: Group) -> Reply:
     pairs = await ctx.uow.groups.members(group.id)
     shown = [m for m, ms in pairs if ms.leaderboard_opt_in]
     start, end, monday = group_week(group, ctx.now())
-    counts = await ctx.uow.activities.counts_by_member([m.id for m in shown if m.id is not None], start, end)
+    counts = await ctx.uow.activities.counts_by_member(
+        [m.id for m in shown if m.id is not None], start, end
+    )
     names = public_names(shown)
     standings = rank([(mid, names[mid], counts.get(mid, {})) for mid in names])
     return msg.leaderboard(group, standings, monday)
@@ -149,5 +157,3 @@ async def report(cmd: Invocation, ctx: Context) -> Reply:
     for mid in ids:
         last[mid] = await ctx.uow.activities.last_at(mid, STREAK_KINDS)
     return msg.group_report(group, names, counts, last, ctx.now(), monday)
-
-

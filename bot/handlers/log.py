@@ -67,7 +67,9 @@ def parse_log(rest: str) -> dict[str, ArgValue]:
     kind = KIND_WORDS.get(words[0].lower())
     if kind is None:
         raise UserError(msg.unknown_kind(words[0]), LOG_EXAMPLE)
-    args = _phrase_args(words[1] if len(words) > 1 else "", purpose_note=kind is ActivityKind.MEETING)
+    args = _phrase_args(
+        words[1] if len(words) > 1 else "", purpose_note=kind is ActivityKind.MEETING
+    )
     args["kind"] = kind.value
     return args
 
@@ -108,7 +110,13 @@ async def record(
 
 @command(
     "log",
-    Arg("kind", ArgType.CHOICE, "What happened", required=True, choices=tuple(k.value for k in ActivityKind)),
+    Arg(
+        "kind",
+        ArgType.CHOICE,
+        "What happened",
+        required=True,
+        choices=tuple(k.value for k in ActivityKind),
+    ),
     *_PHRASE_ARGS,
     Arg("via", ArgType.PERSON, "Referred by (for a referral)", autocomplete="contacts"),
     usage="log <kind> <person> [@company] [when] [-- note]",
@@ -135,7 +143,9 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
     check_length(ctx, "A note", note, ctx.config.max_note, LOG_EXAMPLE)
     when = read_when(ctx, cmd.text("when"), retry.with_person(person or "Jane"))
     if when.at > ctx.now() + timedelta(minutes=10):
-        raise UserError(msg.LOG_IN_FUTURE, f"schedule {person or '@' + (company or '')} {cmd.text('when')}")
+        raise UserError(
+            msg.LOG_IN_FUTURE, f"schedule {person or '@' + (company or '')} {cmd.text('when')}"
+        )
     contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
     activity = await record(ctx, kind, contact, company, when, note)
     closed = await close_followups(ctx, kind, contact, activity.company)
@@ -179,7 +189,9 @@ async def _lead(cmd: Invocation, ctx: Context) -> Reply:
             ctx,
             via,
             None,
-            lambda ref: PhraseParts(f"lead {person}", company, ref, when_text, note).with_person(""),
+            lambda ref: PhraseParts(f"lead {person}", company, ref, when_text, note).with_person(
+                ""
+            ),
         )
     contact = await resolve_contact(ctx, person, company, retry.with_person)
     if referrer is not None and contact.referred_by_id is None and referrer.id != contact.id:
@@ -230,4 +242,3 @@ async def followup(cmd: Invocation, ctx: Context) -> Reply:
         )
     )
     return msg.followup_planned(contact, planned, ctx.tz, ctx.today())
-

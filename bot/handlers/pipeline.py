@@ -79,7 +79,7 @@ def _parse_stage(rest: str) -> dict[str, ArgValue]:
     parse=_parse_stage,
 )
 async def move_opportunity(cmd: Invocation, ctx: Context) -> Reply:
-    """Move an opportunity to a stage: target, contacted, conversation, interviewing, offer, closed."""
+    """Move an opportunity along: target, contacted, conversation, interviewing, offer, closed."""
     org, stage = cmd.text("organisation"), cmd.text("stage")
     if not org or stage not in _STAGES:
         raise UserError(msg.OPPORTUNITY_STAGE_HOW, "opportunity Acme interviewing")

@@ -54,7 +54,9 @@ async def schedule(cmd: Invocation, ctx: Context) -> Reply:
         raise UserError(msg.SCHEDULE_WHEN, example)
     when = read_when(ctx, when_text, example, prefer="future")
     if when.at <= ctx.now():
-        raise UserError(msg.SCHEDULE_IN_PAST, f"log {kind.value} {person or '@' + (company or '')} {when_text}")
+        raise UserError(
+            msg.SCHEDULE_IN_PAST, f"log {kind.value} {person or '@' + (company or '')} {when_text}"
+        )
     retry = PhraseParts("schedule", company, None, f"{when_text} {kind.value}", None)
     contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
     meeting = await ctx.uow.meetings.add(
@@ -87,7 +89,11 @@ async def dashboard(cmd: Invocation, ctx: Context) -> Reply:
     uow, now = ctx.uow, ctx.now()
     upcoming = await uow.meetings.upcoming(ctx.member_id, now, limit=1)
     meeting = upcoming[0] if upcoming else None
-    who = await uow.contacts.get(ctx.member_id, meeting.contact_id) if meeting and meeting.contact_id else None
+    who = (
+        await uow.contacts.get(ctx.member_id, meeting.contact_id)
+        if meeting and meeting.contact_id
+        else None
+    )
     owed = await uow.followups.open(ctx.member_id)
     first_owed = owed[0] if owed else None
     owed_contact = (
@@ -97,7 +103,9 @@ async def dashboard(cmd: Invocation, ctx: Context) -> Reply:
     )
     warm = in_the_works(await uow.opportunities.all(ctx.member_id), ctx)
     start, end = week_bounds(ctx)
-    counts = (await uow.activities.counts_by_member([ctx.member_id], start, end)).get(ctx.member_id, {})
+    counts = (await uow.activities.counts_by_member([ctx.member_id], start, end)).get(
+        ctx.member_id, {}
+    )
     conversations = counts.get(ActivityKind.MEETING, 0) + counts.get(ActivityKind.INTERVIEW, 0)
     streak = await member_streak(ctx)
     suggestion = None
@@ -150,5 +158,7 @@ async def stats(cmd: Invocation, ctx: Context) -> Reply:
         first = today.replace(day=1)
         nxt = (first + timedelta(days=32)).replace(day=1)
         start, end = local_midnight_utc(first, ctx.tz), local_midnight_utc(nxt, ctx.tz)
-    counts = (await ctx.uow.activities.counts_by_member([ctx.member_id], start, end)).get(ctx.member_id, {})
+    counts = (await ctx.uow.activities.counts_by_member([ctx.member_id], start, end)).get(
+        ctx.member_id, {}
+    )
     return msg.stats(period, counts, ctx.member.weekly_goal)

@@ -13,6 +13,7 @@ from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
 from bot.domain import MON_FRI, MemberStatus, Pause
 from bot.errors import UserError
+from bot.formatting import plural
 from bot.handlers.log import read_when
 from bot.replies import Reply
 
@@ -64,7 +65,13 @@ async def show_settings(cmd: Invocation, ctx: Context) -> Reply:
 
 @command(
     "settings timezone",
-    Arg("zone", ArgType.TEXT, "IANA timezone, like Europe/London", required=True, autocomplete="timezones"),
+    Arg(
+        "zone",
+        ArgType.TEXT,
+        "IANA timezone, like Europe/London",
+        required=True,
+        autocomplete="timezones",
+    ),
     usage="settings timezone <Area/City>",
     example="settings timezone America/New_York",
     category="settings",
@@ -75,7 +82,9 @@ async def set_timezone(cmd: Invocation, ctx: Context) -> Reply:
     match = next((z for z in zone_names() if z.lower() == zone.lower()), None)
     if match is None:
         close = difflib.get_close_matches(zone, zone_names(), n=1, cutoff=0.5)
-        raise UserError(msg.unknown_zone(zone), f"settings timezone {close[0] if close else 'Europe/London'}")
+        raise UserError(
+            msg.unknown_zone(zone), f"settings timezone {close[0] if close else 'Europe/London'}"
+        )
     try:
         ZoneInfo(match)
     except ZoneInfoNotFoundError:  # listed but not loadable on this system
@@ -116,7 +125,9 @@ async def set_days(cmd: Invocation, ctx: Context) -> Reply:
         raise UserError(msg.bad_days(cmd.text("days") or ""), "settings days mon-fri")
     ctx.member.working_days = days
     await ctx.uow.members.update(ctx.member)
-    return msg.setting_saved("Working days: " + ", ".join(_DAY_NAMES[d] for d in sorted(days)) + ".")
+    return msg.setting_saved(
+        "Working days: " + ", ".join(_DAY_NAMES[d] for d in sorted(days)) + "."
+    )
 
 
 @command(
@@ -156,7 +167,7 @@ async def set_goal(cmd: Invocation, ctx: Context) -> Reply:
         raise UserError(msg.BAD_GOAL, "settings goal 5")
     ctx.member.weekly_goal = n
     await ctx.uow.members.update(ctx.member)
-    return msg.setting_saved(f"Weekly goal: {msg.plural(n, 'conversation')}.")
+    return msg.setting_saved(f"Weekly goal: {plural(n, 'conversation')}.")
 
 
 @command(
@@ -198,7 +209,9 @@ async def pause(cmd: Invocation, ctx: Context) -> Reply:
             raise UserError(msg.BAD_PAUSE, "pause 5")
         last = today + timedelta(days=int(days) - 1)
     elif text:
-        back = read_when(ctx, text.removeprefix("until ").strip(), "pause until mon", prefer="future").local_date
+        back = read_when(
+            ctx, text.removeprefix("until ").strip(), "pause until mon", prefer="future"
+        ).local_date
         if back <= today or back > today + timedelta(days=90):
             raise UserError(msg.BAD_PAUSE, "pause until mon")
         last = back - timedelta(days=1)
@@ -218,7 +231,9 @@ async def resume(cmd: Invocation, ctx: Context) -> Reply:
     yesterday = today - timedelta(days=1)
     if m.status is MemberStatus.LANDED and m.landed_on is not None:
         if m.landed_on <= yesterday:
-            await ctx.uow.members.add_pause(Pause(member_id=ctx.member_id, start=m.landed_on, end=yesterday))
+            await ctx.uow.members.add_pause(
+                Pause(member_id=ctx.member_id, start=m.landed_on, end=yesterday)
+            )
         m.status, m.landed_on = MemberStatus.SEARCHING, None
     elif m.paused_until is None:
         return msg.not_paused()

@@ -1,0 +1,96 @@
+"""The `nextinterview` command line: run, console, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from pathlib import Path
+
+from adapters.console.backend import ConsoleBackend
+from adapters.runtime.bootstrap import bootstrap
+from adapters.runtime.settings import SettingsError, load_settings
+from storage import migrate
+
+BANNER = (
+    "nextinterview console — type `help`, or what you did: "
+    "`met Jane from Acme yesterday`. Ctrl-D quits."
+)
+
+
+async def _read_line(prompt: str) -> str | None:
+    try:
+        return await asyncio.to_thread(input, prompt)
+    except EOFError:
+        return None
+
+
+async def chat(user: str, group: str | None, export_dir: Path) -> int:
+    runtime = await bootstrap()
+    console = ConsoleBackend(runtime.core, export_dir=export_dir)
+    interactive = sys.stdin.isatty()
+    try:
+        if interactive:
+            print(BANNER)
+            while (text := await _read_line(f"{user}> ")) is not None:
+                if text.strip():
+                    print(await console.say(user, text, group), end="\n\n")
+        else:
+            for raw in sys.stdin:
+                text = raw.strip()
+                if text and not text.startswith("#"):
+                    print(f"> {text}")
+                    print(await console.say(user, text, group), end="\n\n", flush=True)
+    finally:
+        await runtime.close()
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    for name, on in (("Slack", settings.slack_enabled), ("Discord", settings.discord_enabled)):
+        if on:
+            print(
+                f"{name} is configured, but this build has no {name} adapter yet; "
+                "starting the console.",
+                file=sys.stderr,
+            )
+    return asyncio.run(chat(args.as_user, args.group, Path(args.export_dir)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="nextinterview", description="Your job-search accountability buddy."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_ in (
+        ("run", "start every configured adapter (the console when none)"),
+        ("console", "chat locally"),
+    ):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument(
+            "--as", dest="as_user", default=getpass.getuser(), help="your name in the chat"
+        )
+        p.add_argument("--group", default=None, help="talk in this group's channel instead of a DM")
+        p.add_argument(
+            "--export-dir", default="data/exports", help="where `export` writes its files"
+        )
+    db = sub.add_parser("db", help="database tasks")
+    db.add_argument("action", choices=["upgrade"])
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "db":
+            asyncio.run(migrate.upgrade(load_settings().database_url))
+            print("database is up to date")
+            return 0
+        return _run(args)
+    except SettingsError as e:
+        print(f"configuration error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""Everything the buddy says, in one place (see VOICE.md: warm, brief, one next step).
+
+Handlers use `from bot import messages as msg`; each area lives in its own module.
+"""
+
+from bot.messages.contacts import *  # noqa: F403
+from bot.messages.data import *  # noqa: F403
+from bot.messages.errors import *  # noqa: F403
+from bot.messages.followups import *  # noqa: F403
+from bot.messages.groups import *  # noqa: F403
+from bot.messages.logged import *  # noqa: F403
+from bot.messages.pipeline import *  # noqa: F403
+from bot.messages.progress import *  # noqa: F403
+from bot.messages.settings import *  # noqa: F403

@@ -1,0 +1,114 @@
+"""Replies about contacts."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.domain import (
+    Activity,
+    Contact,
+    FollowUp,
+)
+from bot.formatting import when_label, who
+from bot.messages.words import FOLLOWUP_WORD
+from bot.replies import Action, Field, Line, Reply, Section, UserText, line
+
+CONTACT_NEEDS_NAME = "Who should I add?"
+CONTACT_WHO = "Whose history should I show?"
+STAGE_HOW = "Give a name and a stage: 1 in touch, 2 interested, 3 discussing real jobs."
+
+
+def no_contacts_matching(search: str) -> str:
+    return f"No contact matches `{search}`."
+
+
+def no_contacts_yet() -> Reply:
+    return Reply(
+        body=(line("No contacts yet."),),
+        next_step=line("Start with one person you could talk to: ", "`contact add Jane Doe @Acme`"),
+    )
+
+
+def contact_list(contacts: list[Contact], total: int) -> Reply:
+    lines = tuple(line(f"#{c.id} ", *who(c), f" · stage {c.stage}") for c in contacts)
+    more = (
+        (line(f"…and {total - len(contacts)} more; `contacts <name>` narrows it."),)
+        if total > len(contacts)
+        else ()
+    )
+    return Reply(
+        title=line(f"Your contacts ({total})"),
+        body=(*lines, *more),
+        next_step=line("Next: pick one you haven't talked to lately and send a note."),
+    )
+
+
+def contact_exists(contact: Contact) -> Reply:
+    return Reply(
+        body=(line("You already have ", *who(contact), f" (#{contact.id})."),),
+        next_step=line("Next: ", f"`contact #{contact.id}`", " shows your history together."),
+    )
+
+
+def contact_added(contact: Contact, referrer: Contact | None) -> Reply:
+    via: Line = line(", referred by ", UserText(referrer.name)) if referrer else ()
+    return Reply(
+        body=(line("Added ", *who(contact), *via, "."),),
+        next_step=line("Next: reach out to ", UserText(contact.name), " and ask for 20 minutes."),
+        actions=(Action("Log outreach", f"log outreach #{contact.id}", primary=True),),
+    )
+
+
+def contact_card(
+    contact: Contact,
+    stage: str,
+    referrer: Contact | None,
+    history: list[Activity],
+    owed: list[FollowUp],
+    tz: ZoneInfo,
+    today: date,
+) -> Reply:
+    fields = [Field("Stage", line(f"{contact.stage} — {stage}"))]
+    if contact.role:
+        fields.append(Field("Role", line(UserText(contact.role))))
+    if referrer:
+        fields.append(Field("Referred by", line(UserText(referrer.name))))
+    if contact.notes:
+        fields.append(Field("Notes", line(UserText(contact.notes))))
+    lines = tuple(
+        line(
+            when_label(a.occurred_at, tz, today, with_time=False),
+            f" · {a.kind.value}",
+            *((" — ", UserText(a.note)) if a.note else ()),
+        )
+        for a in history
+    )
+    sections = [Section("History", lines or (line("Nothing logged yet."),))]
+    if owed:
+        sections.append(
+            Section(
+                "Owed",
+                tuple(
+                    line(f"#{f.id} {FOLLOWUP_WORD[f.kind]} due {when_label(f.due_at, tz, today)}")
+                    for f in owed
+                ),
+            )
+        )
+    if owed:
+        step = line(
+            "Next: send ", UserText(contact.name), " that ", FOLLOWUP_WORD[owed[0].kind], "."
+        )
+    else:
+        step = line(
+            "Next: when did you last hear from ",
+            UserText(contact.name),
+            "? A short note keeps it warm.",
+        )
+    return Reply(
+        title=line(*who(contact)),
+        fields=tuple(fields),
+        sections=tuple(sections),
+        next_step=step,
+        actions=(Action("Log follow-up", f"log followup #{contact.id}"),),
+    )

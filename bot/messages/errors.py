@@ -1,0 +1,89 @@
+"""Errors and the "which one did you mean?" question."""
+
+from __future__ import annotations
+
+from bot.domain import (
+    ActivityKind,
+    Contact,
+)
+from bot.replies import Action, Reply, UserText, line
+
+EMPTY_COMMAND = "Tell me what you did or what you need."
+LOG_WHAT = "What should I log?"
+LOG_IN_FUTURE = "That's still ahead — schedule it and I'll remind you."
+LEAD_NEEDS_PERSON = "I couldn't tell who the lead is."
+FOLLOWUP_NEEDS_WHO = "I couldn't tell who you followed up with."
+SOMETHING_BROKE = "Something went wrong on my side and nothing was saved. Please try again."
+KIND_LIST = "outreach, meeting, interview, followup, thankyou, referral, application, offer"
+
+
+def too_long(what: str, limit: int) -> str:
+    return f"{what} can be at most {limit} characters."
+
+
+def not_a_number(arg: str) -> str:
+    return f"The {arg} should be a number."
+
+
+def unknown_command(word: str, close: str | None) -> str:
+    if close:
+        return f"I don't know `{word}` — did you mean `{close}`?"
+    return f"I don't know `{word}`. `help` lists what I can do."
+
+
+def which_contact(query: str) -> str:
+    return f"Which {query} did you mean?"
+
+
+def no_such_contact(query: str) -> str:
+    return f"I couldn't find {query} among your contacts."
+
+
+def unknown_kind(word: str) -> str:
+    if not word:
+        return f"What kind of step was it? One of: {KIND_LIST}."
+    return f"I don't know the kind `{word}`. Use one of: {KIND_LIST}."
+
+
+def bad_date(text: str) -> str:
+    return f"I couldn't read `{text}` as a date."
+
+
+def log_needs_who(kind: ActivityKind) -> str:
+    verbs = {
+        ActivityKind.MEETING: "who you met",
+        ActivityKind.INTERVIEW: "who interviewed you or where",
+        ActivityKind.OUTREACH: "who you reached out to",
+        ActivityKind.FOLLOWUP: "who you followed up with",
+        ActivityKind.THANKYOU: "who you thanked",
+        ActivityKind.APPLICATION: "where you applied",
+        ActivityKind.OFFER: "who made the offer",
+    }
+    return f"I couldn't tell {verbs.get(kind, 'who it was with')}."
+
+
+def error(message: str, example: str | None) -> Reply:
+    return Reply(
+        body=(line(message),),
+        next_step=line("Try: ", f"`{example}`") if example else None,
+        is_error=True,
+    )
+
+
+def ambiguous(query: str, candidates: list[Contact], commands: list[str]) -> Reply:
+    actions = tuple(
+        Action(label=f"{c.name}" + (f" ({c.company})" if c.company else ""), command=cmd)
+        for c, cmd in zip(candidates[:5], commands[:5], strict=False)
+    )
+    lines = tuple(
+        line(
+            f"#{c.id} ", UserText(c.name), *((" (", UserText(c.company), ")") if c.company else ())
+        )
+        for c in candidates[:5]
+    )
+    return Reply(
+        body=(line(which_contact(query)), *lines),
+        next_step=line("Pick one, or type the full name: ", f"`{commands[0]}`"),
+        actions=actions,
+        is_error=True,
+    )

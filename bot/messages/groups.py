@@ -1,0 +1,140 @@
+"""Groups, the leaderboard and the admin report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+
+from bot.domain import (
+    ActivityKind,
+    Group,
+)
+from bot.formatting import plural
+from bot.leaderboard import Standing
+from bot.replies import Reply, Section, UserText, Visibility, line
+
+GROUP_IN_CHANNEL = "Group commands work in the group's channel, not in a DM."
+NO_GROUP_HERE = "This channel isn't a job-search group yet."
+GROUP_EXISTS = "This channel is already a group."
+NOT_A_MEMBER = "You're not in this group yet."
+ADMINS_ONLY = "Only the group's admins can see the report."
+STALLED_DAYS = 7
+
+
+def group_created(group: Group) -> Reply:
+    return Reply(
+        body=(
+            line(
+                "This channel is now the job-search group ",
+                UserText(group.name),
+                ". You're its admin.",
+            ),
+        ),
+        next_step=line("Next: invite members to type `group join` here."),
+        visibility=Visibility.PUBLIC,
+    )
+
+
+def already_member(group: Group) -> Reply:
+    return Reply(
+        body=(line("You're already in ", UserText(group.name), "."),),
+        next_step=line("Next: `leaderboard` shows this week."),
+    )
+
+
+def joined(group: Group) -> Reply:
+    return Reply(
+        body=(
+            line(
+                "Welcome to ",
+                UserText(group.name),
+                "! The leaderboard counts conversations and follow-ups, never details.",
+            ),
+        ),
+        next_step=line(
+            "Next: log your first step, like `met Jane from Acme`. Prefer to stay off the board? `group optout`."
+        ),
+    )
+
+
+def left(group: Group) -> Reply:
+    return Reply(
+        body=(line("You left ", UserText(group.name), ". Your own log stays yours."),),
+        next_step=line("Next: `next` shows what to do today."),
+    )
+
+
+def opted(opt_in: bool) -> Reply:
+    text = (
+        "Your first name is back on the leaderboard."
+        if opt_in
+        else "You're off the leaderboard; your streak and log are unchanged."
+    )
+    return Reply(body=(line(text),), next_step=line("Next: `next` shows what to do today."))
+
+
+def leaderboard(group: Group, standings: list[Standing], monday: date) -> Reply:
+    scoring = [s for s in standings if s.points > 0]
+    quiet = len(standings) - len(scoring)
+    lines = tuple(
+        line(
+            f"{s.rank}. ",
+            UserText(s.name),
+            f" — {s.points} pts · {plural(s.conversations, 'conversation')} · {plural(s.followups, 'follow-up')}",
+        )
+        for s in scoring[:20]
+    )
+    if not lines:
+        lines = (line("No points yet this week — the first conversation sets the pace."),)
+    tail = (line(f"{plural(quiet, 'member')} getting started this week."),) if quiet else ()
+    return Reply(
+        title=line("Leaderboard — ", UserText(group.name), f", week of {monday.strftime('%d %b')}"),
+        body=(*lines, *tail),
+        next_step=line(
+            "Points: conversation 5, follow-up or thank-you 3, outreach 2, application 1. Next: one more conversation this week."
+        ),
+        visibility=Visibility.PUBLIC,
+    )
+
+
+def group_report(
+    group: Group,
+    names: dict[int, str],
+    counts: Mapping[int, Mapping[ActivityKind, int]],
+    last: Mapping[int, datetime | None],
+    now: datetime,
+    monday: date,
+) -> Reply:
+    active, stalled = [], []
+    total = 0
+    for mid, name in sorted(names.items(), key=lambda kv: kv[1].lower()):
+        c = counts.get(mid, {})
+        conv = c.get(ActivityKind.MEETING, 0) + c.get(ActivityKind.INTERVIEW, 0)
+        total += conv
+        seen = last.get(mid)
+        if seen is None or now - seen > timedelta(days=STALLED_DAYS):
+            since = "never" if seen is None else f"{(now - seen).days} days ago"
+            stalled.append(line(UserText(name), f" — last step {since}"))
+        else:
+            active.append(line(UserText(name), f" — {plural(conv, 'conversation')} this week"))
+    sections = (
+        Section(f"Active ({len(active)})", tuple(active) or (line("nobody yet"),)),
+        Section(f"Stalled ({len(stalled)})", tuple(stalled) or (line("nobody — great"),)),
+    )
+    step = (
+        line("Next: a friendly DM to ", stalled[0][0], " with one small first step.")
+        if stalled
+        else line("Next: celebrate this week's conversations in the channel.")
+    )
+    return Reply(
+        title=line(
+            "Group report — ", UserText(group.name), f", week of {monday.strftime('%d %b')}"
+        ),
+        body=(
+            line(
+                f"{plural(total, 'conversation')} this week across {plural(len(names), 'member')}."
+            ),
+        ),
+        sections=sections,
+        next_step=step,
+    )

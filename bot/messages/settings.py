@@ -1,0 +1,112 @@
+"""Settings, pauses and landing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain import (
+    Member,
+)
+from bot.formatting import day_label, plural
+from bot.replies import Field, Reply, line
+
+BAD_GOAL = "A weekly goal is a number of conversations from 1 to 50."
+NUDGES_HOW = "Nudges are `on` or `off`."
+BAD_PAUSE = "A pause is 1 to 90 days: a number of days, or until a date ahead."
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def unknown_zone(zone: str) -> str:
+    return f"I don't know the timezone `{zone}`."
+
+
+def bad_time(text: str) -> str:
+    return f"I couldn't read `{text}` as a time of day."
+
+
+def bad_days(text: str) -> str:
+    return f"I couldn't read `{text}` as working days."
+
+
+def bad_quiet(text: str) -> str:
+    return f"I couldn't read `{text}` as quiet hours."
+
+
+def settings(m: Member) -> Reply:
+    quiet = (
+        f"{m.quiet_start.strftime('%H:%M')}–{m.quiet_end.strftime('%H:%M')}"
+        if m.quiet_start and m.quiet_end
+        else "off"
+    )
+    fields = (
+        Field("Timezone", line(m.timezone)),
+        Field("Check-in", line(m.checkin_time.strftime("%H:%M"))),
+        Field("Working days", line(", ".join(_DAYS[d] for d in sorted(m.working_days)))),
+        Field("Quiet hours", line(quiet)),
+        Field("Weekly goal", line(plural(m.weekly_goal, "conversation"))),
+        Field("Nudges", line("on" if m.nudges_enabled else "off")),
+        Field(
+            "Status",
+            line(
+                m.status.value
+                + (f", paused until {m.paused_until.isoformat()}" if m.paused_until else "")
+            ),
+        ),
+    )
+    return Reply(
+        title=line("Your settings"),
+        fields=fields,
+        next_step=line("Change one with e.g. `settings checkin 09:30`."),
+    )
+
+
+def setting_saved(text: str) -> Reply:
+    return Reply(body=(line(text),), next_step=line("Next: `next` shows what to do today."))
+
+
+def nudges_set(on: bool) -> Reply:
+    if on:
+        return Reply(
+            body=(line("Nudges on. I'll check in on your working days."),),
+            next_step=line("Next: `next` shows what to do today."),
+        )
+    return Reply(
+        body=(line("Nudges off. I won't message you unless you ask."),),
+        next_step=line("Turn them back on any time: `nudges on`."),
+    )
+
+
+def paused(back: date, today: date) -> Reply:
+    return Reply(
+        body=(
+            line(f"Paused until {day_label(back, today)}. Your streak waits for you — rest well."),
+        ),
+        next_step=line("Back early? `resume`."),
+    )
+
+
+def not_paused() -> Reply:
+    return Reply(
+        body=(line("You're not paused."),), next_step=line("Next: `next` shows what to do today.")
+    )
+
+
+def resumed() -> Reply:
+    return Reply(
+        body=(line("Welcome back!"),),
+        next_step=line("Next: one message to someone you've met is a great restart."),
+    )
+
+
+def landed() -> Reply:
+    return Reply(
+        body=(line("Congratulations — you landed! Your streak is kept and the clock is stopped."),),
+        next_step=line("Next: thank the people who helped you; keep your network warm."),
+    )
+
+
+def already_landed() -> Reply:
+    return Reply(
+        body=(line("You already landed — congratulations again."),),
+        next_step=line("Searching again? `resume`."),
+    )
