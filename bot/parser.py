@@ -8,6 +8,7 @@ import re
 from bot import messages as msg
 from bot.commands import REGISTRY, ArgType, ArgValue, CommandSpec, Invocation
 from bot.errors import UserError
+from bot.replies import Line
 
 # Short forms people actually type, mapped to a command and a text prefix for it.
 _SHORT_FORMS: tuple[tuple[tuple[str, ...], str, str], ...] = (
@@ -103,7 +104,7 @@ def parse_text(text: str, max_length: int = 2000) -> Invocation:
     return Invocation(spec.name, args)
 
 
-def _unknown(word: str) -> tuple[str, str]:
+def _unknown(word: str) -> tuple[Line, str]:
     names = sorted({n.split()[0] for n in REGISTRY})
     close = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.6)
     if close:

@@ -19,8 +19,8 @@ CONTACT_WHO = "Whose history should I show?"
 STAGE_HOW = "Give a name and a stage: 1 in touch, 2 interested, 3 discussing real jobs."
 
 
-def no_contacts_matching(search: str) -> str:
-    return f"No contact matches `{search}`."
+def no_contacts_matching(search: str) -> Line:
+    return line("No contact matches `", UserText(search), "`.")
 
 
 def no_contacts_yet() -> Reply:

@@ -6,7 +6,7 @@ from bot.domain import (
     ActivityKind,
     Contact,
 )
-from bot.replies import Action, Reply, UserText, line
+from bot.replies import Action, Line, Reply, UserText, line
 
 EMPTY_COMMAND = "Tell me what you did or what you need."
 LOG_WHAT = "What should I log?"
@@ -25,28 +25,28 @@ def not_a_number(arg: str) -> str:
     return f"The {arg} should be a number."
 
 
-def unknown_command(word: str, close: str | None) -> str:
+def unknown_command(word: str, close: str | None) -> Line:
     if close:
-        return f"I don't know `{word}` — did you mean `{close}`?"
-    return f"I don't know `{word}`. `help` lists what I can do."
+        return line("I don't know `", UserText(word), f"` — did you mean `{close}`?")
+    return line("I don't know `", UserText(word), "`. `help` lists what I can do.")
 
 
-def which_contact(query: str) -> str:
-    return f"Which {query} did you mean?"
+def which_contact(query: str) -> Line:
+    return line("Which ", UserText(query), " did you mean?")
 
 
-def no_such_contact(query: str) -> str:
-    return f"I couldn't find {query} among your contacts."
+def no_such_contact(query: str) -> Line:
+    return line("I couldn't find ", UserText(query), " among your contacts.")
 
 
-def unknown_kind(word: str) -> str:
+def unknown_kind(word: str) -> Line:
     if not word:
-        return f"What kind of step was it? One of: {KIND_LIST}."
-    return f"I don't know the kind `{word}`. Use one of: {KIND_LIST}."
+        return line(f"What kind of step was it? One of: {KIND_LIST}.")
+    return line("I don't know the kind `", UserText(word), f"`. Use one of: {KIND_LIST}.")
 
 
-def bad_date(text: str) -> str:
-    return f"I couldn't read `{text}` as a date."
+def bad_date(text: str) -> Line:
+    return line("I couldn't read `", UserText(text), "` as a date.")
 
 
 def log_needs_who(kind: ActivityKind) -> str:
@@ -62,10 +62,11 @@ def log_needs_who(kind: ActivityKind) -> str:
     return f"I couldn't tell {verbs.get(kind, 'who it was with')}."
 
 
-def error(message: str, example: str | None) -> Reply:
+def error(message: str | Line, example: str | None) -> Reply:
     return Reply(
-        body=(line(message),),
-        next_step=line("Try: ", f"`{example}`") if example else None,
+        body=(line(message) if isinstance(message, str) else message,),
+        # Examples may echo what the member typed, so they are user text too.
+        next_step=line("Try: `", UserText(example), "`") if example else None,
         is_error=True,
     )
 
@@ -82,8 +83,8 @@ def ambiguous(query: str, candidates: list[Contact], commands: list[str]) -> Rep
         for c in candidates[:5]
     )
     return Reply(
-        body=(line(which_contact(query)), *lines),
-        next_step=line("Pick one, or type the full name: ", f"`{commands[0]}`"),
+        body=(which_contact(query), *lines),
+        next_step=line("Pick one, or type the full name: `", UserText(commands[0]), "`"),
         actions=actions,
         is_error=True,
     )

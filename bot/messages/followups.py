@@ -11,7 +11,7 @@ from bot.domain import (
 )
 from bot.formatting import when_label, who
 from bot.messages.words import FOLLOWUP_WORD
-from bot.replies import Action, Line, Reply, Section, line
+from bot.replies import Action, Line, Reply, Section, UserText, line
 
 SNOOZE_IN_PAST = "Snooze needs a time still ahead."
 
@@ -20,8 +20,8 @@ def which_followup(verb: str) -> str:
     return "Which follow-up? Give its number from `followups`, or the person's name."
 
 
-def no_open_followup(text: str) -> str:
-    return f"There's no open follow-up for `{text}`."
+def no_open_followup(text: str) -> Line:
+    return line("There's no open follow-up for `", UserText(text), "`.")
 
 
 def followup_line(

@@ -15,12 +15,12 @@ OPPORTUNITY_WHERE = "Which organisation?"
 OPPORTUNITY_STAGE_HOW = "Give an organisation and a stage: target, contacted, conversation, interviewing, offer or closed."
 
 
-def opportunity_exists(org: str) -> str:
-    return f"{org} is already on your list; move it along with a stage instead."
+def opportunity_exists(org: str) -> Line:
+    return line(UserText(org), " is already on your list; move it along with a stage instead.")
 
 
-def no_opportunity(org: str) -> str:
-    return f"{org} isn't on your list yet."
+def no_opportunity(org: str) -> Line:
+    return line(UserText(org), " isn't on your list yet.")
 
 
 def works_line(n: int) -> Line:

@@ -8,7 +8,7 @@ from bot.domain import (
     Member,
 )
 from bot.formatting import day_label, plural
-from bot.replies import Field, Reply, line
+from bot.replies import Field, Line, Reply, UserText, line
 
 BAD_GOAL = "A weekly goal is a number of conversations from 1 to 50."
 NUDGES_HOW = "Nudges are `on` or `off`."
@@ -16,20 +16,20 @@ BAD_PAUSE = "A pause is 1 to 90 days: a number of days, or until a date ahead."
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def unknown_zone(zone: str) -> str:
-    return f"I don't know the timezone `{zone}`."
+def unknown_zone(zone: str) -> Line:
+    return line("I don't know the timezone `", UserText(zone), "`.")
 
 
-def bad_time(text: str) -> str:
-    return f"I couldn't read `{text}` as a time of day."
+def bad_time(text: str) -> Line:
+    return line("I couldn't read `", UserText(text), "` as a time of day.")
 
 
-def bad_days(text: str) -> str:
-    return f"I couldn't read `{text}` as working days."
+def bad_days(text: str) -> Line:
+    return line("I couldn't read `", UserText(text), "` as working days.")
 
 
-def bad_quiet(text: str) -> str:
-    return f"I couldn't read `{text}` as quiet hours."
+def bad_quiet(text: str) -> Line:
+    return line("I couldn't read `", UserText(text), "` as quiet hours.")
 
 
 def settings(m: Member) -> Reply:
