@@ -22,9 +22,6 @@ from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 
-# Answers to a question the buddy asked; any other command drops the question.
-_ANSWERS = frozenset({"yes", "no"})
-
 
 def _valid_zone(name: str | None) -> str | None:
     if not name:
@@ -59,8 +56,6 @@ class Core:
             async with self.uow_factory() as uow:
                 member = await self._member(uow, caller)
                 ctx = Context(uow, self.clock, member, caller, where, self.config)
-                if invocation.name not in _ANSWERS and await uow.pending.get(ctx.member_id):
-                    await uow.pending.clear(ctx.member_id)
                 return await spec.handler(invocation, ctx)
         except AmbiguousContact as e:
             commands = [e.retry(f"#{c.id}") for c in e.candidates]

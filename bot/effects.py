@@ -57,7 +57,11 @@ def _same_target(f: FollowUp, contact: Contact | None, company: str | None) -> b
 
 
 async def close_followups(
-    ctx: Context, kind: ActivityKind, contact: Contact | None, company: str | None
+    ctx: Context,
+    kind: ActivityKind,
+    contact: Contact | None,
+    company: str | None,
+    owed: list[FollowUp],
 ) -> list[FollowUp]:
     """Close the follow-ups this activity answers; a follow-up or thank-you closes one,
     a conversation or outreach closes the lead it acted on."""
@@ -82,13 +86,13 @@ async def close_followups(
 
 
 async def owe_after_conversation(
-    ctx: Context, activity: Activity, contact: Contact | None
+    ctx: Context, activity: Activity, contact: Contact | None, owed: list[FollowUp]
 ) -> tuple[FollowUp | None, FollowUp | None]:
     """A thank-you within 24 h and a check-back in 7 days; never twice for one person."""
     open_ = [
         f
-        for f in await ctx.uow.followups.open(ctx.member_id)
-        if _same_target(f, contact, activity.company)
+        for f in owed
+        if f.status is FollowUpStatus.OPEN and _same_target(f, contact, activity.company)
     ]
     thankyou = next((f for f in open_ if f.kind is FollowUpKind.THANKYOU), None)
     if thankyou is None:

@@ -13,11 +13,12 @@ from typing import Any
 from bot import messages as msg
 from bot.commands import CATEGORIES, REGISTRY, Arg, ArgType, Invocation, command
 from bot.context import Context
-from bot.domain import Pending
+from bot.domain import Activity, Contact, FollowUp, Opportunity, Pending
 from bot.replies import File, Reply
 
 _FORGET = "forget"
-CONFIRM_MINUTES = 10
+# `yes` confirms only right after the question, so a stray yes later deletes nothing.
+CONFIRM_MINUTES = 2
 
 
 def _plain(value: Any) -> Any:
@@ -34,16 +35,16 @@ def _rows(items: list[Any]) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in dataclasses.asdict(i).items()} for i in items]
 
 
-def _csv(rows: list[dict[str, Any]]) -> bytes:
+def _csv(rows: list[dict[str, Any]], of: type[Any]) -> bytes:
+    """Rows of dataclass `of` as CSV; the header is written even when there are no rows."""
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        # A leading = + - @ would run as a formula in a spreadsheet.
-        writer.writerows(
-            {k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in r.items()}
-            for r in rows
-        )
+    writer = csv.DictWriter(out, fieldnames=[f.name for f in dataclasses.fields(of)])
+    writer.writeheader()
+    # A leading = + - @ would run as a formula in a spreadsheet.
+    writer.writerows(
+        {k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in r.items()}
+        for r in rows
+    )
     return out.getvalue().encode()
 
 
@@ -63,8 +64,14 @@ async def export(cmd: Invocation, ctx: Context) -> Reply:
         "groups": _rows(await uow.groups.of_member(mid)),
     }
     files = [File("nextinterview.json", json.dumps(data, indent=2).encode(), "application/json")]
-    for name in ("contacts", "activities", "followups", "opportunities"):
-        files.append(File(f"{name}.csv", _csv(data[name]), "text/csv"))
+    tables = (
+        ("contacts", Contact),
+        ("activities", Activity),
+        ("followups", FollowUp),
+        ("opportunities", Opportunity),
+    )
+    for name, of in tables:
+        files.append(File(f"{name}.csv", _csv(data[name], of), "text/csv"))
     return msg.exported(tuple(files), len(data["contacts"]), len(data["activities"]))
 
 

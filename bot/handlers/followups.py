@@ -61,7 +61,11 @@ def _parse_target(rest: str) -> dict[str, ArgValue]:
 
 
 def _parse_snooze(rest: str) -> dict[str, ArgValue]:
-    words, when = split_when(rest.split())
+    words = rest.split()
+    if words and words[0].removeprefix("#").isdigit():
+        # "snooze 3 tomorrow": a leading number is the follow-up, not part of the date
+        return {"target": words[0], "when": " ".join(words[1:]) or None}
+    words, when = split_when(words)
     return {"target": " ".join(words) or None, "when": when}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot import messages as msg
@@ -141,21 +142,25 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
     if not person and not company:
         raise UserError(msg.log_needs_who(kind), retry.with_person("Jane Doe @Acme"))
     check_length(ctx, "A note", note, ctx.config.max_note, LOG_EXAMPLE)
-    when = read_when(ctx, cmd.text("when"), retry.with_person(person or "Jane"))
+    # The example shows a date that reads, not the one that didn't.
+    when = read_when(
+        ctx, cmd.text("when"), replace(retry, when="yesterday").with_person(person or "Jane")
+    )
     if when.at > ctx.now() + timedelta(minutes=10):
         raise UserError(
             msg.LOG_IN_FUTURE, f"schedule {person or '@' + (company or '')} {cmd.text('when')}"
         )
     contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
     activity = await record(ctx, kind, contact, company, when, note)
-    closed = await close_followups(ctx, kind, contact, activity.company)
+    owed = await ctx.uow.followups.open(ctx.member_id)  # read once, shared below
+    closed = await close_followups(ctx, kind, contact, activity.company, owed)
     thankyou = None
     if kind in CONVERSATIONS:
         if contact and kind is ActivityKind.INTERVIEW and contact.stage < 3:
             contact.stage = 3
             await ctx.uow.contacts.update(contact)
         await mark_meeting_held(ctx, contact, when.at)
-        thankyou, _ = await owe_after_conversation(ctx, activity, contact)
+        thankyou, _ = await owe_after_conversation(ctx, activity, contact, owed)
     await warm_opportunity(ctx, kind, activity.company)
     return msg.logged(kind, contact, activity.company, when, ctx.tz, ctx.today(), thankyou, closed)
 
@@ -181,7 +186,7 @@ async def _lead(cmd: Invocation, ctx: Context) -> Reply:
     if not person:
         raise UserError(msg.LEAD_NEEDS_PERSON, "lead Priya @Initech via Sam")
     check_length(ctx, "A note", note, ctx.config.max_note, "lead Priya @Initech via Sam")
-    when = read_when(ctx, cmd.text("when"), retry.with_person(person))
+    when = read_when(ctx, cmd.text("when"), replace(retry, when="today").with_person(person))
     referrer = None
     if via:
         when_text = cmd.text("when")
@@ -226,7 +231,12 @@ async def followup(cmd: Invocation, ctx: Context) -> Reply:
     retry = PhraseParts("followup", company, None, cmd.text("when"), cmd.text("note"))
     if not person and not company:
         raise UserError(msg.FOLLOWUP_NEEDS_WHO, "followup Jane fri")
-    when = read_when(ctx, cmd.text("when"), retry.with_person(person or "Jane"), prefer="future")
+    when = read_when(
+        ctx,
+        cmd.text("when"),
+        replace(retry, when="fri").with_person(person or "Jane"),
+        prefer="future",
+    )
     if when.local_date <= ctx.today():
         return await log_activity(
             Invocation("log", {**cmd.args, "kind": ActivityKind.FOLLOWUP.value}), ctx
