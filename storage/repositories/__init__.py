@@ -1,0 +1,27 @@
+"""Implementations of the repository ports in bot.ports with SQLAlchemy Core."""
+
+from storage.repositories.activities import SqlActivityRepository
+from storage.repositories.contacts import SqlContactRepository
+from storage.repositories.members import (
+    SqlGroupRepository,
+    SqlIdentityRepository,
+    SqlMemberRepository,
+    SqlPendingRepository,
+)
+from storage.repositories.pipeline import (
+    SqlFollowUpRepository,
+    SqlMeetingRepository,
+    SqlOpportunityRepository,
+)
+
+__all__ = [
+    "SqlActivityRepository",
+    "SqlContactRepository",
+    "SqlFollowUpRepository",
+    "SqlGroupRepository",
+    "SqlIdentityRepository",
+    "SqlMeetingRepository",
+    "SqlMemberRepository",
+    "SqlOpportunityRepository",
+    "SqlPendingRepository",
+]

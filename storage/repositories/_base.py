@@ -1,0 +1,89 @@
+"""Shared helpers for the repositories: connection holder, codecs, upsert."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Insert, Table, Update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+class SqlRepository:
+    """Holds the unit of work's connection; every statement runs in its transaction."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def fold(text: str) -> str:
+    """The case-insensitive key stored beside names (Unicode-aware, unlike SQLite lower())."""
+    return text.casefold()
+
+
+def fold_opt(text: str | None) -> str | None:
+    return None if text is None else text.casefold()
+
+
+def encode_days(days: Iterable[int]) -> str:
+    """Working days as a compact sorted string: {0, 1, 2, 3, 4} -> "01234"."""
+    ordered = sorted(set(days))
+    if any(not 0 <= day <= 6 for day in ordered):
+        raise ValueError(f"working days must be 0 (Monday) to 6 (Sunday): {ordered}")
+    return "".join(str(day) for day in ordered)
+
+
+def decode_days(text: str) -> frozenset[int]:
+    return frozenset(int(char) for char in text)
+
+
+def kind_values(kinds: Iterable[object]) -> list[str]:
+    return [str(kind) for kind in kinds]
+
+
+def require_id(entity_id: int | None, what: str) -> int:
+    if entity_id is None:
+        raise LookupError(f"update of a {what} never added (id is None)")
+    return entity_id
+
+
+async def insert_id(conn: AsyncConnection, stmt: Insert) -> int:
+    """Run a one-row INSERT and return the new id in the same round trip.
+
+    SQLAlchemy adds RETURNING id on PostgreSQL and reads the cursor's lastrowid on
+    SQLite, which saves the extra fetch a RETURNING costs through aiosqlite.
+    """
+    result = await conn.execute(stmt)
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+async def update_one(conn: AsyncConnection, stmt: Update, what: str, key: object) -> None:
+    """Run an UPDATE that must hit a row: a missing one is a bug, not a no-op."""
+    result = await conn.execute(stmt)
+    if result.rowcount == 0:
+        raise LookupError(f"update of a {what} that does not exist: {key}")
+
+
+async def upsert(
+    conn: AsyncConnection,
+    table: Table,
+    values: Mapping[str, Any],
+    keys: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """INSERT, or UPDATE the `update` columns when a row with the same `keys` exists."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(dict(values))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={col: stmt.excluded[col] for col in update}
+    )
+    await conn.execute(stmt)

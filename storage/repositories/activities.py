@@ -1,0 +1,123 @@
+"""The append-only activity log: streaks, points and leaderboards are derived from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select
+
+from bot.domain import Activity, ActivityKind
+from storage.repositories._base import SqlRepository, insert_id, kind_values, utcnow
+from storage.tables import activities
+
+
+def _activity_from_row(row: Row[Any]) -> Activity:
+    return Activity(
+        id=row.id,
+        member_id=row.member_id,
+        kind=ActivityKind(row.kind),
+        occurred_at=row.occurred_at,
+        local_date=row.local_date,
+        contact_id=row.contact_id,
+        company=row.company,
+        note=row.note,
+        created_at=row.created_at,
+    )
+
+
+class SqlActivityRepository(SqlRepository):
+    async def add(self, activity: Activity) -> Activity:
+        # The hot command path: one INSERT, nothing else.
+        created_at = activity.created_at or utcnow()
+        stmt = activities.insert().values(
+            member_id=activity.member_id,
+            kind=str(activity.kind),
+            occurred_at=activity.occurred_at,
+            local_date=activity.local_date,
+            contact_id=activity.contact_id,
+            company=activity.company,
+            note=activity.note,
+            created_at=created_at,
+        )
+        activity.id = await insert_id(self._conn, stmt)
+        activity.created_at = created_at
+        return activity
+
+    async def for_contact(self, member_id: int, contact_id: int, limit: int) -> list[Activity]:
+        """The latest `limit` activities with the contact, newest first."""
+        stmt = (
+            select(activities)
+            .where(activities.c.member_id == member_id, activities.c.contact_id == contact_id)
+            .order_by(activities.c.occurred_at.desc(), activities.c.id.desc())
+            .limit(limit)
+        )
+        return [_activity_from_row(row) for row in await self._conn.execute(stmt)]
+
+    async def between(self, member_id: int, start: datetime, end: datetime) -> list[Activity]:
+        stmt = (
+            select(activities)
+            .where(
+                activities.c.member_id == member_id,
+                activities.c.occurred_at >= start,
+                activities.c.occurred_at < end,
+            )
+            .order_by(activities.c.occurred_at, activities.c.id)
+        )
+        return [_activity_from_row(row) for row in await self._conn.execute(stmt)]
+
+    async def active_dates(
+        self, member_id: int, kinds: Iterable[ActivityKind], since: date | None = None
+    ) -> set[date]:
+        wanted = kind_values(kinds)
+        if not wanted:
+            return set()
+        # Answered from the (member_id, local_date, kind) index alone.
+        stmt = (
+            select(activities.c.local_date)
+            .distinct()
+            .where(activities.c.member_id == member_id, activities.c.kind.in_(wanted))
+        )
+        if since is not None:
+            stmt = stmt.where(activities.c.local_date >= since)
+        return set((await self._conn.execute(stmt)).scalars())
+
+    async def counts_by_member(
+        self, member_ids: Sequence[int], start: datetime, end: datetime
+    ) -> dict[int, dict[ActivityKind, int]]:
+        """Like GROUP BY: members and kinds with nothing in the window are absent."""
+        counts: dict[int, dict[ActivityKind, int]] = {}
+        if not member_ids:
+            return counts
+        stmt = (
+            select(activities.c.member_id, activities.c.kind, func.count())
+            .where(
+                activities.c.member_id.in_(list(member_ids)),
+                activities.c.occurred_at >= start,
+                activities.c.occurred_at < end,
+            )
+            .group_by(activities.c.member_id, activities.c.kind)
+        )
+        for member_id, kind, n in await self._conn.execute(stmt):
+            counts.setdefault(member_id, {})[ActivityKind(kind)] = n
+        return counts
+
+    async def last_at(self, member_id: int, kinds: Iterable[ActivityKind]) -> datetime | None:
+        wanted = kind_values(kinds)
+        if not wanted:
+            return None
+        stmt = select(func.max(activities.c.occurred_at)).where(
+            activities.c.member_id == member_id, activities.c.kind.in_(wanted)
+        )
+        latest: datetime | None = (await self._conn.execute(stmt)).scalar_one()
+        return latest
+
+    async def all(self, member_id: int) -> list[Activity]:
+        """The whole log, oldest first."""
+        stmt = (
+            select(activities)
+            .where(activities.c.member_id == member_id)
+            .order_by(activities.c.occurred_at, activities.c.id)
+        )
+        return [_activity_from_row(row) for row in await self._conn.execute(stmt)]

@@ -1,0 +1,119 @@
+"""A member's private contacts: name and company lookups are case-insensitive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, func, or_, select
+
+from bot.domain import Contact
+from storage.repositories._base import (
+    SqlRepository,
+    fold,
+    fold_opt,
+    insert_id,
+    require_id,
+    update_one,
+    utcnow,
+)
+from storage.tables import contacts
+
+
+def _contact_values(contact: Contact) -> dict[str, Any]:
+    return {
+        "name": contact.name,
+        "name_key": fold(contact.name),
+        "company": contact.company,
+        "company_key": fold_opt(contact.company),
+        "role": contact.role,
+        "how_met": contact.how_met,
+        "referred_by_id": contact.referred_by_id,
+        "stage": contact.stage,
+        "notes": contact.notes,
+    }
+
+
+def _contact_from_row(row: Row[Any]) -> Contact:
+    return Contact(
+        id=row.id,
+        member_id=row.member_id,
+        name=row.name,
+        company=row.company,
+        role=row.role,
+        how_met=row.how_met,
+        referred_by_id=row.referred_by_id,
+        stage=row.stage,
+        notes=row.notes,
+        created_at=row.created_at,
+    )
+
+
+class SqlContactRepository(SqlRepository):
+    async def add(self, contact: Contact) -> Contact:
+        created_at = contact.created_at or utcnow()
+        values = _contact_values(contact) | {
+            "member_id": contact.member_id,
+            "created_at": created_at,
+        }
+        stmt = contacts.insert().values(values)
+        contact.id = await insert_id(self._conn, stmt)
+        contact.created_at = created_at
+        return contact
+
+    async def update(self, contact: Contact) -> None:
+        contact_id = require_id(contact.id, "contact")
+        stmt = (
+            contacts.update()
+            .where(contacts.c.id == contact_id, contacts.c.member_id == contact.member_id)
+            .values(_contact_values(contact))
+        )
+        await update_one(self._conn, stmt, "contact", contact_id)
+
+    async def get(self, member_id: int, contact_id: int) -> Contact | None:
+        stmt = select(contacts).where(
+            contacts.c.id == contact_id, contacts.c.member_id == member_id
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return None if row is None else _contact_from_row(row)
+
+    async def starting_with(self, member_id: int, letter: str) -> list[Contact]:
+        stmt = (
+            select(contacts)
+            .where(
+                contacts.c.member_id == member_id,
+                contacts.c.name_key.startswith(fold(letter), autoescape=True),
+            )
+            .order_by(contacts.c.name_key, contacts.c.id)
+        )
+        return [_contact_from_row(row) for row in await self._conn.execute(stmt)]
+
+    async def search(self, member_id: int, text: str | None, limit: int) -> list[Contact]:
+        stmt = select(contacts).where(contacts.c.member_id == member_id)
+        if text:
+            key = fold(text)
+            stmt = stmt.where(
+                or_(
+                    contacts.c.name_key.contains(key, autoescape=True),
+                    contacts.c.company_key.contains(key, autoescape=True),
+                )
+            )
+        stmt = stmt.order_by(contacts.c.name_key, contacts.c.id).limit(limit)
+        return [_contact_from_row(row) for row in await self._conn.execute(stmt)]
+
+    async def count(self, member_id: int) -> int:
+        stmt = select(func.count()).where(contacts.c.member_id == member_id)
+        return (await self._conn.execute(stmt)).scalar_one()
+
+    async def companies(self, member_id: int, prefix: str, limit: int) -> list[str]:
+        """Distinct companies of the member's contacts (any case-variant once), A to Z."""
+        stmt = (
+            select(func.min(contacts.c.company))
+            .where(
+                contacts.c.member_id == member_id,
+                contacts.c.company_key.startswith(fold(prefix), autoescape=True),
+            )
+            .group_by(contacts.c.company_key)
+            .order_by(contacts.c.company_key)
+            .limit(limit)
+        )
+        return list((await self._conn.execute(stmt)).scalars())

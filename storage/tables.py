@@ -1,0 +1,266 @@
+"""The schema as SQLAlchemy Core tables. Enums are short strings; times are UTC-aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints: Alembic batch mode on SQLite can only drop what has a name.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT on PostgreSQL; plain INTEGER on SQLite, where only INTEGER PRIMARY KEY is the rowid.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Kind = String(16)  # enum values (StrEnum .value)
+Text200 = String(200)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out on every backend.
+
+    PostgreSQL stores TIMESTAMPTZ. SQLite has no time zones: values are stored as naive UTC
+    in SQLAlchemy's fixed-width text format, so text order is time order.
+    Naive datetimes are refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def _member_fk() -> Column[int]:
+    return Column("member_id", Id, ForeignKey("members.id"), nullable=False)
+
+
+def _contact_fk() -> Column[int]:
+    # A contact may disappear without taking the history that mentions it.
+    return Column("contact_id", Id, ForeignKey("contacts.id", ondelete="SET NULL"))
+
+
+# sqlite_autoincrement: never reuse the id of a deleted row (ids travel in buttons).
+members = Table(
+    "members",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("display_name", Text200, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("checkin_time", Time(), nullable=False),
+    Column("working_days", String(7), nullable=False),  # "01234" = Mon..Fri
+    Column("quiet_start", Time()),
+    Column("quiet_end", Time()),
+    Column("paused_until", Date()),
+    Column("status", Kind, nullable=False),
+    Column("landed_on", Date()),
+    Column("weekly_goal", Integer(), nullable=False),
+    Column("nudges_enabled", Boolean(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("platform", String(32), nullable=False),
+    Column("tenant", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    _member_fk(),
+    Column("dm_channel_id", String(64)),  # cached DM channel: no conversations.open per nudge
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("platform", "tenant", "user_id"),
+    Index(None, "member_id"),
+    sqlite_autoincrement=True,
+)
+
+pauses = Table(
+    "pauses",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _member_fk(),
+    Column("start_date", Date(), nullable=False),
+    Column("end_date", Date()),  # inclusive; NULL = open-ended
+    Index(None, "member_id", "start_date"),
+    sqlite_autoincrement=True,
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _member_fk(),
+    Column("name", Text200, nullable=False),
+    # casefold() of name/company, kept by the repository: SQLite's lower() folds ASCII only.
+    Column("name_key", Text200, nullable=False),
+    Column("company", Text200),
+    Column("company_key", Text200),
+    Column("role", Text200),
+    Column("how_met", Text()),
+    Column("referred_by_id", Id, ForeignKey("contacts.id", ondelete="SET NULL")),
+    Column("stage", SmallInteger(), nullable=False),
+    Column("notes", Text()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index(None, "member_id", "name_key"),
+    Index(None, "member_id", "company_key"),
+    sqlite_autoincrement=True,
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _member_fk(),
+    Column("kind", Kind, nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("local_date", Date(), nullable=False),
+    _contact_fk(),
+    Column("company", Text200),
+    Column("note", Text()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index(None, "member_id", "occurred_at"),
+    # Covers SELECT DISTINCT local_date ... WHERE member_id AND kind IN: index-only (streaks).
+    Index(None, "member_id", "local_date", "kind"),
+    Index(None, "member_id", "contact_id"),
+    sqlite_autoincrement=True,
+)
+
+followups = Table(
+    "followups",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _member_fk(),
+    Column("kind", Kind, nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    _contact_fk(),
+    Column("company", Text200),
+    Column("status", Kind, nullable=False),
+    Column("source_activity_id", Id, ForeignKey("activities.id", ondelete="SET NULL")),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime()),
+    Index(None, "member_id", "status", "due_at"),
+    # Planners look for open follow-ups coming due across all members.
+    Index(None, "status", "due_at"),
+    sqlite_autoincrement=True,
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _member_fk(),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("kind", Kind, nullable=False),
+    _contact_fk(),
+    Column("company", Text200),
+    Column("status", Kind, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index(None, "member_id", "starts_at"),
+    Index(None, "status", "starts_at"),
+    sqlite_autoincrement=True,
+)
+
+opportunities = Table(
+    "opportunities",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _member_fk(),
+    Column("organisation", Text200, nullable=False),
+    Column("organisation_key", Text200, nullable=False),  # casefold(organisation)
+    Column("role", Text200),
+    Column("stage", Kind, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    # Not unique: two roles at one organisation are two opportunities.
+    Index(None, "member_id", "organisation_key"),
+    sqlite_autoincrement=True,
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("platform", String(32), nullable=False),
+    Column("tenant", String(64), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("name", Text200, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("leaderboard_weekday", SmallInteger(), nullable=False),
+    Column("leaderboard_time", Time(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("platform", "tenant", "channel_id"),
+    sqlite_autoincrement=True,
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("group_id", Id, ForeignKey("groups.id"), primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
+    Column("is_admin", Boolean(), nullable=False),
+    Column("leaderboard_opt_in", Boolean(), nullable=False),
+    Column("joined_at", UtcDateTime(), nullable=False),
+    Index(None, "member_id"),
+)
+
+pending = Table(
+    "pending",
+    metadata,
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
+    Column("action", String(64), nullable=False),
+    Column("payload", JSON(), nullable=False),
+    Column("expires_at", UtcDateTime()),
+)
+
+# Every table holding rows of one member, children before parents: the order `forget` uses.
+MEMBER_TABLES = (
+    pending,
+    memberships,
+    followups,
+    meetings,
+    activities,
+    opportunities,
+    contacts,
+    pauses,
+    identities,
+)

@@ -1,0 +1,113 @@
+"""The unit of work: one connection and one transaction per `async with`."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.ports import (
+    ActivityRepository,
+    ContactRepository,
+    FollowUpRepository,
+    GroupRepository,
+    MeetingRepository,
+    MemberRepository,
+    OpportunityRepository,
+    PendingRepository,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from storage.repositories import (
+    SqlActivityRepository,
+    SqlContactRepository,
+    SqlFollowUpRepository,
+    SqlGroupRepository,
+    SqlIdentityRepository,
+    SqlMeetingRepository,
+    SqlMemberRepository,
+    SqlOpportunityRepository,
+    SqlPendingRepository,
+)
+
+
+class SqlUnitOfWork:
+    """bot.ports.UnitOfWork on an engine; commits on a clean exit, rolls back otherwise.
+
+    On SQLite the transaction starts with BEGIN IMMEDIATE (see storage.engine), so units
+    of work that write are serialised; readers are never blocked thanks to WAL.
+    """
+
+    # Annotated with the port types: Protocol attributes are invariant.
+    members: MemberRepository
+    contacts: ContactRepository
+    activities: ActivityRepository
+    followups: FollowUpRepository
+    meetings: MeetingRepository
+    opportunities: OpportunityRepository
+    groups: GroupRepository
+    pending: PendingRepository
+    # Beyond the port: identity linking and the DM channel cache (for adapters).
+    identities: SqlIdentityRepository
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The open connection, for storage code that needs a statement of its own."""
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not entered: use `async with`")
+        return self._conn
+
+    async def __aenter__(self) -> Self:
+        if self._conn is not None:
+            raise RuntimeError("a unit of work cannot be entered twice at once")
+        conn = await self._engine.connect()
+        try:
+            await conn.begin()
+        except BaseException:
+            await asyncio.shield(conn.close())
+            raise
+        self._conn = conn
+        self.members = SqlMemberRepository(conn)
+        self.contacts = SqlContactRepository(conn)
+        self.activities = SqlActivityRepository(conn)
+        self.followups = SqlFollowUpRepository(conn)
+        self.meetings = SqlMeetingRepository(conn)
+        self.opportunities = SqlOpportunityRepository(conn)
+        self.groups = SqlGroupRepository(conn)
+        self.pending = SqlPendingRepository(conn)
+        self.identities = SqlIdentityRepository(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if exc_type is None:
+                await conn.commit()
+            else:
+                await conn.rollback()
+        finally:
+            # Shielded so a cancelled task still hands the connection back to the pool
+            # (closing rolls back whatever a failed commit left open).
+            await asyncio.shield(conn.close())
+
+
+def uow_factory(engine: AsyncEngine) -> UnitOfWorkFactory:
+    """What the core is given: call it for a fresh unit of work."""
+
+    def make() -> UnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    return make

@@ -1,0 +1,53 @@
+"""`make bench`: the issue's figures, printed as a table, on SQLite and PostgreSQL.
+
+Every figure is compared with a floor measured in the same run on the same database:
+a bare single-row SQLAlchemy insert in its own transaction.
+Run: python -m tests.bench [--quick] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+
+from tests.bench.scenarios import Row, run_all
+
+
+def print_table(rows: list[Row]) -> None:
+    headers = ("database", "figure", "n", "p50 ms", "p99 ms", "max ms", "target", "vs floor", "ok")
+    table = [headers, *(r.cells() for r in rows)]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(headers))]
+    for i, row in enumerate(table):
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+async def main(quick: bool, postgres: bool) -> int:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="nextinterview-bench-") as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        rows += await run_all("sqlite", url, quick)
+    if postgres:
+        from tests.pgserver import running_postgres
+
+        with running_postgres("bench") as pg_url:
+            rows += await run_all("postgresql", pg_url, quick)
+    print()
+    print_table(rows)
+    print()
+    print("PostgreSQL runs with fsync=off (a throwaway test server); compare ratios, not absolutes.")
+    return 0 if all(r.ok is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        os.environ.pop(var, None)
+    parser = argparse.ArgumentParser(prog="python -m tests.bench")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    args = parser.parse_args()
+    raise SystemExit(asyncio.run(main(args.quick, not args.no_postgres)))
