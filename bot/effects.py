@@ -18,6 +18,7 @@ from bot.domain import (
     OpportunityStage,
 )
 
+LATE_THANKYOU_HOURS = 4
 _STAGE_FOR = {
     ActivityKind.OUTREACH: OpportunityStage.CONTACTED,
     ActivityKind.FOLLOWUP: OpportunityStage.CONTACTED,
@@ -100,7 +101,11 @@ async def owe_after_conversation(
             FollowUp(
                 member_id=ctx.member_id,
                 kind=FollowUpKind.THANKYOU,
-                due_at=activity.occurred_at + timedelta(hours=ctx.config.thankyou_hours),
+                # Logged late, a thank-you is still worth sending: due soon, not overdue.
+                due_at=max(
+                    activity.occurred_at + timedelta(hours=ctx.config.thankyou_hours),
+                    ctx.now() + timedelta(hours=LATE_THANKYOU_HOURS),
+                ),
                 contact_id=activity.contact_id,
                 company=activity.company,
                 source_activity_id=activity.id,

@@ -32,7 +32,7 @@ class PhraseParts:
             out.append(self.when)
         if self.note:
             out.append(f"-- {self.note}")
-        return " ".join(out)
+        return " ".join(" ".join(out).split())
 
 
 class AmbiguousContact(UserError):

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.ports import (
     ActivityRepository,
+    Clock,
     ContactRepository,
     FollowUpRepository,
     GroupRepository,
@@ -31,6 +32,7 @@ from storage.repositories import (
     SqlOpportunityRepository,
     SqlPendingRepository,
 )
+from storage.repositories._base import utcnow
 
 
 class SqlUnitOfWork:
@@ -52,8 +54,9 @@ class SqlUnitOfWork:
     # Beyond the port: identity linking and the DM channel cache (for adapters).
     identities: SqlIdentityRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
         self._engine = engine
+        self._now = clock.now if clock is not None else utcnow
         self._conn: AsyncConnection | None = None
 
     @property
@@ -73,15 +76,15 @@ class SqlUnitOfWork:
             await asyncio.shield(conn.close())
             raise
         self._conn = conn
-        self.members = SqlMemberRepository(conn)
-        self.contacts = SqlContactRepository(conn)
-        self.activities = SqlActivityRepository(conn)
-        self.followups = SqlFollowUpRepository(conn)
-        self.meetings = SqlMeetingRepository(conn)
-        self.opportunities = SqlOpportunityRepository(conn)
-        self.groups = SqlGroupRepository(conn)
-        self.pending = SqlPendingRepository(conn)
-        self.identities = SqlIdentityRepository(conn)
+        self.members = SqlMemberRepository(conn, self._now)
+        self.contacts = SqlContactRepository(conn, self._now)
+        self.activities = SqlActivityRepository(conn, self._now)
+        self.followups = SqlFollowUpRepository(conn, self._now)
+        self.meetings = SqlMeetingRepository(conn, self._now)
+        self.opportunities = SqlOpportunityRepository(conn, self._now)
+        self.groups = SqlGroupRepository(conn, self._now)
+        self.pending = SqlPendingRepository(conn, self._now)
+        self.identities = SqlIdentityRepository(conn, self._now)
         return self
 
     async def __aexit__(
@@ -104,10 +107,10 @@ class SqlUnitOfWork:
             await asyncio.shield(conn.close())
 
 
-def uow_factory(engine: AsyncEngine) -> UnitOfWorkFactory:
+def uow_factory(engine: AsyncEngine, clock: Clock | None = None) -> UnitOfWorkFactory:
     """What the core is given: call it for a fresh unit of work."""
 
     def make() -> UnitOfWork:
-        return SqlUnitOfWork(engine)
+        return SqlUnitOfWork(engine, clock)
 
     return make

@@ -42,5 +42,6 @@ async def bootstrap(
         await migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     config = Config(default_timezone=settings.default_timezone)
-    core = Core(uow_factory(engine), clock or SystemClock(), config)
+    clock = clock or SystemClock()
+    core = Core(uow_factory(engine, clock), clock, config)
     return Runtime(settings=settings, engine=engine, core=core)

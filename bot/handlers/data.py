@@ -119,7 +119,10 @@ async def help_(cmd: Invocation, ctx: Context) -> Reply:
     """What I can do, or how one command works."""
     topic = (cmd.text("topic") or "").lower()
     if topic:
-        matches = [s for n, s in REGISTRY.items() if n == topic or n.split()[0] == topic]
+        matches = sorted(
+            (s for n, s in REGISTRY.items() if n == topic or n.split()[0] == topic),
+            key=lambda s: s.name != topic,
+        )
         if matches:
             return msg.help_for(matches)
         return msg.error(msg.unknown_command(topic, None), "help")

@@ -59,7 +59,9 @@ async def setup(cmd: Invocation, ctx: Context) -> Reply:
         raise UserError(msg.GROUP_IN_CHANNEL, "group setup")
     if await ctx.uow.groups.by_channel(w.platform, w.tenant, w.channel_id):
         raise UserError(msg.GROUP_EXISTS, "group join")
-    name = (cmd.text("name") or w.channel_name or w.channel_id)[: ctx.config.max_name]
+    name = cmd.text("name") or w.channel_name or w.channel_id
+    if len(name) > ctx.config.max_name:
+        raise UserError(msg.too_long("A group name", ctx.config.max_name), "group setup Job club")
     group = await ctx.uow.groups.add(
         Group(
             platform=w.platform,

@@ -62,11 +62,16 @@ def log_needs_who(kind: ActivityKind) -> str:
     return f"I couldn't tell {verbs.get(kind, 'who it was with')}."
 
 
+def _short(example: str, limit: int = 120) -> str:
+    example = " ".join(example.split())
+    return example if len(example) <= limit else example[: limit - 1] + "…"
+
+
 def error(message: str | Line, example: str | None) -> Reply:
     return Reply(
         body=(line(message) if isinstance(message, str) else message,),
         # Examples may echo what the member typed, so they are user text too.
-        next_step=line("Try: `", UserText(example), "`") if example else None,
+        next_step=line("Try: `", UserText(_short(example)), "`") if example else None,
         is_error=True,
     )
 

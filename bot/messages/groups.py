@@ -80,7 +80,7 @@ def leaderboard(group: Group, standings: list[Standing], monday: date) -> Reply:
         line(
             f"{s.rank}. ",
             UserText(s.name),
-            f" — {s.points} pts · {plural(s.conversations, 'conversation')} · {plural(s.followups, 'follow-up')}",
+            f" — {plural(s.points, 'pt')} · {plural(s.conversations, 'conversation')} · {plural(s.followups, 'follow-up')}",
         )
         for s in scoring[:20]
     )

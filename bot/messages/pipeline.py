@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.domain import (
-    Opportunity,
-)
+from bot.domain import Opportunity, OpportunityStage
 from bot.messages.words import TARGET_HIGH, TARGET_LOW
 from bot.replies import Line, Reply, Section, UserText, line
 
@@ -63,7 +61,14 @@ def pipeline(opps: list[Opportunity], warm: list[Opportunity], tz: ZoneInfo, tod
 
 def opportunity_added(opp: Opportunity, warm: int) -> Reply:
     return Reply(
-        body=(line("Added ", UserText(opp.organisation), " to your list."), works_line(warm)),
+        body=(
+            line(
+                "Added ",
+                UserText(opp.organisation),
+                " to your targets; it counts as in the works once you're in touch.",
+            ),
+            works_line(warm),
+        ),
         next_step=line("Next: find one person at ", UserText(opp.organisation), " to talk to."),
     )
 
@@ -71,5 +76,17 @@ def opportunity_added(opp: Opportunity, warm: int) -> Reply:
 def opportunity_moved(opp: Opportunity, warm: int) -> Reply:
     return Reply(
         body=(line(UserText(opp.organisation), f" is now at {opp.stage.value}."), works_line(warm)),
-        next_step=line("Next: a follow-up with your contact there keeps it moving."),
+        next_step=_after_move(opp),
     )
+
+
+def _after_move(opp: Opportunity) -> Line:
+    if opp.stage is OpportunityStage.CLOSED:
+        return line(
+            "Closed doors still open others: ask your contact there who else you should meet."
+        )
+    if opp.stage is OpportunityStage.OFFER:
+        return line(
+            "Congratulations! Next: thank everyone who helped, then `landed` when you accept."
+        )
+    return line("Next: a follow-up with your contact there keeps it moving.")

@@ -48,8 +48,12 @@ def streak(s: Streak, member: Member) -> Reply:
         body.append(line("You landed — the clock is stopped, your streak kept."))
     elif s.resting_today:
         body.append(line("Today is a rest day: it doesn't count against you."))
-    if s.today_done:
+    if member.status is MemberStatus.LANDED:
+        step = line("Next: thank someone who helped you — keep your network warm.")
+    elif s.today_done:
         step = line("Today counts already. Next: line up tomorrow's conversation.")
+    elif s.resting_today:
+        step = line("Enjoy the rest. Next: pick tomorrow's first outreach.")
     else:
         step = line("Next: one outreach or follow-up today keeps it going.")
     return Reply(body=tuple(body), next_step=step)

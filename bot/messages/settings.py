@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from bot.domain import (
     Member,
@@ -49,7 +49,11 @@ def settings(m: Member) -> Reply:
             "Status",
             line(
                 m.status.value
-                + (f", paused until {m.paused_until.isoformat()}" if m.paused_until else "")
+                + (
+                    f", paused; back on {(m.paused_until + timedelta(days=1)).isoformat()}"
+                    if m.paused_until
+                    else ""
+                )
             ),
         ),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,18 +11,26 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-
-class SqlRepository:
-    """Holds the unit of work's connection; every statement runs in its transaction."""
-
-    __slots__ = ("_conn",)
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
+Now = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
+    """The fallback clock, for storage used without the bot's (scripts, tests)."""
     return datetime.now(UTC)
+
+
+class SqlRepository:
+    """Holds the unit of work's connection; every statement runs in its transaction.
+
+    `now` stamps created_at when the caller left it empty: the bot's injected clock,
+    so a fast or fake clock (demo, tests) and the stored timestamps agree.
+    """
+
+    __slots__ = ("_conn", "_now")
+
+    def __init__(self, conn: AsyncConnection, now: Now = utcnow) -> None:
+        self._conn = conn
+        self._now = now
 
 
 def fold(text: str) -> str:

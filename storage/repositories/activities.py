@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 
 from bot.domain import Activity, ActivityKind
-from storage.repositories._base import SqlRepository, insert_id, kind_values, utcnow
+from storage.repositories._base import SqlRepository, insert_id, kind_values
 from storage.tables import activities
 
 
@@ -30,7 +30,7 @@ def _activity_from_row(row: Row[Any]) -> Activity:
 class SqlActivityRepository(SqlRepository):
     async def add(self, activity: Activity) -> Activity:
         # The hot command path: one INSERT, nothing else.
-        created_at = activity.created_at or utcnow()
+        created_at = activity.created_at or self._now()
         stmt = activities.insert().values(
             member_id=activity.member_id,
             kind=str(activity.kind),

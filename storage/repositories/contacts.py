@@ -14,7 +14,6 @@ from storage.repositories._base import (
     insert_id,
     require_id,
     update_one,
-    utcnow,
 )
 from storage.tables import contacts
 
@@ -50,7 +49,7 @@ def _contact_from_row(row: Row[Any]) -> Contact:
 
 class SqlContactRepository(SqlRepository):
     async def add(self, contact: Contact) -> Contact:
-        created_at = contact.created_at or utcnow()
+        created_at = contact.created_at or self._now()
         values = _contact_values(contact) | {
             "member_id": contact.member_id,
             "created_at": created_at,

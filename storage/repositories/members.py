@@ -16,7 +16,6 @@ from storage.repositories._base import (
     require_id,
     update_one,
     upsert,
-    utcnow,
 )
 from storage.tables import MEMBER_TABLES, groups, identities, members, memberships, pauses
 from storage.tables import pending as pending_table
@@ -83,7 +82,7 @@ class SqlMemberRepository(SqlRepository):
         return None if row is None else member_from_row(row)
 
     async def add(self, member: Member, identity: Identity) -> Member:
-        created_at = member.created_at or utcnow()
+        created_at = member.created_at or self._now()
         values = _member_values(member) | {"created_at": created_at}
         stmt = members.insert().values(values)
         member.id = await insert_id(self._conn, stmt)
@@ -159,7 +158,7 @@ class SqlIdentityRepository(SqlRepository):
                 tenant=identity.tenant,
                 user_id=identity.user_id,
                 member_id=member_id,
-                created_at=utcnow(),
+                created_at=self._now(),
             )
         )
 
@@ -223,7 +222,7 @@ class SqlGroupRepository(SqlRepository):
         return None if row is None else _group_from_row(row)
 
     async def add(self, group: Group) -> Group:
-        created_at = group.created_at or utcnow()
+        created_at = group.created_at or self._now()
         values = _group_values(group) | {"created_at": created_at}
         stmt = groups.insert().values(values)
         group.id = await insert_id(self._conn, stmt)
@@ -244,7 +243,7 @@ class SqlGroupRepository(SqlRepository):
 
     async def join(self, membership: Membership) -> None:
         """Raises IntegrityError when already a member: check `membership()` first."""
-        membership.joined_at = membership.joined_at or utcnow()
+        membership.joined_at = membership.joined_at or self._now()
         await self._conn.execute(
             memberships.insert().values(
                 group_id=membership.group_id,

@@ -23,7 +23,6 @@ from storage.repositories._base import (
     insert_id,
     require_id,
     update_one,
-    utcnow,
 )
 from storage.tables import followups, meetings, opportunities
 
@@ -57,7 +56,7 @@ def _followup_from_row(row: Row[Any]) -> FollowUp:
 
 class SqlFollowUpRepository(SqlRepository):
     async def add(self, followup: FollowUp) -> FollowUp:
-        created_at = followup.created_at or utcnow()
+        created_at = followup.created_at or self._now()
         values = _followup_values(followup) | {
             "member_id": followup.member_id,
             "created_at": created_at,
@@ -126,7 +125,7 @@ def _meeting_from_row(row: Row[Any]) -> Meeting:
 
 class SqlMeetingRepository(SqlRepository):
     async def add(self, meeting: Meeting) -> Meeting:
-        created_at = meeting.created_at or utcnow()
+        created_at = meeting.created_at or self._now()
         values = _meeting_values(meeting) | {
             "member_id": meeting.member_id,
             "created_at": created_at,
@@ -190,7 +189,7 @@ def _opportunity_from_row(row: Row[Any]) -> Opportunity:
 
 class SqlOpportunityRepository(SqlRepository):
     async def add(self, opportunity: Opportunity) -> Opportunity:
-        created_at = opportunity.created_at or utcnow()
+        created_at = opportunity.created_at or self._now()
         updated_at = opportunity.updated_at or created_at
         values = _opportunity_values(opportunity) | {
             "member_id": opportunity.member_id,
@@ -205,7 +204,7 @@ class SqlOpportunityRepository(SqlRepository):
     async def update(self, opportunity: Opportunity) -> None:
         """Writes updated_at as given (the core's clock); now when None."""
         opportunity_id = require_id(opportunity.id, "opportunity")
-        opportunity.updated_at = opportunity.updated_at or utcnow()
+        opportunity.updated_at = opportunity.updated_at or self._now()
         stmt = (
             opportunities.update()
             .where(

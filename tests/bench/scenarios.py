@@ -226,7 +226,8 @@ async def _noop(_: object) -> None:
 async def run_all(db: str, url: str, quick: bool) -> list[Row]:
     await migrate.upgrade(url)
     engine = make_engine(url)
-    core = Core(uow_factory(engine), FakeClock(NOW))
+    clock = FakeClock(NOW)
+    core = Core(uow_factory(engine, clock), clock)
     try:
         rows = await command_path(db, core, engine, 2_000 if quick else 10_000)
         rows += await streak(db, core, engine)

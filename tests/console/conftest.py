@@ -38,6 +38,6 @@ async def console(
     await upgrade(url)
     engine = make_engine(url)
     try:
-        yield ConsoleBackend(Core(uow_factory(engine), clock), export_dir=export_dir)
+        yield ConsoleBackend(Core(uow_factory(engine, clock), clock), export_dir=export_dir)
     finally:
         await engine.dispose()

@@ -25,7 +25,7 @@ async def test_working_through_what_is_owed(console: ConsoleBackend, clock: Fake
     assert owed.splitlines()[:6] == [
         "Follow-ups owed (4)",
         "Coming up",
-        "  #1 thank-you · Jane Doe (Acme) · due today 12:00",
+        "  #1 thank-you · Jane Doe (Acme) · due today 13:00",
         "  #3 first outreach · Priya (Initech) · due Wed 09:00",
         "  #4 follow-up · Sam · due Fri 09:30",
         "  #2 check-back · Jane Doe (Acme) · due Sun 12:00",
@@ -34,9 +34,9 @@ async def test_working_through_what_is_owed(console: ConsoleBackend, clock: Fake
     assert [a.command for a in reply.actions] == ["done 1", "snooze 1 tomorrow", "drop 1"]
 
     # The thank-you's deadline passes: it moves to Overdue.
-    clock.advance(timedelta(hours=4))
+    clock.advance(timedelta(hours=5))
     owed = await ok(console, "ann", "followups")
-    assert "Overdue\n  #1 thank-you · Jane Doe (Acme) · overdue since today 12:00" in owed
+    assert "Overdue\n  #1 thank-you · Jane Doe (Acme) · overdue since today 13:00" in owed
     assert "Follow-ups owed: 4 (1 overdue)" in await ok(console, "ann", "next")
 
     # The buttons' commands work as typed.

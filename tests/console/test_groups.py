@@ -43,7 +43,7 @@ async def test_a_job_club_week(console: ConsoleBackend, clock: FakeClock) -> Non
         "Leaderboard — Tuesday job club, week of 06 Jan",
         "1. Bob — 8 pts · 1 conversation · 1 follow-up",
         "2. Cat — 2 pts · 0 conversations · 0 follow-ups",
-        "3. Ann L. — 1 pts · 0 conversations · 0 follow-ups",
+        "3. Ann L. — 1 pt · 0 conversations · 0 follow-ups",
         "1 member getting started this week.",
     ]
     text = console.render(board)
@@ -54,7 +54,7 @@ async def test_a_job_club_week(console: ConsoleBackend, clock: FakeClock) -> Non
     assert "You're off the leaderboard" in await ok(console, "Cat", "group optout", CLUB)
     board_text = await ok(console, "Bob Stone", "leaderboard", CLUB)
     assert "Cat" not in board_text
-    assert "2. Ann L. — 1 pts" in board_text
+    assert "2. Ann L. — 1 pt" in board_text
     assert "Streak: 1 day · done today" in await ok(console, "Cat", "next")
     assert "Your first name is back on the leaderboard." in await ok(
         console, "Cat", "group optin", CLUB

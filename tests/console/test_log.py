@@ -50,7 +50,7 @@ async def test_every_kind_in_long_form_is_logged_and_counted(console: ConsoleBac
 async def test_short_forms_read_like_sentences(console: ConsoleBackend) -> None:
     met = await ok(console, "ann", "met Jane Doe from Acme yesterday")
     assert met.splitlines()[0] == "Nice — logged your conversation with Jane Doe (Acme) yesterday."
-    assert "Thank-you due by today 12:00" in met
+    assert "Thank-you due by today 13:00" in met
 
     reached = await ok(console, "ann", "reached out to Sam @Globex")
     assert reached.splitlines() == [
@@ -85,7 +85,7 @@ async def test_short_forms_read_like_sentences(console: ConsoleBackend) -> None:
     owed = await ok(console, "ann", "followups")
     assert "thank-you · Jane Doe" not in owed
     assert "check-back · Jane Doe (Acme) · due Sun 12:00" in owed
-    assert "thank-you · Initech · overdue since last Wed 12:00" in owed
+    assert "thank-you · Initech · due today 13:00" in owed
 
 
 @pytest.mark.parametrize(

@@ -131,7 +131,7 @@ async def test_keeping_six_to_ten_things_in_the_works(
         "Next: name one organisation you'd like to work for: `opportunity add Acme`",
     ]
     added = await ok(console, "ann", "opportunity add Acme as data analyst")
-    assert added.splitlines()[0] == "Added Acme to your list."
+    assert added.splitlines()[0] == "Added Acme to your targets; it counts as in the works once you're in touch."
     await ok(console, "ann", "opportunity add @Globex -- product manager")
 
     moved = await ok(console, "ann", "opportunity Acme interviewing")
@@ -210,7 +210,7 @@ async def test_streak_over_working_days_a_weekend_and_a_missed_day(
     saturday = await streak()
     assert saturday[0] == "Streak: 5 working days."
     assert "Today is a rest day: it doesn't count against you." in saturday
-    assert saturday[-1] == "Next: one outreach or follow-up today keeps it going."
+    assert saturday[-1] == "Enjoy the rest. Next: pick tomorrow's first outreach."
     # Sunday closes a full week: a freeze is earned.
     clock.advance(DAY)
     assert (await streak())[1] == "Best: 5 days · freezes banked: 1 of 2."

@@ -144,7 +144,7 @@ async def test_a_pause_keeps_the_streak(console: ConsoleBackend, clock: FakeCloc
         "Back early? `resume`.",
     ]
     assert setting(await ok(console, "ann", "settings"), "Status") == (
-        "searching, paused until 2025-01-09"
+        "searching, paused; back on 2025-01-10"
     )
     assert "Today is a rest day" in await ok(console, "ann", "streak")
     clock.advance(3 * DAY)  # Friday: back, streak intact
