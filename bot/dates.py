@@ -38,6 +38,14 @@ _FILLERS = {
     "month", "months", "hour", "hours", "min", "mins", "minute", "minutes", "one", "two",
     "three", "four", "five", "six", "seven", "eight", "nine", "ten", "am", "pm", "of",
 }  # fmt: skip
+# Units of a relative date: "in 3 days", "next week".
+_UNITS = {
+    "day", "days", "week", "weeks", "month", "months", "hour", "hours", "min", "mins",
+    "minute", "minutes",
+}  # fmt: skip
+_RELATIVE = {"in", "next", "last", "this"}
+# What may follow a leading bare number: "3 days ago", "3 dec", "3 pm" (not "Agent 47 today").
+_AFTER_NUMBER = _MONTHS | _UNITS | {"am", "pm", "of", "noon", "midnight"}
 _NUMBER = re.compile(r"^\d{1,4}(st|nd|rd|th)?$")
 _DATEISH = re.compile(
     r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}(/\d{2,4})?|\d{1,2}(:\d{2})?(am|pm)|\d{1,2}:\d{2})$"
@@ -64,6 +72,9 @@ class DateError(ValueError):
 def _is_anchor(word: str, words: list[str]) -> bool:
     if word in _ANCHORS or _DATEISH.match(word):
         return True
+    # A unit counts after a relative word: "in 3 days", "next week".
+    if word in _UNITS and words[0] in _RELATIVE:
+        return True
     # A month name counts only beside a day number: "dec 3", not "June Smith".
     return word in _MONTHS and any(_NUMBER.match(w) for w in words)
 
@@ -86,6 +97,8 @@ def split_when(words: list[str]) -> tuple[list[str], str | None]:
             continue
         if not any(_is_anchor(w, tail) for w in tail):
             continue
+        if _NUMBER.match(tail[0]) and (len(tail) == 1 or tail[1] not in _AFTER_NUMBER):
+            continue  # a number ending a name: "Agent 47 today"
         rest = words[:-size]
         # "met Jane on tuesday": the preposition belongs to the date.
         while rest and rest[-1].lower() in {"on", "at"}:

@@ -69,9 +69,7 @@ async def close_followups(
     wanted = _CLOSES.get(kind, ())
     if not wanted:
         return []
-    mine = [
-        f for f in await ctx.uow.followups.open(ctx.member_id) if _same_target(f, contact, company)
-    ]
+    mine = [f for f in owed if _same_target(f, contact, company)]
     closed: list[FollowUp] = []
     for fk in wanted:
         match = [f for f in mine if f.kind is fk]

@@ -47,7 +47,7 @@ _SHORT_FORMS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("?",), "help", ""),
 )
 
-_PREFIX = re.compile(r"^(/next|/ni|next:)\s+", re.IGNORECASE)
+_PREFIX = re.compile(r"^(/next|/ni|next:)(\s+|$)", re.IGNORECASE)
 
 
 def _positional(spec: CommandSpec, rest: str) -> dict[str, ArgValue]:
@@ -97,17 +97,25 @@ def parse_text(text: str, max_length: int = 2000) -> Invocation:
             break
     found = _find_spec(words)
     if found is None:
-        raise UserError(*_unknown(words[0]))
+        raise UserError(*_unknown(words))
     spec, rest_words = found
     rest = " ".join(rest_words)
     args = spec.parse(rest) if spec.parse else _positional(spec, rest)
     return Invocation(spec.name, args)
 
 
-def _unknown(word: str) -> tuple[Line, str]:
+def _unknown(words: list[str]) -> tuple[Line, str]:
+    word = words[0]
     names = sorted({n.split()[0] for n in REGISTRY})
     close = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.6)
+    if close and close[0] == word.lower():
+        # The first word of two-word commands ("group", "forget"): suggest a whole one.
+        word = " ".join(words[:2])
+        subs = sorted(n for n in REGISTRY if n.startswith(f"{close[0]} "))
+        close = difflib.get_close_matches(word.lower(), subs, n=1, cutoff=0.0) or subs[:1]
     if close:
-        example = next(s.example for s in REGISTRY.values() if s.name.split()[0] == close[0])
-        return msg.unknown_command(word, close[0]), example
+        spec = REGISTRY.get(close[0])
+        if spec is None:
+            spec = next(s for s in REGISTRY.values() if s.name.split()[0] == close[0])
+        return msg.unknown_command(word, close[0]), spec.example
     return msg.unknown_command(word, None), "help"

@@ -61,7 +61,11 @@ def parse_phrase(text: str, purpose_note: bool = False) -> Phrase:
             company_words = words[i + 1 :]
             words = words[:i]
             break
-    if company_words is None:
+    if company_words is not None:
+        # "Jane from @Acme": the word before the company belongs to it.
+        while words and words[-1].lower() in _COMPANY_WORDS:
+            words = words[:-1]
+    else:
         lowered = [w.lower() for w in words]
         for i in range(len(words) - 1, 0, -1):
             if lowered[i] in _COMPANY_WORDS and i + 1 < len(words):

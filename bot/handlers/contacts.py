@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
@@ -86,12 +88,12 @@ async def add_contact(cmd: Invocation, ctx: Context) -> Reply:
     return msg.contact_added(contact, referrer)
 
 
-async def _one(ctx: Context, name: str, head: str) -> Contact:
+async def _one(ctx: Context, name: str, retry: Callable[[str], str]) -> Contact:
     matches = await find_contact(ctx, name, None)
     if not matches:
         raise UserError(msg.no_such_contact(name), "contacts")
     if len(matches) > 1:
-        raise AmbiguousContact(name, matches, lambda ref: f"{head} {ref}")
+        raise AmbiguousContact(name, matches, retry)
     return matches[0]
 
 
@@ -107,7 +109,7 @@ async def show_contact(cmd: Invocation, ctx: Context) -> Reply:
     name = cmd.text("name")
     if not name:
         raise UserError(msg.CONTACT_WHO, "contact Jane Doe")
-    contact = await _one(ctx, name, "contact")
+    contact = await _one(ctx, name, lambda ref: f"contact {ref}")
     assert contact.id is not None
     history = await ctx.uow.activities.for_contact(ctx.member_id, contact.id, limit=10)
     referrer = (
@@ -148,7 +150,7 @@ async def set_stage(cmd: Invocation, ctx: Context) -> Reply:
     name, stage = cmd.text("name"), cmd.number("stage")
     if not name or stage not in _STAGES:
         raise UserError(msg.STAGE_HOW, "contact stage Jane Doe 2")
-    contact = await _one(ctx, name, "contact stage")
+    contact = await _one(ctx, name, lambda ref: f"contact stage {ref} {stage}")
     contact.stage = stage
     await ctx.uow.contacts.update(contact)
     return Reply(

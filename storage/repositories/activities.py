@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 
 from bot.domain import Activity, ActivityKind
-from storage.repositories._base import SqlRepository, insert_id, kind_values
+from storage.repositories._base import SqlRepository, insert_row, kind_values
 from storage.tables import activities
 
 
@@ -31,17 +31,17 @@ class SqlActivityRepository(SqlRepository):
     async def add(self, activity: Activity) -> Activity:
         # The hot command path: one INSERT, nothing else.
         created_at = activity.created_at or self._now()
-        stmt = activities.insert().values(
-            member_id=activity.member_id,
-            kind=str(activity.kind),
-            occurred_at=activity.occurred_at,
-            local_date=activity.local_date,
-            contact_id=activity.contact_id,
-            company=activity.company,
-            note=activity.note,
-            created_at=created_at,
-        )
-        activity.id = await insert_id(self._conn, stmt)
+        values = {
+            "member_id": activity.member_id,
+            "kind": str(activity.kind),
+            "occurred_at": activity.occurred_at,
+            "local_date": activity.local_date,
+            "contact_id": activity.contact_id,
+            "company": activity.company,
+            "note": activity.note,
+            "created_at": created_at,
+        }
+        activity.id = await insert_row(self._conn, activities, values)
         activity.created_at = created_at
         return activity
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, bindparam, func, or_, select
 
 from bot.domain import Contact
 from storage.repositories._base import (
     SqlRepository,
     fold,
     fold_opt,
-    insert_id,
+    insert_row,
     require_id,
-    update_one,
+    update_row,
 )
 from storage.tables import contacts
 
@@ -47,6 +47,19 @@ def _contact_from_row(row: Row[Any]) -> Contact:
     )
 
 
+_GET = select(contacts).where(
+    contacts.c.id == bindparam("id"), contacts.c.member_id == bindparam("member_id")
+)
+_PREFIX = (
+    select(contacts)
+    .where(
+        contacts.c.member_id == bindparam("member_id"),
+        func.substr(contacts.c.name_key, 1, bindparam("size")) == bindparam("prefix"),
+    )
+    .order_by(contacts.c.name_key, contacts.c.id)
+)
+
+
 class SqlContactRepository(SqlRepository):
     async def add(self, contact: Contact) -> Contact:
         created_at = contact.created_at or self._now()
@@ -54,37 +67,26 @@ class SqlContactRepository(SqlRepository):
             "member_id": contact.member_id,
             "created_at": created_at,
         }
-        stmt = contacts.insert().values(values)
-        contact.id = await insert_id(self._conn, stmt)
+        contact.id = await insert_row(self._conn, contacts, values)
         contact.created_at = created_at
         return contact
 
     async def update(self, contact: Contact) -> None:
         contact_id = require_id(contact.id, "contact")
-        stmt = (
-            contacts.update()
-            .where(contacts.c.id == contact_id, contacts.c.member_id == contact.member_id)
-            .values(_contact_values(contact))
+        await update_row(
+            self._conn, contacts, contact_id, contact.member_id, _contact_values(contact), "contact"
         )
-        await update_one(self._conn, stmt, "contact", contact_id)
 
     async def get(self, member_id: int, contact_id: int) -> Contact | None:
-        stmt = select(contacts).where(
-            contacts.c.id == contact_id, contacts.c.member_id == member_id
-        )
-        row = (await self._conn.execute(stmt)).first()
+        params = {"id": contact_id, "member_id": member_id}
+        row = (await self._conn.execute(_GET, params)).first()
         return None if row is None else _contact_from_row(row)
 
     async def starting_with(self, member_id: int, letter: str) -> list[Contact]:
-        stmt = (
-            select(contacts)
-            .where(
-                contacts.c.member_id == member_id,
-                contacts.c.name_key.startswith(fold(letter), autoescape=True),
-            )
-            .order_by(contacts.c.name_key, contacts.c.id)
-        )
-        return [_contact_from_row(row) for row in await self._conn.execute(stmt)]
+        # substr rather than LIKE: no escaping, the same on SQLite and on any collation.
+        prefix = fold(letter)
+        params = {"member_id": member_id, "prefix": prefix, "size": len(prefix)}
+        return [_contact_from_row(row) for row in await self._conn.execute(_PREFIX, params)]
 
     async def search(self, member_id: int, text: str | None, limit: int) -> list[Contact]:
         stmt = select(contacts).where(contacts.c.member_id == member_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, delete, or_, select
+from sqlalchemy import Row, bindparam, delete, or_, select
 
 from bot.domain import Group, Identity, Member, Membership, MemberStatus, Pause, Pending
 from storage.repositories._base import (
@@ -67,14 +67,26 @@ def _identity_clause(identity: Identity) -> list[Any]:
     ]
 
 
+# Every command starts here: built once (see _base.insert_row for why).
+_BY_IDENTITY = (
+    select(members)
+    .join(identities, identities.c.member_id == members.c.id)
+    .where(
+        identities.c.platform == bindparam("platform"),
+        identities.c.tenant == bindparam("tenant"),
+        identities.c.user_id == bindparam("user_id"),
+    )
+)
+
+
 class SqlMemberRepository(SqlRepository):
     async def by_identity(self, identity: Identity) -> Member | None:
-        stmt = (
-            select(members)
-            .join(identities, identities.c.member_id == members.c.id)
-            .where(*_identity_clause(identity))
-        )
-        row = (await self._conn.execute(stmt)).first()
+        params = {
+            "platform": identity.platform,
+            "tenant": identity.tenant,
+            "user_id": identity.user_id,
+        }
+        row = (await self._conn.execute(_BY_IDENTITY, params)).first()
         return None if row is None else member_from_row(row)
 
     async def get(self, member_id: int) -> Member | None:

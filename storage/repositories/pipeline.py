@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 
 from bot.domain import (
     ActivityKind,
@@ -20,11 +20,40 @@ from bot.domain import (
 from storage.repositories._base import (
     SqlRepository,
     fold,
-    insert_id,
+    insert_row,
     require_id,
     update_one,
+    update_row,
 )
 from storage.tables import followups, meetings, opportunities
+
+_OPEN_FOLLOWUPS = (
+    select(followups)
+    .where(
+        followups.c.member_id == bindparam("member_id"),
+        followups.c.status == str(FollowUpStatus.OPEN),
+    )
+    .order_by(followups.c.due_at, followups.c.id)
+)
+_UPCOMING = (
+    select(meetings)
+    .where(
+        meetings.c.member_id == bindparam("member_id"),
+        meetings.c.status == str(MeetingStatus.SCHEDULED),
+        meetings.c.starts_at >= bindparam("after"),
+    )
+    .order_by(meetings.c.starts_at, meetings.c.id)
+    .limit(bindparam("limit"))
+)
+_BY_ORGANISATION = (
+    select(opportunities)
+    .where(
+        opportunities.c.member_id == bindparam("member_id"),
+        opportunities.c.organisation_key == bindparam("key"),
+    )
+    .order_by(opportunities.c.id)
+    .limit(1)
+)
 
 
 def _followup_values(followup: FollowUp) -> dict[str, Any]:
@@ -61,19 +90,20 @@ class SqlFollowUpRepository(SqlRepository):
             "member_id": followup.member_id,
             "created_at": created_at,
         }
-        stmt = followups.insert().values(values)
-        followup.id = await insert_id(self._conn, stmt)
+        followup.id = await insert_row(self._conn, followups, values)
         followup.created_at = created_at
         return followup
 
     async def update(self, followup: FollowUp) -> None:
         followup_id = require_id(followup.id, "follow-up")
-        stmt = (
-            followups.update()
-            .where(followups.c.id == followup_id, followups.c.member_id == followup.member_id)
-            .values(_followup_values(followup))
+        await update_row(
+            self._conn,
+            followups,
+            followup_id,
+            followup.member_id,
+            _followup_values(followup),
+            "follow-up",
         )
-        await update_one(self._conn, stmt, "follow-up", followup_id)
 
     async def get(self, member_id: int, followup_id: int) -> FollowUp | None:
         stmt = select(followups).where(
@@ -83,12 +113,8 @@ class SqlFollowUpRepository(SqlRepository):
         return None if row is None else _followup_from_row(row)
 
     async def open(self, member_id: int) -> list[FollowUp]:
-        stmt = (
-            select(followups)
-            .where(followups.c.member_id == member_id, followups.c.status == FollowUpStatus.OPEN)
-            .order_by(followups.c.due_at, followups.c.id)
-        )
-        return [_followup_from_row(row) for row in await self._conn.execute(stmt)]
+        rows = await self._conn.execute(_OPEN_FOLLOWUPS, {"member_id": member_id})
+        return [_followup_from_row(row) for row in rows]
 
     async def all(self, member_id: int) -> list[FollowUp]:
         """Every follow-up, whatever its status, earliest due first."""
@@ -130,8 +156,7 @@ class SqlMeetingRepository(SqlRepository):
             "member_id": meeting.member_id,
             "created_at": created_at,
         }
-        stmt = meetings.insert().values(values)
-        meeting.id = await insert_id(self._conn, stmt)
+        meeting.id = await insert_row(self._conn, meetings, values)
         meeting.created_at = created_at
         return meeting
 
@@ -145,17 +170,8 @@ class SqlMeetingRepository(SqlRepository):
         await update_one(self._conn, stmt, "meeting", meeting_id)
 
     async def upcoming(self, member_id: int, after: datetime, limit: int) -> list[Meeting]:
-        stmt = (
-            select(meetings)
-            .where(
-                meetings.c.member_id == member_id,
-                meetings.c.status == MeetingStatus.SCHEDULED,
-                meetings.c.starts_at >= after,
-            )
-            .order_by(meetings.c.starts_at, meetings.c.id)
-            .limit(limit)
-        )
-        return [_meeting_from_row(row) for row in await self._conn.execute(stmt)]
+        params = {"member_id": member_id, "after": after, "limit": limit}
+        return [_meeting_from_row(row) for row in await self._conn.execute(_UPCOMING, params)]
 
     async def all(self, member_id: int) -> list[Meeting]:
         stmt = (
@@ -196,8 +212,7 @@ class SqlOpportunityRepository(SqlRepository):
             "created_at": created_at,
             "updated_at": updated_at,
         }
-        stmt = opportunities.insert().values(values)
-        opportunity.id = await insert_id(self._conn, stmt)
+        opportunity.id = await insert_row(self._conn, opportunities, values)
         opportunity.created_at, opportunity.updated_at = created_at, updated_at
         return opportunity
 
@@ -205,28 +220,19 @@ class SqlOpportunityRepository(SqlRepository):
         """Writes updated_at as given (the core's clock); now when None."""
         opportunity_id = require_id(opportunity.id, "opportunity")
         opportunity.updated_at = opportunity.updated_at or self._now()
-        stmt = (
-            opportunities.update()
-            .where(
-                opportunities.c.id == opportunity_id,
-                opportunities.c.member_id == opportunity.member_id,
-            )
-            .values(_opportunity_values(opportunity) | {"updated_at": opportunity.updated_at})
+        await update_row(
+            self._conn,
+            opportunities,
+            opportunity_id,
+            opportunity.member_id,
+            _opportunity_values(opportunity) | {"updated_at": opportunity.updated_at},
+            "opportunity",
         )
-        await update_one(self._conn, stmt, "opportunity", opportunity_id)
 
     async def by_organisation(self, member_id: int, organisation: str) -> Opportunity | None:
         """Case-insensitive; with several at one organisation, the first added."""
-        stmt = (
-            select(opportunities)
-            .where(
-                opportunities.c.member_id == member_id,
-                opportunities.c.organisation_key == fold(organisation),
-            )
-            .order_by(opportunities.c.id)
-            .limit(1)
-        )
-        row = (await self._conn.execute(stmt)).first()
+        params = {"member_id": member_id, "key": fold(organisation)}
+        row = (await self._conn.execute(_BY_ORGANISATION, params)).first()
         return None if row is None else _opportunity_from_row(row)
 
     async def all(self, member_id: int) -> list[Opportunity]:

@@ -39,7 +39,9 @@ async def main(quick: bool, postgres: bool) -> int:
     print()
     print_table(rows)
     print()
-    print("PostgreSQL runs with fsync=off (a throwaway test server); compare ratios, not absolutes.")
+    print(
+        "PostgreSQL runs with fsync=off (a throwaway test server); compare ratios, not absolutes."
+    )
     return 0 if all(r.ok is not False for r in rows) else 1
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -84,7 +83,9 @@ PHRASES = (
 )
 
 
-async def command_path(db: str, core: Core, engine: sa.ext.asyncio.AsyncEngine, n: int) -> list[Row]:
+async def command_path(
+    db: str, core: Core, engine: sa.ext.asyncio.AsyncEngine, n: int
+) -> list[Row]:
     """n log commands from 100 members, interleaved, against n bare inserts."""
     async with engine.begin() as conn:
         await conn.run_sync(floor_table.create)
@@ -96,7 +97,8 @@ async def command_path(db: str, core: Core, engine: sa.ext.asyncio.AsyncEngine, 
         (
             members[i % 100],
             rnd.choice(PHRASES).format(
-                p=f"Person{rnd.randrange(25)} Lastname{rnd.randrange(3)}", c=f"Company{rnd.randrange(40)}"
+                p=f"Person{rnd.randrange(25)} Lastname{rnd.randrange(3)}",
+                c=f"Company{rnd.randrange(40)}",
             ),
         )
         for i in range(n)
@@ -131,7 +133,9 @@ async def command_path(db: str, core: Core, engine: sa.ext.asyncio.AsyncEngine, 
     return [floor_row, log_row]
 
 
-async def seed_group(core: Core, engine: sa.ext.asyncio.AsyncEngine, members: int, activities: int) -> None:
+async def seed_group(
+    core: Core, engine: sa.ext.asyncio.AsyncEngine, members: int, activities: int
+) -> None:
     await core.handle_text(console("coach"), GROUP, "group setup Job club")
     for i in range(members - 1):
         await core.handle_text(console(f"g{i:04d}"), GROUP, "group join")
@@ -159,12 +163,16 @@ async def seed_group(core: Core, engine: sa.ext.asyncio.AsyncEngine, members: in
             await conn.execute(tables.activities.insert(), batch)
 
 
-async def leaderboard(db: str, core: Core, engine: sa.ext.asyncio.AsyncEngine, quick: bool) -> list[Row]:
+async def leaderboard(
+    db: str, core: Core, engine: sa.ext.asyncio.AsyncEngine, quick: bool
+) -> list[Row]:
     members, activities = (200, 50_000) if quick else (1000, 500_000)
     t0 = time.perf_counter()
     await seed_group(core, engine, members, activities)
     seeded = time.perf_counter() - t0
-    print(f"[{db}] seeded a {members}-member group with {activities:,} activities in {seeded:.1f} s")
+    print(
+        f"[{db}] seeded a {members}-member group with {activities:,} activities in {seeded:.1f} s"
+    )
     samples = await timed(30, lambda i: core.handle_text(console("coach"), GROUP, "leaderboard"))
     row = Row(db, f"weekly leaderboard, {members} members, {activities:,} activities", samples)
     row.target, row.ok = "p50 < 50 ms", row.pct(0.5) < 50
@@ -176,7 +184,9 @@ async def streak(db: str, core: Core, engine: sa.ext.asyncio.AsyncEngine) -> lis
     async with engine.begin() as conn:
         mid = (
             await conn.execute(
-                sa.select(tables.identities.c.member_id).where(tables.identities.c.user_id == "veteran")
+                sa.select(tables.identities.c.member_id).where(
+                    tables.identities.c.user_id == "veteran"
+                )
             )
         ).scalar_one()
         rows = []
@@ -201,13 +211,19 @@ async def streak(db: str, core: Core, engine: sa.ext.asyncio.AsyncEngine) -> lis
         s = compute_streak(active, today, frozenset(range(5)), pauses)
         assert s.current > 700, s
 
-    rule_row = Row(db, f"streak, 3 years ({len(rows):,} activities): query + rule", await timed(300, rule))
+    rule_row = Row(
+        db, f"streak, 3 years ({len(rows):,} activities): query + rule", await timed(300, rule)
+    )
     rule_row.target, rule_row.ok = "p50 < 2 ms", rule_row.pct(0.5) < 2
     pure = await timed(
         300, lambda i: _noop(compute_streak(_dates(today), today, frozenset(range(5))))
     )
     cmd = await timed(100, lambda i: core.handle_text(console("veteran"), DM, "streak"))
-    return [rule_row, Row(db, "streak rule alone (pure)", pure), Row(db, "streak command, full path", cmd)]
+    return [
+        rule_row,
+        Row(db, "streak rule alone (pure)", pure),
+        Row(db, "streak command, full path", cmd),
+    ]
 
 
 _DATES: dict[date, set[date]] = {}
@@ -215,7 +231,11 @@ _DATES: dict[date, set[date]] = {}
 
 def _dates(today: date) -> set[date]:
     if today not in _DATES:
-        _DATES[today] = {today - timedelta(days=i) for i in range(3 * 365) if (today - timedelta(days=i)).weekday() < 5}
+        _DATES[today] = {
+            today - timedelta(days=i)
+            for i in range(3 * 365)
+            if (today - timedelta(days=i)).weekday() < 5
+        }
     return _DATES[today]
 
 

@@ -131,7 +131,10 @@ async def test_keeping_six_to_ten_things_in_the_works(
         "Next: name one organisation you'd like to work for: `opportunity add Acme`",
     ]
     added = await ok(console, "ann", "opportunity add Acme as data analyst")
-    assert added.splitlines()[0] == "Added Acme to your targets; it counts as in the works once you're in touch."
+    assert (
+        added.splitlines()[0]
+        == "Added Acme to your targets; it counts as in the works once you're in touch."
+    )
     await ok(console, "ann", "opportunity add @Globex -- product manager")
 
     moved = await ok(console, "ann", "opportunity Acme interviewing")
