@@ -129,6 +129,50 @@ def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
     return aware.astimezone(ZoneInfo("UTC"))
 
 
+_WEEKDAY_INDEX = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("mon", "monday"),
+            ("tue", "tues", "tuesday"),
+            ("wed", "weds", "wednesday"),
+            ("thu", "thur", "thurs", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        )
+    )
+    for name in names
+}
+
+
+# dateparser misses some short forms ("last wed"); full names always read.
+_FULL_DAY = {
+    name: full
+    for full, *shorts in (
+        ("monday", "mon"),
+        ("tuesday", "tue", "tues"),
+        ("wednesday", "wed", "weds"),
+        ("thursday", "thu", "thur", "thurs"),
+        ("friday", "fri"),
+        ("saturday", "sat"),
+        ("sunday", "sun"),
+    )
+    for name in shorts
+}
+
+
+def _names_today(cleaned: str, local_now: datetime) -> bool:
+    """A bare weekday name (maybe with a time) that is today's weekday."""
+    words = cleaned.split()
+    days = [w for w in words if w in _WEEKDAY_INDEX]
+    return (
+        len(days) == 1
+        and _WEEKDAY_INDEX[days[0]] == local_now.weekday()
+        and not any(w in ("next", "last", "ago", "in") for w in words)
+    )
+
+
 def parse_when(
     text: str,
     tz: ZoneInfo,
@@ -141,14 +185,22 @@ def parse_when(
     Without a time of day, a past date keeps the current time when it is today and
     noon otherwise; a future date takes `default_time` (else 09:00).
     """
-    cleaned = " ".join(text.lower().replace(",", " ").split())
-    if not cleaned:
+    cleaned = " ".join(_FULL_DAY.get(w, w) for w in text.lower().replace(",", " ").split())
+    # dateparser reads "²" or "٣" as something; nobody means a date by them.
+    if not cleaned or any(c.isdigit() and not c.isascii() for c in cleaned):
         raise DateError(text)
     local_now = now.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
     parsed = _parse_local(cleaned, local_now, prefer)
     if parsed is None:
         raise DateError(text)
     has_time = bool(_HAS_TIME.search(cleaned))
+    if _names_today(cleaned, local_now):
+        # "met Jane wed" on a Wednesday means today, not a week ago (dateparser's reading).
+        today_at = datetime.combine(local_now.date(), parsed.time())
+        if prefer == "past" and (not has_time or today_at <= local_now):
+            parsed = today_at
+        elif prefer == "future" and has_time and today_at > local_now:
+            parsed = today_at
     if not has_time:
         if parsed.date() == local_now.date():
             parsed = local_now

@@ -71,6 +71,9 @@ async def close_followups(
         return []
     mine = [f for f in owed if _same_target(f, contact, company)]
     closed: list[FollowUp] = []
+    if kind is ActivityKind.FOLLOWUP:
+        # A follow-up answers the most urgent thing owed to that person.
+        wanted = tuple(dict.fromkeys(f.kind for f in mine if f.kind in wanted))
     for fk in wanted:
         match = [f for f in mine if f.kind is fk]
         if match:

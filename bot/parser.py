@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
+import bot.handlers  # noqa: F401  (the registry is filled by importing the handlers)
 from bot import messages as msg
 from bot.commands import REGISTRY, ArgType, ArgValue, CommandSpec, Invocation
 from bot.errors import UserError
@@ -36,7 +37,7 @@ _SHORT_FORMS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("thank-you",), "log", "thankyou "),
     (("applied", "to"), "log", "application @"),
     (("applied", "at"), "log", "application @"),
-    (("applied",), "log", "application "),
+    (("applied",), "log", "application @"),
     (("got", "an", "offer", "from"), "log", "offer @"),
     (("referral",), "lead", ""),
     (("follow-ups",), "followups", ""),
@@ -53,6 +54,8 @@ _PREFIX = re.compile(r"^(/next|/ni|next:)(\s+|$)", re.IGNORECASE)
 def _positional(spec: CommandSpec, rest: str) -> dict[str, ArgValue]:
     """Arguments in declared order; the last one takes the remaining words."""
     words = rest.split()
+    if words and not spec.args:
+        raise UserError(msg.takes_nothing(spec.name), spec.example)
     values: dict[str, ArgValue] = {}
     for i, arg in enumerate(spec.args):
         if not words:
@@ -64,7 +67,7 @@ def _positional(spec: CommandSpec, rest: str) -> dict[str, ArgValue]:
             try:
                 values[arg.name] = int(raw)
             except ValueError:
-                raise UserError(msg.not_a_number(arg.name), spec.example) from None
+                raise UserError(msg.not_a_number(arg.help), spec.example) from None
         else:
             values[arg.name] = raw
     return values
@@ -90,10 +93,11 @@ def parse_text(text: str, max_length: int = 2000) -> Invocation:
     lowered = [w.lower() for w in words]
     for prefix, name, inject in _SHORT_FORMS:
         if tuple(lowered[: len(prefix)]) == prefix:
-            words = [name, *(inject + " ".join(words[len(prefix) :])).split()]
-            if inject.endswith("@") and len(words) > 2:
-                # glue "@" to the company word that followed it
-                words = [words[0], words[1], "@" + words[2].lstrip("@"), *words[3:]]
+            rest = words[len(prefix) :]
+            if inject.endswith("@") and rest:
+                # "applied to Hooli": the first word after is the company
+                rest = ["@" + rest[0].lstrip("@"), *rest[1:]]
+            words = [name, *inject.rstrip("@").split(), *rest]
             break
     found = _find_spec(words)
     if found is None:

@@ -9,6 +9,7 @@ from bot import messages as msg
 from bot.context import Context
 from bot.domain import Contact
 from bot.errors import UserError
+from bot.formatting import is_number
 from bot.matching import match_contacts
 
 
@@ -51,7 +52,7 @@ def check_length(ctx: Context, what: str, value: str | None, limit: int, example
 async def find_contact(ctx: Context, query: str, company: str | None) -> list[Contact]:
     """Contacts the query can mean; `#12` names one by number."""
     uow = ctx.uow
-    if query.startswith("#") and query[1:].isdigit():
+    if query.startswith("#") and is_number(query[1:]):
         found = await uow.contacts.get(ctx.member_id, int(query[1:]))
         return [found] if found else []
     matches = match_contacts(query, await uow.contacts.starting_with(ctx.member_id, query[0]))

@@ -65,7 +65,8 @@ def compute_streak(
                     current = frozen = 0
                     broken = o
         if weekday == 6:  # Sunday closes the week
-            if week_days and week_hits == week_days:
+            # Full: every working day of the week held an action (paused days don't).
+            if week_days and week_hits == len(working_days):
                 freezes = min(MAX_FREEZES, freezes + 1)
             week_days = week_hits = 0
     today_weekday = today.weekday()

@@ -9,7 +9,7 @@ from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
 from bot.domain import Contact
 from bot.errors import UserError
-from bot.formatting import who
+from bot.formatting import is_number, who
 from bot.people import AmbiguousContact, PhraseParts, check_length, find_contact, resolve_contact
 from bot.phrases import parse_phrase
 from bot.replies import Action, Reply, UserText, line
@@ -125,7 +125,7 @@ async def show_contact(cmd: Invocation, ctx: Context) -> Reply:
 
 def _parse_stage(rest: str) -> dict[str, ArgValue]:
     words = rest.split()
-    if words and words[-1].isdigit():
+    if words and is_number(words[-1]):
         return {"name": " ".join(words[:-1]) or None, "stage": int(words[-1])}
     return {"name": rest or None, "stage": None}
 

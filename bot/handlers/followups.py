@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.dates import When, split_when
 from bot.domain import ActivityKind, Contact, FollowUp, FollowUpKind, FollowUpStatus
 from bot.errors import UserError
+from bot.formatting import is_number
 from bot.handlers.log import read_when, record
 from bot.people import find_contact
 from bot.replies import Reply
@@ -43,7 +44,7 @@ async def _target(ctx: Context, text: str | None, verb: str) -> FollowUp:
     if not text:
         raise UserError(msg.which_followup(verb), example)
     ref = text.lstrip("#")
-    if ref.isdigit():
+    if is_number(ref):
         found = await ctx.uow.followups.get(ctx.member_id, int(ref))
         if found is None or found.status is not FollowUpStatus.OPEN:
             raise UserError(msg.no_open_followup(text), "followups")
@@ -62,7 +63,7 @@ def _parse_target(rest: str) -> dict[str, ArgValue]:
 
 def _parse_snooze(rest: str) -> dict[str, ArgValue]:
     words = rest.split()
-    if words and words[0].removeprefix("#").isdigit():
+    if words and is_number(words[0].removeprefix("#")):
         # "snooze 3 tomorrow": a leading number is the follow-up, not part of the date
         return {"target": words[0], "when": " ".join(words[1:]) or None}
     words, when = split_when(words)

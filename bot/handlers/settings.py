@@ -13,7 +13,7 @@ from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
 from bot.domain import MON_FRI, MemberStatus, Pause
 from bot.errors import UserError
-from bot.formatting import plural
+from bot.formatting import is_number, plural
 from bot.handlers.log import read_when
 from bot.replies import Reply
 
@@ -79,6 +79,8 @@ async def show_settings(cmd: Invocation, ctx: Context) -> Reply:
 async def set_timezone(cmd: Invocation, ctx: Context) -> Reply:
     """Your timezone: days end at your midnight, nudges come at your hours."""
     zone = cmd.text("zone") or ""
+    if not zone:
+        raise UserError(msg.WHICH_ZONE, "settings timezone Europe/London")
     match = next((z for z in zone_names() if z.lower() == zone.lower()), None)
     if match is None:
         close = difflib.get_close_matches(zone, zone_names(), n=1, cutoff=0.5)
@@ -204,7 +206,7 @@ async def pause(cmd: Invocation, ctx: Context) -> Reply:
     text = (cmd.text("until") or "").lower()
     today = ctx.today()
     days = text.removesuffix(" days").removesuffix(" day").strip()
-    if days.isdigit():
+    if is_number(days):
         if not 1 <= int(days) <= 90:
             raise UserError(msg.BAD_PAUSE, "pause 5")
         last = today + timedelta(days=int(days) - 1)

@@ -21,8 +21,13 @@ def too_long(what: str, limit: int) -> str:
     return f"{what} can be at most {limit} characters."
 
 
-def not_a_number(arg: str) -> str:
-    return f"The {arg} should be a number."
+def not_a_number(what: str) -> str:
+    return f"{what} should be a number."
+
+
+def takes_nothing(command: str) -> str:
+    return f"`{command}` takes nothing after it."
+
 
 
 def unknown_command(word: str, close: str | None) -> Line:

@@ -10,6 +10,7 @@ from bot.domain import (
 from bot.formatting import day_label, plural
 from bot.replies import Field, Line, Reply, UserText, line
 
+WHICH_ZONE = "Which timezone? Use an Area/City name."
 BAD_GOAL = "A weekly goal is a number of conversations from 1 to 50."
 NUDGES_HOW = "Nudges are `on` or `off`."
 BAD_PAUSE = "A pause is 1 to 90 days: a number of days, or until a date ahead."

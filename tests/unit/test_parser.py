@@ -73,7 +73,7 @@ SHORT_FORMS: dict[str, tuple[str, Invocation]] = {
     "thank-you": ("thank-you Jane", log("thankyou", person="Jane")),
     "applied to": ("applied to Hooli", log("application", company="Hooli")),
     "applied at": ("applied at Hooli", log("application", company="Hooli")),
-    "applied": ("applied Hooli", log("application", person="Hooli")),
+    "applied": ("applied Hooli", log("application", company="Hooli")),
     "got an offer from": ("got an offer from Globex", log("offer", company="Globex")),
     "referral": (
         "referral Priya @Initech via Sam",
