@@ -197,9 +197,10 @@ def parse_when(
     if _names_today(cleaned, local_now):
         # "met Jane wed" on a Wednesday means today, not a week ago (dateparser's reading).
         today_at = datetime.combine(local_now.date(), parsed.time())
-        if prefer == "past" and (not has_time or today_at <= local_now):
-            parsed = today_at
-        elif prefer == "future" and has_time and today_at > local_now:
+        earlier = today_at <= local_now
+        if (prefer == "past" and (not has_time or earlier)) or (
+            prefer == "future" and has_time and not earlier
+        ):
             parsed = today_at
     if not has_time:
         if parsed.date() == local_now.date():

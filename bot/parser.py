@@ -93,11 +93,11 @@ def parse_text(text: str, max_length: int = 2000) -> Invocation:
     lowered = [w.lower() for w in words]
     for prefix, name, inject in _SHORT_FORMS:
         if tuple(lowered[: len(prefix)]) == prefix:
-            rest = words[len(prefix) :]
-            if inject.endswith("@") and rest:
+            after = words[len(prefix) :]
+            if inject.endswith("@") and after:
                 # "applied to Hooli": the first word after is the company
-                rest = ["@" + rest[0].lstrip("@"), *rest[1:]]
-            words = [name, *inject.rstrip("@").split(), *rest]
+                after = ["@" + after[0].lstrip("@"), *after[1:]]
+            words = [name, *inject.rstrip("@").split(), *after]
             break
     found = _find_spec(words)
     if found is None:

@@ -29,7 +29,6 @@ def takes_nothing(command: str) -> str:
     return f"`{command}` takes nothing after it."
 
 
-
 def unknown_command(word: str, close: str | None) -> Line:
     if close:
         return line("I don't know `", UserText(word), f"` — did you mean `{close}`?")
