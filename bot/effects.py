@@ -33,7 +33,7 @@ _STAGE_ORDER = list(OpportunityStage)
 # Activities that are clearly about an opening there: put it in the works.
 _CREATES_OPPORTUNITY = {ActivityKind.INTERVIEW, ActivityKind.APPLICATION, ActivityKind.OFFER}
 # What each kind closes among the open follow-ups with that person, in order of preference.
-_CLOSES: dict[ActivityKind, tuple[FollowUpKind, ...]] = {
+CLOSES: dict[ActivityKind, tuple[FollowUpKind, ...]] = {
     ActivityKind.THANKYOU: (FollowUpKind.THANKYOU,),
     ActivityKind.FOLLOWUP: (
         FollowUpKind.THANKYOU,
@@ -66,7 +66,7 @@ async def close_followups(
 ) -> list[FollowUp]:
     """Close the follow-ups this activity answers; a follow-up or thank-you closes one,
     a conversation or outreach closes the lead it acted on."""
-    wanted = _CLOSES.get(kind, ())
+    wanted = CLOSES.get(kind, ())
     if not wanted:
         return []
     mine = [f for f in owed if _same_target(f, contact, company)]
@@ -96,38 +96,38 @@ async def owe_after_conversation(
         for f in owed
         if f.status is FollowUpStatus.OPEN and _same_target(f, contact, activity.company)
     ]
+    new: list[FollowUp] = []
     thankyou = next((f for f in open_ if f.kind is FollowUpKind.THANKYOU), None)
     if thankyou is None:
-        thankyou = await ctx.uow.followups.add(
-            FollowUp(
-                member_id=ctx.member_id,
-                kind=FollowUpKind.THANKYOU,
-                # Logged late, a thank-you is still worth sending: due soon, not overdue.
-                due_at=max(
-                    activity.occurred_at + timedelta(hours=ctx.config.thankyou_hours),
-                    ctx.now() + timedelta(hours=LATE_THANKYOU_HOURS),
-                ),
-                contact_id=activity.contact_id,
-                company=activity.company,
-                source_activity_id=activity.id,
-            )
+        thankyou = FollowUp(
+            member_id=ctx.member_id,
+            kind=FollowUpKind.THANKYOU,
+            # Logged late, a thank-you is still worth sending: due soon, not overdue.
+            due_at=max(
+                activity.occurred_at + timedelta(hours=ctx.config.thankyou_hours),
+                ctx.now() + timedelta(hours=LATE_THANKYOU_HOURS),
+            ),
+            contact_id=activity.contact_id,
+            company=activity.company,
+            source_activity_id=activity.id,
         )
+        new.append(thankyou)
     checkback_due = activity.occurred_at + timedelta(days=ctx.config.checkback_days)
     checkback = next((f for f in open_ if f.kind is FollowUpKind.CHECKBACK), None)
     if checkback is None:
-        checkback = await ctx.uow.followups.add(
-            FollowUp(
-                member_id=ctx.member_id,
-                kind=FollowUpKind.CHECKBACK,
-                due_at=checkback_due,
-                contact_id=activity.contact_id,
-                company=activity.company,
-                source_activity_id=activity.id,
-            )
+        checkback = FollowUp(
+            member_id=ctx.member_id,
+            kind=FollowUpKind.CHECKBACK,
+            due_at=checkback_due,
+            contact_id=activity.contact_id,
+            company=activity.company,
+            source_activity_id=activity.id,
         )
+        new.append(checkback)
     elif checkback.due_at < checkback_due:
         checkback.due_at = checkback_due  # a newer conversation restarts the clock
         await ctx.uow.followups.update(checkback)
+    await ctx.uow.followups.add_many(new)  # one statement for both
     return thankyou, checkback
 
 
@@ -149,20 +149,15 @@ async def warm_opportunity(
     if not company:
         return None
     uow = ctx.uow
-    opp = await uow.opportunities.by_organisation(ctx.member_id, company)
     stage = _STAGE_FOR.get(kind, OpportunityStage.CONTACTED)
-    if opp is None:
-        if kind not in _CREATES_OPPORTUNITY:
-            return None
-        return await uow.opportunities.add(
-            Opportunity(
-                member_id=ctx.member_id, organisation=company, stage=stage, updated_at=ctx.now()
-            )
+    # Forward only, and a closed one stays closed.
+    behind = _STAGE_ORDER[: _STAGE_ORDER.index(stage)]
+    if await uow.opportunities.touch(ctx.member_id, company, ctx.now(), stage, behind):
+        return None
+    if kind not in _CREATES_OPPORTUNITY:
+        return None
+    return await uow.opportunities.add(
+        Opportunity(
+            member_id=ctx.member_id, organisation=company, stage=stage, updated_at=ctx.now()
         )
-    if opp.stage is not OpportunityStage.CLOSED and _STAGE_ORDER.index(stage) > _STAGE_ORDER.index(
-        opp.stage
-    ):
-        opp.stage = stage
-    opp.updated_at = ctx.now()
-    await uow.opportunities.update(opp)
-    return opp
+    )

@@ -6,7 +6,7 @@ Every method is async so one execution model runs end to end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -22,6 +22,7 @@ from bot.domain import (
     Member,
     Membership,
     Opportunity,
+    OpportunityStage,
     Pause,
     Pending,
 )
@@ -95,6 +96,10 @@ class ActivityRepository(Protocol):
 
 class FollowUpRepository(Protocol):
     async def add(self, followup: FollowUp) -> FollowUp: ...
+    async def add_many(self, followups: Sequence[FollowUp]) -> None:
+        """Insert several in one statement; sets each one's id."""
+        ...
+
     async def update(self, followup: FollowUp) -> None: ...
     async def get(self, member_id: int, followup_id: int) -> FollowUp | None: ...
     async def open(self, member_id: int) -> list[FollowUp]:
@@ -117,6 +122,18 @@ class MeetingRepository(Protocol):
 class OpportunityRepository(Protocol):
     async def add(self, opportunity: Opportunity) -> Opportunity: ...
     async def update(self, opportunity: Opportunity) -> None: ...
+    async def touch(
+        self,
+        member_id: int,
+        organisation: str,
+        at: datetime,
+        stage: OpportunityStage,
+        behind: Collection[OpportunityStage],
+    ) -> bool:
+        """Mark the member's opportunities at `organisation` (ignoring case) active at `at`,
+        moving those at a stage in `behind` to `stage`. False when there is none."""
+        ...
+
     async def by_organisation(self, member_id: int, organisation: str) -> Opportunity | None:
         """Case-insensitive match on the organisation name."""
         ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -29,6 +29,7 @@ from bot.domain import (
     Member,
     Membership,
     Opportunity,
+    OpportunityStage,
     Pause,
     Pending,
 )
@@ -276,6 +277,10 @@ class FakeFollowUpRepository(_Repository):
         _aware(followup.due_at, "FollowUp.due_at")
         return self._insert(self._store.followups, followup)
 
+    async def add_many(self, followups: Sequence[FollowUp]) -> None:
+        for followup in followups:
+            await self.add(followup)
+
     async def update(self, followup: FollowUp) -> None:
         _aware(followup.due_at, "FollowUp.due_at")
         self._save(self._store.followups, followup)
@@ -321,6 +326,26 @@ class FakeOpportunityRepository(_Repository):
 
     async def update(self, opportunity: Opportunity) -> None:
         self._save(self._store.opportunities, opportunity)
+
+    async def touch(
+        self,
+        member_id: int,
+        organisation: str,
+        at: datetime,
+        stage: OpportunityStage,
+        behind: Collection[OpportunityStage],
+    ) -> bool:
+        _aware(at, "touch at")
+        mine = [
+            o
+            for o in self._store.opportunities.values()
+            if o.member_id == member_id and o.organisation.casefold() == organisation.casefold()
+        ]
+        for o in mine:
+            o.updated_at = at
+            if o.stage in behind:
+                o.stage = stage
+        return bool(mine)
 
     async def by_organisation(self, member_id: int, organisation: str) -> Opportunity | None:
         name = organisation.casefold()

@@ -17,7 +17,13 @@ from bot.domain import (
     FollowUp,
     FollowUpKind,
 )
-from bot.effects import close_followups, mark_meeting_held, owe_after_conversation, warm_opportunity
+from bot.effects import (
+    CLOSES,
+    close_followups,
+    mark_meeting_held,
+    owe_after_conversation,
+    warm_opportunity,
+)
 from bot.errors import UserError
 from bot.people import PhraseParts, check_length, resolve_contact
 from bot.phrases import parse_phrase
@@ -152,7 +158,9 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
         )
     contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
     activity = await record(ctx, kind, contact, company, when, note)
-    owed = await ctx.uow.followups.open(ctx.member_id)  # read once, shared below
+    # Read once, shared below; kinds that neither close nor owe anything skip it.
+    needs_owed = kind in CONVERSATIONS or kind in CLOSES
+    owed = await ctx.uow.followups.open(ctx.member_id) if needs_owed else []
     closed = await close_followups(ctx, kind, contact, activity.company, owed)
     thankyou = None
     if kind in CONVERSATIONS:

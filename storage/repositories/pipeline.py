@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, bindparam, case, select
 
 from bot.domain import (
     ActivityKind,
@@ -44,6 +45,22 @@ _UPCOMING = (
     )
     .order_by(meetings.c.starts_at, meetings.c.id)
     .limit(bindparam("limit"))
+)
+_ADD_FOLLOWUPS = followups.insert().returning(followups.c.id, sort_by_parameter_order=True)
+# The log path keeps an opportunity warm in one statement, moving it forward only.
+_TOUCH = (
+    opportunities.update()
+    .where(
+        opportunities.c.member_id == bindparam("b_member_id"),
+        opportunities.c.organisation_key == bindparam("b_key"),
+    )
+    .values(
+        updated_at=bindparam("at"),
+        stage=case(
+            (opportunities.c.stage.in_(bindparam("behind", expanding=True)), bindparam("b_stage")),
+            else_=opportunities.c.stage,
+        ),
+    )
 )
 _BY_ORGANISATION = (
     select(opportunities)
@@ -93,6 +110,21 @@ class SqlFollowUpRepository(SqlRepository):
         followup.id = await insert_row(self._conn, followups, values)
         followup.created_at = created_at
         return followup
+
+    async def add_many(self, followups_: Sequence[FollowUp]) -> None:
+        if not followups_:
+            return
+        rows = []
+        for followup in followups_:
+            followup.created_at = followup.created_at or self._now()
+            rows.append(
+                _followup_values(followup)
+                | {"member_id": followup.member_id, "created_at": followup.created_at}
+            )
+        # One INSERT ... VALUES (...), (...) RETURNING id, ids in parameter order.
+        result = await self._conn.execute(_ADD_FOLLOWUPS, rows)
+        for followup, new_id in zip(followups_, result.scalars(), strict=True):
+            followup.id = int(new_id)
 
     async def update(self, followup: FollowUp) -> None:
         followup_id = require_id(followup.id, "follow-up")
@@ -228,6 +260,23 @@ class SqlOpportunityRepository(SqlRepository):
             _opportunity_values(opportunity) | {"updated_at": opportunity.updated_at},
             "opportunity",
         )
+
+    async def touch(
+        self,
+        member_id: int,
+        organisation: str,
+        at: datetime,
+        stage: OpportunityStage,
+        behind: Collection[OpportunityStage],
+    ) -> bool:
+        params = {
+            "b_member_id": member_id,
+            "b_key": fold(organisation),
+            "at": at,
+            "b_stage": str(stage),
+            "behind": [str(b) for b in behind] or [""],
+        }
+        return bool((await self._conn.execute(_TOUCH, params)).rowcount)
 
     async def by_organisation(self, member_id: int, organisation: str) -> Opportunity | None:
         """Case-insensitive; with several at one organisation, the first added."""

@@ -328,3 +328,52 @@ async def test_updates_of_missing_or_foreign_rows_raise(uow: Uow) -> None:
                 await update(u)
     async with uow() as u:
         assert await u.contacts.get(ada, jane.id or 0) == jane
+
+
+async def test_add_many_followups_sets_ids_in_order(uow: Uow) -> None:
+    ada, _ = await two_members(uow)
+    [jane] = await add_contacts(uow, ada, ("Jane Doe", "Acme"))
+    batch = [
+        FollowUp(ada, FollowUpKind.THANKYOU, T0 + timedelta(days=1), contact_id=jane.id),
+        FollowUp(ada, FollowUpKind.CHECKBACK, T0 + timedelta(days=7), contact_id=jane.id),
+    ]
+    async with uow() as u:
+        await u.followups.add_many(batch)
+        await u.followups.add_many([])  # nothing to do, no statement error
+    assert batch[0].id and batch[1].id and batch[0].id < batch[1].id
+    async with uow() as u:
+        stored = await u.followups.open(ada)
+    assert [(f.id, f.kind, f.due_at) for f in stored] == [(f.id, f.kind, f.due_at) for f in batch]
+
+
+async def test_touch_warms_and_moves_forward_only(uow: Uow) -> None:
+    ada, bob = await two_members(uow)
+    async with uow() as u:
+        acme = await u.opportunities.add(
+            Opportunity(ada, "Acme", stage=OpportunityStage.TARGET, updated_at=T0)
+        )
+        done = await u.opportunities.add(
+            Opportunity(ada, "Initech", stage=OpportunityStage.OFFER, updated_at=T0)
+        )
+    later = T0 + timedelta(days=3)
+    behind = [OpportunityStage.TARGET, OpportunityStage.CONTACTED]
+    async with uow() as u:
+        assert await u.opportunities.touch(
+            ada, "ACME", later, OpportunityStage.CONVERSATION, behind
+        )
+        assert await u.opportunities.touch(
+            ada, "initech", later, OpportunityStage.CONVERSATION, behind
+        )
+        assert not await u.opportunities.touch(
+            ada, "Globex", later, OpportunityStage.CONVERSATION, behind
+        )
+        assert not await u.opportunities.touch(
+            bob, "Acme", later, OpportunityStage.CONVERSATION, behind
+        )
+    async with uow() as u:
+        moved = await u.opportunities.by_organisation(ada, "acme")
+        kept = await u.opportunities.by_organisation(ada, "Initech")
+    assert moved and moved.id == acme.id
+    assert (moved.stage, moved.updated_at) == (OpportunityStage.CONVERSATION, later)
+    assert kept and kept.id == done.id
+    assert (kept.stage, kept.updated_at) == (OpportunityStage.OFFER, later)
