@@ -99,6 +99,8 @@ class Member:
     landed_on: date | None = None
     weekly_goal: int = 5
     nudges_enabled: bool = True
+    nudges_off: frozenset[str] = frozenset()  # nudge kinds turned off one by one
+    unreachable: bool = False  # a platform said DMs are closed or the user is gone
     created_at: datetime | None = None
     id: int | None = None
 
@@ -151,6 +153,9 @@ class FollowUp:
     source_activity_id: int | None = None
     created_at: datetime | None = None
     closed_at: datetime | None = None
+    # When the nudge planner next reminds about it (None: at due_at), and how often it has.
+    next_nudge_at: datetime | None = None
+    nudges_sent: int = 0
     id: int | None = None
 
 

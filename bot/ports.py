@@ -7,7 +7,7 @@ Every method is async so one execution model runs end to end.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -26,6 +26,7 @@ from bot.domain import (
     Pause,
     Pending,
 )
+from bot.nudges.model import Cursor, DeliveryResult, Nudge, NudgeStatus, Outbound
 
 
 class Clock(Protocol):
@@ -96,6 +97,10 @@ class ActivityRepository(Protocol):
 
 class FollowUpRepository(Protocol):
     async def add(self, followup: FollowUp) -> FollowUp: ...
+    async def due_for_nudge(self, until: datetime, limit: int) -> list[FollowUp]:
+        """Open follow-ups of every member whose next reminder (next_nudge_at, else
+        due_at) is at or before `until`, earliest first."""
+        ...
     async def add_many(self, followups: Sequence[FollowUp]) -> None:
         """Insert several in one statement; sets each one's id."""
         ...
@@ -117,6 +122,9 @@ class MeetingRepository(Protocol):
         ...
 
     async def all(self, member_id: int) -> list[Meeting]: ...
+    async def starting_between(self, start: datetime, end: datetime) -> list[Meeting]:
+        """Scheduled meetings of every member with start <= starts_at < end."""
+        ...
 
 
 class OpportunityRepository(Protocol):
@@ -163,6 +171,51 @@ class PendingRepository(Protocol):
     async def clear(self, member_id: int) -> None: ...
 
 
+class OutboxRepository(Protocol):
+    """The nudge outbox: planners enqueue, dispatchers claim with a lease and finish."""
+
+    async def enqueue(self, nudges: Sequence[Nudge]) -> int:
+        """Insert those whose dedupe_key is new (the rest are ignored); how many went in."""
+        ...
+    async def claim(
+        self, now: datetime, worker: str, lease: timedelta, limit: int
+    ) -> list[Nudge]:
+        """Up to `limit` pending nudges due by `now`, earliest first, now claimed by
+        `worker` until now + lease, attempts + 1. Concurrent claimers never get the same
+        row (FOR UPDATE SKIP LOCKED on PostgreSQL; one dispatcher on SQLite)."""
+        ...
+    async def finish(
+        self, nudge_id: int, worker: str, status: NudgeStatus, at: datetime, note: str | None
+    ) -> bool:
+        """Close a nudge `worker` still holds (sent, skipped or failed). False when its
+        lease was lost to the reaper: someone else owns it now."""
+        ...
+    async def retry(self, nudge_id: int, worker: str, due_at: datetime, note: str) -> bool:
+        """Give a held nudge back as pending, due again at `due_at`."""
+        ...
+    async def reap(self, now: datetime) -> int:
+        """Claimed nudges whose lease ended go back to pending; how many."""
+        ...
+    async def sent_between(self, member_id: int, start: datetime, end: datetime) -> int:
+        """How many nudges the member was sent with start <= finished_at < end."""
+        ...
+    async def get(self, nudge_id: int) -> Nudge | None: ...
+    async def counts(self) -> dict[NudgeStatus, int]: ...
+
+
+class CursorRepository(Protocol):
+    """When periodic planners next look at each member and group."""
+
+    async def put(self, cursor: Cursor) -> None:
+        """Insert or replace the cursor with this key."""
+        ...
+    async def due(self, until: datetime, limit: int) -> list[Cursor]:
+        """Cursors with next_at <= until, earliest first."""
+        ...
+    async def delete(self, key: str) -> None: ...
+    async def of_member(self, member_id: int) -> list[Cursor]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Commits on a clean exit of `async with`, rolls back otherwise."""
 
@@ -174,6 +227,8 @@ class UnitOfWork(Protocol):
     opportunities: OpportunityRepository
     groups: GroupRepository
     pending: PendingRepository
+    outbox: OutboxRepository
+    cursors: CursorRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -186,3 +241,13 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+class Delivery(Protocol):
+    """One platform's way to send a rendered nudge (console, Slack, Discord)."""
+
+    platform: str
+
+    async def deliver(self, message: Outbound) -> DeliveryResult:
+        """Send it once; the idempotency key lets the platform drop a repeat."""
+        ...

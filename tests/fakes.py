@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 from bot import ports
+from bot.nudges.model import Cursor, Nudge
 from bot.domain import (
     Activity,
     ActivityKind,
@@ -80,6 +81,8 @@ class FakeStore:
     groups: dict[int, Group] = field(default_factory=dict)
     memberships: dict[tuple[int, int], Membership] = field(default_factory=dict)
     pending: dict[int, Pending] = field(default_factory=dict)  # by member id
+    outbox: dict[int, Nudge] = field(default_factory=dict)
+    cursors: dict[str, Cursor] = field(default_factory=dict)  # by key
     sequences: dict[str, int] = field(default_factory=dict)
     commits: int = 0
     rollbacks: int = 0
@@ -163,6 +166,8 @@ class FakeMemberRepository(_Repository):
         for name in ("pauses", "contacts", "activities", "followups", "meetings", "opportunities"):
             rows: dict[int, Any] = getattr(s, name)
             setattr(s, name, {k: v for k, v in rows.items() if v.member_id != member_id})
+        s.outbox = {k: v for k, v in s.outbox.items() if v.member_id != member_id}
+        s.cursors = {k: v for k, v in s.cursors.items() if v.member_id != member_id}
 
     async def add_pause(self, pause: Pause) -> Pause:
         pause.id = self._store.next_id("pauses")
@@ -281,6 +286,11 @@ class FakeFollowUpRepository(_Repository):
         for followup in followups:
             await self.add(followup)
 
+    async def due_for_nudge(self, until: datetime, limit: int) -> list[FollowUp]:
+        from tests.fakes_nudges import followups_due_for_nudge
+
+        return followups_due_for_nudge(self._store.followups, until, limit)
+
     async def update(self, followup: FollowUp) -> None:
         _aware(followup.due_at, "FollowUp.due_at")
         self._save(self._store.followups, followup)
@@ -304,6 +314,11 @@ class FakeMeetingRepository(_Repository):
     async def add(self, meeting: Meeting) -> Meeting:
         _aware(meeting.starts_at, "Meeting.starts_at")
         return self._insert(self._store.meetings, meeting)
+
+    async def starting_between(self, start: datetime, end: datetime) -> list[Meeting]:
+        from tests.fakes_nudges import meetings_starting_between
+
+        return meetings_starting_between(self._store.meetings, start, end)
 
     async def update(self, meeting: Meeting) -> None:
         _aware(meeting.starts_at, "Meeting.starts_at")
@@ -444,6 +459,10 @@ class FakeUnitOfWork:
         self.opportunities: ports.OpportunityRepository = FakeOpportunityRepository(store, clock)
         self.groups: ports.GroupRepository = FakeGroupRepository(store, clock)
         self.pending: ports.PendingRepository = FakePendingRepository(store, clock)
+        from tests.fakes_nudges import FakeCursorRepository, FakeOutboxRepository
+
+        self.outbox: ports.OutboxRepository = FakeOutboxRepository(store, clock)
+        self.cursors: ports.CursorRepository = FakeCursorRepository(store, clock)
 
     async def __aenter__(self) -> Self:
         if self._snapshot is not None:

@@ -1,0 +1,31 @@
+"""The nudge engine's knobs, with the defaults the product promises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeConfig:
+    # Planning
+    horizon: timedelta = timedelta(minutes=2)  # plan what falls due this soon
+    cursor_batch: int = 5000  # cursors handled per planner round
+    evening: time = time(18, 30)  # streak-at-risk, in the member's zone
+    weekly_review_day: int = 4  # Friday
+    weekly_review_time: time = time(16, 0)
+    followup_cadence_days: tuple[int, ...] = (2, 4, 7)  # after due: then every 7
+    prep_before: timedelta = timedelta(hours=24)
+    debrief_after: timedelta = timedelta(hours=2)
+    no_interview_working_days: int = 5
+    pipeline_weekday: int = 0  # the thin-pipeline note comes with Monday's check-in
+    pipeline_target: int = 6
+    # Dispatching
+    grace: timedelta = timedelta(hours=2)  # later than this after due: skipped, not sent
+    lease: timedelta = timedelta(seconds=60)
+    batch: int = 200
+    merge_window: timedelta = timedelta(minutes=10)  # due together: one message
+    daily_cap: int = 4  # nudges a member gets in one local day at most
+    max_attempts: int = 5
+    backoff_base: float = 2.0  # seconds; doubled each attempt, with full jitter
+    backoff_cap: float = 300.0

@@ -1,0 +1,118 @@
+"""What a nudge is: a row in the outbox, and what delivering one can come back with."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain import Identity
+from bot.replies import Reply
+
+
+class NudgeKind(enum.StrEnum):
+    CHECKIN = "checkin"  # daily, at the member's check-in time on working days
+    FOLLOWUP = "followup"  # a follow-up owed is due, then a gentle cadence
+    LEAD = "lead"  # a referral not contacted within 48 hours
+    PREP = "prep"  # before a scheduled conversation
+    DEBRIEF = "debrief"  # after it
+    NO_INTERVIEW = "no_interview"  # nothing scheduled, nothing held for days
+    PIPELINE = "pipeline"  # fewer than 6 things in the works
+    STREAK_RISK = "streak_risk"  # evening, nothing done today, no freeze left
+    WEEKLY_REVIEW = "weekly_review"  # the member's week against their goal
+    LEADERBOARD = "leaderboard"  # the group's weekly post, in its channel
+    ADMIN_SUMMARY = "admin_summary"  # the group's week, to its admins
+
+
+# Members can turn these off one by one (`nudges off streak_risk`); group posts are the
+# group's setting, not a member's.
+MEMBER_KINDS = tuple(k for k in NudgeKind if k not in (NudgeKind.LEADERBOARD,))
+# When several are due together they merge into one message; the first is the headline.
+PRIORITY = (
+    NudgeKind.PREP,
+    NudgeKind.DEBRIEF,
+    NudgeKind.LEAD,
+    NudgeKind.FOLLOWUP,
+    NudgeKind.CHECKIN,
+    NudgeKind.STREAK_RISK,
+    NudgeKind.NO_INTERVIEW,
+    NudgeKind.PIPELINE,
+    NudgeKind.WEEKLY_REVIEW,
+    NudgeKind.ADMIN_SUMMARY,
+    NudgeKind.LEADERBOARD,
+)
+
+
+class NudgeStatus(enum.StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"  # a dispatcher holds it until its lease ends
+    SENT = "sent"
+    SKIPPED = "skipped"  # stale, capped, paused, nothing left to say
+    FAILED = "failed"  # permanent failure or out of attempts
+
+
+@dataclass(slots=True)
+class Nudge:
+    kind: NudgeKind
+    due_at: datetime  # UTC
+    dedupe_key: str  # e.g. "m12:checkin:2026-03-09": the same nudge is never queued twice
+    member_id: int | None = None
+    group_id: int | None = None
+    payload: dict[str, object] = field(default_factory=dict)  # ids it is about
+    status: NudgeStatus = NudgeStatus.PENDING
+    attempts: int = 0
+    lease_until: datetime | None = None
+    claimed_by: str | None = None
+    note: str | None = None  # why skipped or failed; the last error
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Cursor:
+    """When a periodic planner next looks at a member or group (one row each)."""
+
+    key: str  # "m12:checkin", "g3:leaderboard"
+    kind: NudgeKind
+    next_at: datetime  # UTC
+    member_id: int | None = None
+    group_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelTarget:
+    platform: str
+    tenant: str
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One rendered message to deliver, with the key that makes a resend harmless."""
+
+    target: Identity | ChannelTarget
+    reply: Reply
+    idempotency_key: str
+
+    @property
+    def platform(self) -> str:
+        return self.target.platform
+
+
+class DeliveryStatus(enum.StrEnum):
+    SENT = "sent"
+    RATE_LIMITED = "rate_limited"  # retry after `retry_after` seconds
+    TRANSIENT = "transient"  # retry with backoff
+    PERMANENT = "permanent"  # unreachable: DMs closed, user gone
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    status: DeliveryStatus
+    retry_after: float | None = None
+    detail: str = ""
+
+    @classmethod
+    def sent(cls) -> DeliveryResult:
+        return cls(DeliveryStatus.SENT)

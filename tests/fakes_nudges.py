@@ -1,0 +1,132 @@
+"""In-memory outbox and cursors (the nudge ports), sharing tests.fakes' FakeStore."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.domain import FollowUp, FollowUpStatus, Meeting, MeetingStatus
+from bot.nudges.model import Cursor, Nudge, NudgeStatus
+from tests.fakes import _copy, _Repository
+
+
+class FakeOutboxRepository(_Repository):
+    async def enqueue(self, nudges: Sequence[Nudge]) -> int:
+        taken = {n.dedupe_key for n in self._store.outbox.values()}
+        added = 0
+        for nudge in nudges:
+            if nudge.dedupe_key in taken:
+                continue
+            taken.add(nudge.dedupe_key)
+            self._insert(self._store.outbox, nudge)
+            added += 1
+        return added
+
+    async def claim(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[Nudge]:
+        due = sorted(
+            (
+                n
+                for n in self._store.outbox.values()
+                if n.status is NudgeStatus.PENDING and n.due_at <= now
+            ),
+            key=lambda n: (n.due_at, n.id or 0),
+        )[:limit]
+        for n in due:
+            n.status, n.claimed_by, n.lease_until = NudgeStatus.CLAIMED, worker, now + lease
+            n.attempts += 1
+        return [_copy(n) for n in due]
+
+    def _held(self, nudge_id: int, worker: str) -> Nudge | None:
+        n = self._store.outbox.get(nudge_id)
+        if n is None or n.status is not NudgeStatus.CLAIMED or n.claimed_by != worker:
+            return None
+        return n
+
+    async def finish(
+        self, nudge_id: int, worker: str, status: NudgeStatus, at: datetime, note: str | None
+    ) -> bool:
+        n = self._held(nudge_id, worker)
+        if n is None:
+            return False
+        n.status, n.finished_at, n.note, n.lease_until = status, at, note, None
+        return True
+
+    async def retry(self, nudge_id: int, worker: str, due_at: datetime, note: str) -> bool:
+        n = self._held(nudge_id, worker)
+        if n is None:
+            return False
+        n.status, n.due_at, n.note = NudgeStatus.PENDING, due_at, note
+        n.claimed_by = n.lease_until = None
+        return True
+
+    async def reap(self, now: datetime) -> int:
+        lost = [
+            n
+            for n in self._store.outbox.values()
+            if n.status is NudgeStatus.CLAIMED and n.lease_until is not None and n.lease_until < now
+        ]
+        for n in lost:
+            n.status, n.claimed_by, n.lease_until = NudgeStatus.PENDING, None, None
+        return len(lost)
+
+    async def sent_between(self, member_id: int, start: datetime, end: datetime) -> int:
+        return sum(
+            1
+            for n in self._store.outbox.values()
+            if n.member_id == member_id
+            and n.status is NudgeStatus.SENT
+            and n.finished_at is not None
+            and start <= n.finished_at < end
+        )
+
+    async def get(self, nudge_id: int) -> Nudge | None:
+        n = self._store.outbox.get(nudge_id)
+        return _copy(n) if n else None
+
+    async def counts(self) -> dict[NudgeStatus, int]:
+        out: dict[NudgeStatus, int] = {}
+        for n in self._store.outbox.values():
+            out[n.status] = out.get(n.status, 0) + 1
+        return out
+
+
+class FakeCursorRepository(_Repository):
+    async def put(self, cursor: Cursor) -> None:
+        self._store.cursors[cursor.key] = _copy(cursor)
+
+    async def due(self, until: datetime, limit: int) -> list[Cursor]:
+        rows = sorted(
+            (c for c in self._store.cursors.values() if c.next_at <= until),
+            key=lambda c: (c.next_at, c.key),
+        )
+        return [_copy(c) for c in rows[:limit]]
+
+    async def delete(self, key: str) -> None:
+        self._store.cursors.pop(key, None)
+
+    async def of_member(self, member_id: int) -> list[Cursor]:
+        rows = [c for c in self._store.cursors.values() if c.member_id == member_id]
+        return [_copy(c) for c in sorted(rows, key=lambda c: c.key)]
+
+
+def followups_due_for_nudge(
+    store_followups: dict[int, FollowUp], until: datetime, limit: int
+) -> list[FollowUp]:
+    rows = [
+        f
+        for f in store_followups.values()
+        if f.status is FollowUpStatus.OPEN and (f.next_nudge_at or f.due_at) <= until
+    ]
+    rows.sort(key=lambda f: (f.next_nudge_at or f.due_at, f.id or 0))
+    return [_copy(f) for f in rows[:limit]]
+
+
+def meetings_starting_between(
+    store_meetings: dict[int, Meeting], start: datetime, end: datetime
+) -> list[Meeting]:
+    rows = [
+        m
+        for m in store_meetings.values()
+        if m.status is MeetingStatus.SCHEDULED and start <= m.starts_at < end
+    ]
+    return [_copy(m) for m in sorted(rows, key=lambda m: (m.starts_at, m.id or 0))]
