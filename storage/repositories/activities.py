@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Date, Row, String, bindparam, func, select, type_coerce
 
 from bot.domain import Activity, ActivityKind
 from storage.repositories._base import SqlRepository, insert_row, kind_values
@@ -25,6 +25,27 @@ def _activity_from_row(row: Row[Any]) -> Activity:
         note=row.note,
         created_at=row.created_at,
     )
+
+
+# Answered from the (member_id, local_date, kind) index alone.
+_ACTIVE_DATES = (
+    select(activities.c.local_date)
+    .distinct()
+    .where(
+        activities.c.member_id == bindparam("member_id"),
+        activities.c.kind.in_(bindparam("kinds", expanding=True)),
+        activities.c.local_date >= bindparam("since"),
+    )
+)
+_ACTIVE_DATES_TEXT = (
+    select(type_coerce(activities.c.local_date, String()))
+    .distinct()
+    .where(
+        activities.c.member_id == bindparam("member_id"),
+        activities.c.kind.in_(bindparam("kinds", expanding=True)),
+        activities.c.local_date >= bindparam("since", type_=Date()),
+    )
+)
 
 
 class SqlActivityRepository(SqlRepository):
@@ -73,15 +94,13 @@ class SqlActivityRepository(SqlRepository):
         wanted = kind_values(kinds)
         if not wanted:
             return set()
-        # Answered from the (member_id, local_date, kind) index alone.
-        stmt = (
-            select(activities.c.local_date)
-            .distinct()
-            .where(activities.c.member_id == member_id, activities.c.kind.in_(wanted))
-        )
-        if since is not None:
-            stmt = stmt.where(activities.c.local_date >= since)
-        return set((await self._conn.execute(stmt)).scalars())
+        params = {"member_id": member_id, "kinds": wanted, "since": since or date.min}
+        if self._conn.dialect.name == "sqlite":
+            # SQLite keeps dates as ISO text; date.fromisoformat is ~10x cheaper than
+            # SQLAlchemy's generic Date processor, which matters for years of history.
+            rows = await self._conn.execute(_ACTIVE_DATES_TEXT, params)
+            return {date.fromisoformat(text) for text in rows.scalars()}
+        return set((await self._conn.execute(_ACTIVE_DATES, params)).scalars())
 
     async def counts_by_member(
         self, member_ids: Sequence[int], start: datetime, end: datetime
