@@ -38,6 +38,10 @@ class Clock(Protocol):
 class MemberRepository(Protocol):
     async def by_identity(self, identity: Identity) -> Member | None: ...
     async def get(self, member_id: int) -> Member | None: ...
+    async def get_many(self, member_ids: Collection[int]) -> dict[int, Member]:
+        """The members with these ids (missing ones left out), in one query."""
+        ...
+
     async def add(self, member: Member, identity: Identity) -> Member:
         """Insert the member and its first identity; sets member.id."""
         ...
@@ -185,10 +189,17 @@ class OutboxRepository(Protocol):
         row (FOR UPDATE SKIP LOCKED on PostgreSQL; one dispatcher on SQLite)."""
         ...
     async def finish(
-        self, nudge_id: int, worker: str, status: NudgeStatus, at: datetime, note: str | None
+        self,
+        nudge_id: int,
+        worker: str,
+        status: NudgeStatus,
+        at: datetime,
+        note: str | None,
+        merged_into: int | None = None,
     ) -> bool:
         """Close a nudge `worker` still holds (sent, skipped or failed). False when its
-        lease was lost to the reaper: someone else owns it now."""
+        lease was lost to the reaper: someone else owns it now. `merged_into`: the id of
+        the nudge whose message carried this one."""
         ...
     async def retry(self, nudge_id: int, worker: str, due_at: datetime, note: str) -> bool:
         """Give a held nudge back as pending, due again at `due_at`."""
@@ -197,7 +208,12 @@ class OutboxRepository(Protocol):
         """Claimed nudges whose lease ended go back to pending; how many."""
         ...
     async def sent_between(self, member_id: int, start: datetime, end: datetime) -> int:
-        """How many nudges the member was sent with start <= finished_at < end."""
+        """How many messages the member was sent with start <= finished_at < end:
+        SENT nudges not merged into another one."""
+        ...
+
+    async def prune(self, before: datetime) -> int:
+        """Delete finished nudges (sent, skipped, failed) with finished_at < before."""
         ...
     async def get(self, nudge_id: int) -> Nudge | None: ...
     async def counts(self) -> dict[NudgeStatus, int]: ...
@@ -209,11 +225,27 @@ class CursorRepository(Protocol):
     async def put(self, cursor: Cursor) -> None:
         """Insert or replace the cursor with this key."""
         ...
+
+    async def put_many(self, cursors: Sequence[Cursor]) -> None:
+        """put() for several, in as few statements as the database allows."""
+        ...
     async def due(self, until: datetime, limit: int) -> list[Cursor]:
         """Cursors with next_at <= until, earliest first."""
         ...
     async def delete(self, key: str) -> None: ...
     async def of_member(self, member_id: int) -> list[Cursor]: ...
+    async def drop_member(self, member_id: int) -> None:
+        """Delete the member's cursors: the planner lays them anew (settings changed)."""
+        ...
+
+    async def drop_group(self, group_id: int) -> None: ...
+    async def unplanned_members(self, limit: int) -> list[Member]:
+        """Members with no cursor at all (new, or settings changed), by id."""
+        ...
+
+    async def unplanned_groups(self, limit: int) -> list[Group]:
+        """Groups with no cursor at all, by id."""
+        ...
 
 
 class UnitOfWork(Protocol):

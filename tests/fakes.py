@@ -16,7 +16,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 from bot import ports
-from bot.nudges.model import Cursor, Nudge
 from bot.domain import (
     Activity,
     ActivityKind,
@@ -34,6 +33,7 @@ from bot.domain import (
     Pause,
     Pending,
 )
+from bot.nudges.model import Cursor, Nudge
 
 T = TypeVar("T")
 

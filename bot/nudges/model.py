@@ -64,6 +64,7 @@ class Nudge:
     lease_until: datetime | None = None
     claimed_by: str | None = None
     note: str | None = None  # why skipped or failed; the last error
+    merged_into: int | None = None  # sent inside another nudge's message
     created_at: datetime | None = None
     finished_at: datetime | None = None
     id: int | None = None

@@ -1,0 +1,74 @@
+"""APScheduler 3.11 drives the periodic jobs only: the planner and the dispatcher.
+
+Nudges live in the outbox table, never as one APScheduler job per member (a wake-up
+with 1,000 due jobs blocked the loop for 1.4 s), and the job store stays in memory:
+every process may run the same jobs, because claiming is safe in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Intervals:
+    planner_s: float = 30.0
+    dispatcher_s: float = 5.0
+    # A tick missed by more than this (the loop was busy, the laptop slept) is dropped;
+    # the next one catches up, because planning and claiming read the database's state.
+    misfire_grace_s: int = 30
+
+
+def _guarded(name: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        try:
+            await job()
+        except Exception:  # one failed tick must not stop the schedule
+            log.exception("%s tick failed", name)
+
+    return run
+
+
+class NudgeSchedule:
+    def __init__(
+        self,
+        plan: Callable[[], Awaitable[object]],
+        dispatch: Callable[[], Awaitable[object]],
+        intervals: Intervals | None = None,
+    ) -> None:
+        self.intervals = intervals or Intervals()
+        self._plan, self._dispatch = plan, dispatch
+        self._scheduler: AsyncIOScheduler | None = None
+
+    def start(self) -> None:
+        """Needs a running event loop (AsyncIOScheduler binds to it)."""
+        i = self.intervals
+        scheduler = AsyncIOScheduler(
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": i.misfire_grace_s,
+            }
+        )
+        scheduler.add_job(
+            _guarded("planner", self._plan), "interval", seconds=i.planner_s, id="planner"
+        )
+        scheduler.add_job(
+            _guarded("dispatcher", self._dispatch),
+            "interval",
+            seconds=i.dispatcher_s,
+            id="dispatcher",
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
