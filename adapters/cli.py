@@ -1,4 +1,4 @@
-"""The `nextinterview` command line: run, console, db upgrade."""
+"""The `nextinterview` command line: run, console, demo, db upgrade."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from adapters.console.backend import ConsoleBackend
+from adapters.console.delivery import ConsoleDelivery
+from adapters.demo import run_demo
 from adapters.runtime.bootstrap import bootstrap
 from adapters.runtime.settings import SettingsError, load_settings
 from storage import migrate
@@ -30,6 +32,8 @@ async def chat(user: str, group: str | None, export_dir: Path) -> int:
     runtime = await bootstrap()
     console = ConsoleBackend(runtime.core, export_dir=export_dir)
     interactive = sys.stdin.isatty()
+    delivery = ConsoleDelivery(write=lambda text: print(text, flush=True), clock=runtime.clock)
+    runtime.start_nudges({delivery.platform: delivery})
     try:
         if interactive:
             print(BANNER)
@@ -76,10 +80,15 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument(
             "--export-dir", default="data/exports", help="where `export` writes its files"
         )
+    demo = sub.add_parser("demo", help="a sample group simulated over weeks with a fast clock")
+    demo.add_argument("--weeks", type=int, default=2, help="how many weeks to simulate (1-8)")
+    demo.add_argument("--seed", type=int, default=7, help="vary the members' behaviour")
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
     args = parser.parse_args(argv)
     try:
+        if args.command == "demo":
+            return asyncio.run(run_demo(weeks=min(max(args.weeks, 1), 8), seed=args.seed))
         if args.command == "db":
             asyncio.run(migrate.upgrade(load_settings().database_url))
             print("database is up to date")

@@ -16,14 +16,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.nudges.dispatcher import Dispatcher
-from bot.nudges.planner import Planner
-
 from adapters.console.backend import ConsoleBackend
 from adapters.console.delivery import ConsoleDelivery
-from adapters.runtime.clock import ManualClock
+from adapters.runtime.clock import ManualClock, SystemTimer
+from bot.context import Config
 from bot.core import Core
 from bot.nudges.config import NudgeConfig
+from bot.nudges.dispatcher import Dispatcher
+from bot.nudges.planner import Planner
 from storage import migrate
 from storage.engine import make_engine
 from storage.uow import uow_factory
@@ -73,12 +73,14 @@ async def run_demo(weeks: int = 3, seed: int = 7, write: Callable[[str], None] =
         engine = make_engine(url)
         try:
             factory = uow_factory(engine, clock)
-            core = Core(factory, clock)
+            config = NudgeConfig()
+            core = Core(factory, clock, Config(nudges=config))
             console = ConsoleBackend(core)
             delivery = ConsoleDelivery(write=write, clock=clock)
-            config = NudgeConfig()
             planner = Planner(factory, clock, config)
-            dispatcher = Dispatcher(factory, clock, {"console": delivery}, config, worker="demo")
+            dispatcher = Dispatcher(
+                factory, clock, {"console": delivery}, SystemTimer(), config, worker="demo"
+            )
 
             async def act(p: Persona, text: str, group: str | None = None) -> None:
                 local = clock.now().astimezone(ZoneInfo(p.zone))
@@ -112,7 +114,6 @@ async def run_demo(weeks: int = 3, seed: int = 7, write: Callable[[str], None] =
             write("")
             for p in PEOPLE:
                 write(f"{p.name}: " + (await console.say(p.name, "streak")).splitlines()[0])
-            write(await console.say(PEOPLE[0].name, "leaderboard", GROUP))
         finally:
             await engine.dispose()
     return 0

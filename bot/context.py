@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import Identity, Member
+from bot.nudges.config import NudgeConfig
 from bot.ports import Clock, UnitOfWork
 
 
@@ -36,6 +37,7 @@ class Config:
     max_name: int = 80
     max_note: int = 500
     max_text: int = 2000
+    nudges: NudgeConfig = field(default_factory=NudgeConfig)  # when periodic nudges fall
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from bot.commands import REGISTRY, Invocation
 from bot.context import Caller, Config, Context, Where
 from bot.domain import Member
 from bot.errors import UserError
+from bot.nudges.schedule import member_cursors
 from bot.parser import parse_text
 from bot.people import AmbiguousContact
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -74,4 +75,9 @@ class Core:
                 Member(display_name=caller.display_name[: self.config.max_name], timezone=tz),
                 caller.identity,
             )
+            now = self.clock.now()
+            await uow.cursors.put_many(member_cursors(member, now, self.config.nudges))
+        elif member.unreachable:  # they wrote to us: their DMs work again
+            member.unreachable = False
+            await uow.members.update(member)
         return member

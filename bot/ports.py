@@ -35,6 +35,13 @@ class Clock(Protocol):
         ...
 
 
+class Timer(Protocol):
+    """Monotonic seconds and a way to wait: what rate limiting needs (not the date)."""
+
+    def monotonic(self) -> float: ...
+    async def sleep(self, seconds: float) -> None: ...
+
+
 class MemberRepository(Protocol):
     async def by_identity(self, identity: Identity) -> Member | None: ...
     async def get(self, member_id: int) -> Member | None: ...
@@ -105,6 +112,7 @@ class FollowUpRepository(Protocol):
         """Open follow-ups of every member whose next reminder (next_nudge_at, else
         due_at) is at or before `until`, earliest first."""
         ...
+
     async def add_many(self, followups: Sequence[FollowUp]) -> None:
         """Insert several in one statement; sets each one's id."""
         ...
@@ -181,13 +189,13 @@ class OutboxRepository(Protocol):
     async def enqueue(self, nudges: Sequence[Nudge]) -> int:
         """Insert those whose dedupe_key is new (the rest are ignored); how many went in."""
         ...
-    async def claim(
-        self, now: datetime, worker: str, lease: timedelta, limit: int
-    ) -> list[Nudge]:
+
+    async def claim(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[Nudge]:
         """Up to `limit` pending nudges due by `now`, earliest first, now claimed by
         `worker` until now + lease, attempts + 1. Concurrent claimers never get the same
         row (FOR UPDATE SKIP LOCKED on PostgreSQL; one dispatcher on SQLite)."""
         ...
+
     async def finish(
         self,
         nudge_id: int,
@@ -201,12 +209,15 @@ class OutboxRepository(Protocol):
         lease was lost to the reaper: someone else owns it now. `merged_into`: the id of
         the nudge whose message carried this one."""
         ...
+
     async def retry(self, nudge_id: int, worker: str, due_at: datetime, note: str) -> bool:
         """Give a held nudge back as pending, due again at `due_at`."""
         ...
+
     async def reap(self, now: datetime) -> int:
         """Claimed nudges whose lease ended go back to pending; how many."""
         ...
+
     async def sent_between(self, member_id: int, start: datetime, end: datetime) -> int:
         """How many messages the member was sent with start <= finished_at < end:
         SENT nudges not merged into another one."""
@@ -215,6 +226,7 @@ class OutboxRepository(Protocol):
     async def prune(self, before: datetime) -> int:
         """Delete finished nudges (sent, skipped, failed) with finished_at < before."""
         ...
+
     async def get(self, nudge_id: int) -> Nudge | None: ...
     async def counts(self) -> dict[NudgeStatus, int]: ...
 
@@ -229,9 +241,11 @@ class CursorRepository(Protocol):
     async def put_many(self, cursors: Sequence[Cursor]) -> None:
         """put() for several, in as few statements as the database allows."""
         ...
+
     async def due(self, until: datetime, limit: int) -> list[Cursor]:
         """Cursors with next_at <= until, earliest first."""
         ...
+
     async def delete(self, key: str) -> None: ...
     async def of_member(self, member_id: int) -> list[Cursor]: ...
     async def drop_member(self, member_id: int) -> None:
@@ -239,12 +253,12 @@ class CursorRepository(Protocol):
         ...
 
     async def drop_group(self, group_id: int) -> None: ...
-    async def unplanned_members(self, limit: int) -> list[Member]:
-        """Members with no cursor at all (new, or settings changed), by id."""
+    async def unplanned_members(self, after_id: int, limit: int) -> list[Member]:
+        """Members with id > after_id and no cursor at all, by id (pages by keyset)."""
         ...
 
-    async def unplanned_groups(self, limit: int) -> list[Group]:
-        """Groups with no cursor at all, by id."""
+    async def unplanned_groups(self, after_id: int, limit: int) -> list[Group]:
+        """Groups with id > after_id and no cursor at all, by id."""
         ...
 
 

@@ -96,6 +96,11 @@ members = Table(
     Column("weekly_goal", Integer(), nullable=False),
     Column("nudges_enabled", Boolean(), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Kinds turned off one by one, sorted and comma-separated ("" = none). Server defaults
+    # here and below fill the rows that existed before the nudges (migration 0002).
+    Column("nudges_off", String(200), nullable=False, server_default=""),
+    # "0", not false(): a plain literal lets SQLite add the column without a table copy.
+    Column("unreachable", Boolean(), nullable=False, server_default="0"),
     sqlite_autoincrement=True,
 )
 
@@ -178,9 +183,15 @@ followups = Table(
     Column("source_activity_id", Id, ForeignKey("activities.id", ondelete="SET NULL")),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("closed_at", UtcDateTime()),
+    Column("next_nudge_at", UtcDateTime()),  # None: remind at due_at
+    Column("nudges_sent", Integer(), nullable=False, server_default="0"),
+    # coalesce(next_nudge_at, due_at), kept by the repository, for the planner's index.
+    # Not an expression index: SQLite reflection skips those (with a warning), so an
+    # Alembic batch copy of this table would silently lose it.
+    Column("nudge_at", UtcDateTime(), nullable=False),
     Index(None, "member_id", "status", "due_at"),
-    # Planners look for open follow-ups coming due across all members.
-    Index(None, "status", "due_at"),
+    # The planner: open follow-ups of every member whose reminder is due, earliest first.
+    Index(None, "status", "nudge_at"),
     sqlite_autoincrement=True,
 )
 
@@ -252,8 +263,52 @@ pending = Table(
     Column("expires_at", UtcDateTime()),
 )
 
+# The nudge outbox: planners insert, dispatchers claim a row with a lease and finish it.
+# A row with a group_id and no member_id is a group post (the leaderboard).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", Kind, nullable=False),
+    Column("member_id", Id, ForeignKey("members.id")),
+    Column("group_id", Id, ForeignKey("groups.id")),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("dedupe_key", String(128), nullable=False),
+    Column("payload", JSON(), nullable=False),
+    Column("status", Kind, nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("lease_until", UtcDateTime()),
+    Column("claimed_by", String(64)),
+    Column("note", Text()),
+    # No foreign key: pruning may delete the carrying nudge before the ones it carried.
+    Column("merged_into", Id),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
+    UniqueConstraint("dedupe_key"),  # the same nudge is never queued twice
+    Index(None, "status", "due_at"),  # claim
+    Index(None, "member_id", "status", "finished_at"),  # sent_between (the daily cap), forget
+    Index(None, "status", "lease_until"),  # reap
+    sqlite_autoincrement=True,
+)
+
+# When each periodic planner next looks at a member or group: one row per key.
+nudge_cursors = Table(
+    "nudge_cursors",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("kind", Kind, nullable=False),
+    Column("next_at", UtcDateTime(), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id")),
+    Column("group_id", Id, ForeignKey("groups.id")),
+    Index(None, "next_at"),
+    Index(None, "member_id"),
+    Index(None, "group_id"),
+)
+
 # Every table holding rows of one member, children before parents: the order `forget` uses.
 MEMBER_TABLES = (
+    outbox,  # group posts (member_id NULL) stay: they belong to the group
+    nudge_cursors,
     pending,
     memberships,
     followups,

@@ -12,11 +12,13 @@ from bot.ports import (
     ActivityRepository,
     Clock,
     ContactRepository,
+    CursorRepository,
     FollowUpRepository,
     GroupRepository,
     MeetingRepository,
     MemberRepository,
     OpportunityRepository,
+    OutboxRepository,
     PendingRepository,
     UnitOfWork,
     UnitOfWorkFactory,
@@ -24,12 +26,14 @@ from bot.ports import (
 from storage.repositories import (
     SqlActivityRepository,
     SqlContactRepository,
+    SqlCursorRepository,
     SqlFollowUpRepository,
     SqlGroupRepository,
     SqlIdentityRepository,
     SqlMeetingRepository,
     SqlMemberRepository,
     SqlOpportunityRepository,
+    SqlOutboxRepository,
     SqlPendingRepository,
 )
 from storage.repositories._base import utcnow
@@ -51,6 +55,8 @@ class SqlUnitOfWork:
     opportunities: OpportunityRepository
     groups: GroupRepository
     pending: PendingRepository
+    outbox: OutboxRepository
+    cursors: CursorRepository
     # Beyond the port: identity linking and the DM channel cache (for adapters).
     identities: SqlIdentityRepository
 
@@ -84,6 +90,8 @@ class SqlUnitOfWork:
         self.opportunities = SqlOpportunityRepository(conn, self._now)
         self.groups = SqlGroupRepository(conn, self._now)
         self.pending = SqlPendingRepository(conn, self._now)
+        self.outbox = SqlOutboxRepository(conn, self._now)
+        self.cursors = SqlCursorRepository(conn, self._now)
         self.identities = SqlIdentityRepository(conn, self._now)
         return self
 

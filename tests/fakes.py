@@ -144,6 +144,10 @@ class FakeMemberRepository(_Repository):
         member = self._store.members.get(member_id)
         return None if member is None else _copy(member)
 
+    async def get_many(self, member_ids: Collection[int]) -> dict[int, Member]:
+        found = (self._store.members.get(member_id) for member_id in set(member_ids))
+        return {m.id: _copy(m) for m in found if m is not None and m.id is not None}
+
     async def add(self, member: Member, identity: Identity) -> Member:
         if identity in self._store.identities:
             raise ValueError(f"identity already belongs to a member: {identity}")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.domain import FollowUp, FollowUpStatus, Meeting, MeetingStatus
+from bot.domain import FollowUp, FollowUpStatus, Group, Meeting, MeetingStatus, Member
 from bot.nudges.model import Cursor, Nudge, NudgeStatus
-from tests.fakes import _copy, _Repository
+from tests.fakes import _aware, _by_id, _copy, _Repository
+
+FINISHED = (NudgeStatus.SENT, NudgeStatus.SKIPPED, NudgeStatus.FAILED)
 
 
 class FakeOutboxRepository(_Repository):
@@ -15,6 +17,7 @@ class FakeOutboxRepository(_Repository):
         taken = {n.dedupe_key for n in self._store.outbox.values()}
         added = 0
         for nudge in nudges:
+            _aware(nudge.due_at, "Nudge.due_at")
             if nudge.dedupe_key in taken:
                 continue
             taken.add(nudge.dedupe_key)
@@ -43,15 +46,26 @@ class FakeOutboxRepository(_Repository):
         return n
 
     async def finish(
-        self, nudge_id: int, worker: str, status: NudgeStatus, at: datetime, note: str | None
+        self,
+        nudge_id: int,
+        worker: str,
+        status: NudgeStatus,
+        at: datetime,
+        note: str | None,
+        merged_into: int | None = None,
     ) -> bool:
+        if status not in FINISHED:
+            raise ValueError(f"a nudge finishes as sent, skipped or failed, not {status}")
+        _aware(at, "finish at")
         n = self._held(nudge_id, worker)
         if n is None:
             return False
         n.status, n.finished_at, n.note, n.lease_until = status, at, note, None
+        n.merged_into = merged_into
         return True
 
     async def retry(self, nudge_id: int, worker: str, due_at: datetime, note: str) -> bool:
+        _aware(due_at, "retry due_at")
         n = self._held(nudge_id, worker)
         if n is None:
             return False
@@ -75,15 +89,27 @@ class FakeOutboxRepository(_Repository):
             for n in self._store.outbox.values()
             if n.member_id == member_id
             and n.status is NudgeStatus.SENT
+            and n.merged_into is None
             and n.finished_at is not None
             and start <= n.finished_at < end
         )
+
+    async def prune(self, before: datetime) -> int:
+        gone = [
+            nudge_id
+            for nudge_id, n in self._store.outbox.items()
+            if n.status in FINISHED and n.finished_at is not None and n.finished_at < before
+        ]
+        for nudge_id in gone:
+            del self._store.outbox[nudge_id]
+        return len(gone)
 
     async def get(self, nudge_id: int) -> Nudge | None:
         n = self._store.outbox.get(nudge_id)
         return _copy(n) if n else None
 
     async def counts(self) -> dict[NudgeStatus, int]:
+        """Statuses with no nudge are absent, not zero (like SQL GROUP BY)."""
         out: dict[NudgeStatus, int] = {}
         for n in self._store.outbox.values():
             out[n.status] = out.get(n.status, 0) + 1
@@ -92,7 +118,12 @@ class FakeOutboxRepository(_Repository):
 
 class FakeCursorRepository(_Repository):
     async def put(self, cursor: Cursor) -> None:
+        _aware(cursor.next_at, "Cursor.next_at")
         self._store.cursors[cursor.key] = _copy(cursor)
+
+    async def put_many(self, cursors: Sequence[Cursor]) -> None:
+        for cursor in cursors:
+            await self.put(cursor)
 
     async def due(self, until: datetime, limit: int) -> list[Cursor]:
         rows = sorted(
@@ -107,6 +138,32 @@ class FakeCursorRepository(_Repository):
     async def of_member(self, member_id: int) -> list[Cursor]:
         rows = [c for c in self._store.cursors.values() if c.member_id == member_id]
         return [_copy(c) for c in sorted(rows, key=lambda c: c.key)]
+
+    async def drop_member(self, member_id: int) -> None:
+        s = self._store
+        s.cursors = {k: c for k, c in s.cursors.items() if c.member_id != member_id}
+
+    async def drop_group(self, group_id: int) -> None:
+        s = self._store
+        s.cursors = {k: c for k, c in s.cursors.items() if c.group_id != group_id}
+
+    async def unplanned_members(self, after_id: int, limit: int) -> list[Member]:
+        planned = {c.member_id for c in self._store.cursors.values()}
+        rows = [
+            m
+            for m in _by_id(self._store.members.values())
+            if m.id not in planned and (m.id or 0) > after_id
+        ]
+        return [_copy(m) for m in rows[:limit]]
+
+    async def unplanned_groups(self, after_id: int, limit: int) -> list[Group]:
+        planned = {c.group_id for c in self._store.cursors.values()}
+        rows = [
+            g
+            for g in _by_id(self._store.groups.values())
+            if g.id not in planned and (g.id or 0) > after_id
+        ]
+        return [_copy(g) for g in rows[:limit]]
 
 
 def followups_due_for_nudge(

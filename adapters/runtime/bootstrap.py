@@ -1,17 +1,24 @@
-"""The composition root: settings -> storage -> core. Adapters get a ready Runtime."""
+"""The composition root: settings -> storage -> core -> nudges. Adapters get a Runtime."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.runtime.clock import SystemClock
+from adapters.runtime.clock import SystemClock, SystemTimer
+from adapters.runtime.scheduler import Intervals, NudgeSchedule
 from adapters.runtime.settings import Settings, load_settings
 from bot.context import Config
 from bot.core import Core
-from bot.ports import Clock
+from bot.nudges.config import NudgeConfig
+from bot.nudges.dispatcher import Dispatcher
+from bot.nudges.planner import Planner
+from bot.ports import Clock, Delivery, Timer, UnitOfWorkFactory
 from storage import migrate
 from storage.engine import make_engine
 from storage.uow import uow_factory
@@ -22,8 +29,32 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     core: Core
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+    nudge_config: NudgeConfig
+    planner: Planner
+    timer: Timer
+    schedule: NudgeSchedule | None = field(default=None)
+
+    def dispatcher(self, deliveries: Mapping[str, Delivery]) -> Dispatcher:
+        # Unique per process: a lease names who holds a nudge.
+        worker = f"{socket.gethostname()}-{os.getpid()}"
+        return Dispatcher(
+            self.uow_factory, self.clock, deliveries, self.timer, self.nudge_config, worker
+        )
+
+    def start_nudges(
+        self, deliveries: Mapping[str, Delivery], intervals: Intervals | None = None
+    ) -> NudgeSchedule:
+        """Plan and send nudges on APScheduler's clock. Needs a running event loop."""
+        dispatcher = self.dispatcher(deliveries)
+        self.schedule = NudgeSchedule(self.planner.tick, dispatcher.tick, intervals)
+        self.schedule.start()
+        return self.schedule
 
     async def close(self) -> None:
+        if self.schedule is not None:
+            self.schedule.stop()
         await self.engine.dispose()
 
 
@@ -38,10 +69,22 @@ async def bootstrap(
         level=settings.log_level_number, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(max(logging.WARNING, settings.log_level_number))
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, settings.log_level_number))
     if apply_migrations:
         await migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    config = Config(default_timezone=settings.default_timezone)
+    nudge_config = NudgeConfig()
+    config = Config(default_timezone=settings.default_timezone, nudges=nudge_config)
     clock = clock or SystemClock()
-    core = Core(uow_factory(engine, clock), clock, config)
-    return Runtime(settings=settings, engine=engine, core=core)
+    factory = uow_factory(engine, clock)
+    core = Core(factory, clock, config)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        core=core,
+        uow_factory=factory,
+        clock=clock,
+        nudge_config=nudge_config,
+        planner=Planner(factory, clock, nudge_config),
+        timer=SystemTimer(),
+    )

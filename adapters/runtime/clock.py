@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 
@@ -23,3 +25,13 @@ class ManualClock:
 
     def advance(self, step: timedelta) -> None:
         self._now += step
+
+
+class SystemTimer:
+    """bot.ports.Timer on the event loop's monotonic clock."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)

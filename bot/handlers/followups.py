@@ -109,6 +109,7 @@ async def snooze(cmd: Invocation, ctx: Context) -> Reply:
     if when.at <= ctx.now():
         raise UserError(msg.SNOOZE_IN_PAST, "snooze 3 fri")
     f.due_at = when.at
+    f.next_nudge_at, f.nudges_sent = None, 0  # reminders start over from the new day
     await ctx.uow.followups.update(f)
     contact = await ctx.uow.contacts.get(ctx.member_id, f.contact_id) if f.contact_id else None
     return msg.followup_snoozed(f, contact, ctx.tz, ctx.today())

@@ -13,6 +13,8 @@ from bot.domain import STREAK_KINDS, Group, Member, Membership
 from bot.errors import UserError
 from bot.formatting import first_name
 from bot.leaderboard import rank
+from bot.nudges.schedule import group_cursors
+from bot.ports import UnitOfWork
 from bot.replies import Reply
 
 
@@ -73,6 +75,7 @@ async def setup(cmd: Invocation, ctx: Context) -> Reply:
     )
     assert group.id is not None
     await ctx.uow.groups.join(Membership(group_id=group.id, member_id=ctx.member_id, is_admin=True))
+    await ctx.uow.cursors.put_many(group_cursors(group, ctx.now()))  # the weekly post
     return msg.group_created(group)
 
 
@@ -121,12 +124,13 @@ async def optin(cmd: Invocation, ctx: Context) -> Reply:
     return await _set_opt_in(ctx, True, "group optin")
 
 
-async def build_leaderboard(ctx: Context, group: Group) -> Reply:
+async def build_leaderboard(uow: UnitOfWork, group: Group, now: datetime) -> Reply:
+    """This week's standings; the weekly post reuses it."""
     assert group.id is not None
-    pairs = await ctx.uow.groups.members(group.id)
+    pairs = await uow.groups.members(group.id)
     shown = [m for m, ms in pairs if ms.leaderboard_opt_in]
-    start, end, monday = group_week(group, ctx.now())
-    counts = await ctx.uow.activities.counts_by_member(
+    start, end, monday = group_week(group, now)
+    counts = await uow.activities.counts_by_member(
         [m.id for m in shown if m.id is not None], start, end
     )
     names = public_names(shown)
@@ -134,11 +138,24 @@ async def build_leaderboard(ctx: Context, group: Group) -> Reply:
     return msg.leaderboard(group, standings, monday)
 
 
+async def build_report(uow: UnitOfWork, group: Group, now: datetime) -> Reply:
+    """Who is active and who is stalled; the admins' weekly summary reuses it."""
+    assert group.id is not None
+    members = [m for m, _ in await uow.groups.members(group.id)]
+    start, end, monday = group_week(group, now)
+    ids = [m.id for m in members if m.id is not None]
+    counts = await uow.activities.counts_by_member(ids, start, end)
+    last: dict[int, datetime | None] = {}
+    for mid in ids:
+        last[mid] = await uow.activities.last_at(mid, STREAK_KINDS)
+    return msg.group_report(group, public_names(members), counts, last, now, monday)
+
+
 @command("leaderboard", usage="leaderboard", example="leaderboard", category="group")
 async def leaderboard(cmd: Invocation, ctx: Context) -> Reply:
     """This week's points in this group: conversations and follow-ups count most."""
     group = await _group_here(ctx, "leaderboard")
-    return await build_leaderboard(ctx, group)
+    return await build_leaderboard(ctx.uow, group, ctx.now())
 
 
 @command("group report", usage="group report", example="group report", category="group")
@@ -149,13 +166,4 @@ async def report(cmd: Invocation, ctx: Context) -> Reply:
     mine = await ctx.uow.groups.membership(group.id, ctx.member_id)
     if mine is None or not mine.is_admin:
         raise UserError(msg.ADMINS_ONLY, "leaderboard")
-    pairs = await ctx.uow.groups.members(group.id)
-    members = [m for m, _ in pairs]
-    start, end, monday = group_week(group, ctx.now())
-    ids = [m.id for m in members if m.id is not None]
-    counts = await ctx.uow.activities.counts_by_member(ids, start, end)
-    names = public_names(members)
-    last: dict[int, datetime | None] = {}
-    for mid in ids:
-        last[mid] = await ctx.uow.activities.last_at(mid, STREAK_KINDS)
-    return msg.group_report(group, names, counts, last, ctx.now(), monday)
+    return await build_report(ctx.uow, group, ctx.now())

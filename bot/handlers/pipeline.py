@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
@@ -16,16 +16,16 @@ WARM_DAYS = 30  # untouched longer than this, an opportunity has gone cold
 _STAGES = tuple(s.value for s in OpportunityStage)
 
 
-def in_the_works(opps: list[Opportunity], ctx: Context) -> list[Opportunity]:
-    cutoff = ctx.now() - timedelta(days=WARM_DAYS)
-    return [o for o in opps if o.stage in IN_THE_WORKS and (o.updated_at or ctx.now()) >= cutoff]
+def in_the_works(opps: list[Opportunity], now: datetime) -> list[Opportunity]:
+    cutoff = now - timedelta(days=WARM_DAYS)
+    return [o for o in opps if o.stage in IN_THE_WORKS and (o.updated_at or now) >= cutoff]
 
 
 @command("pipeline", usage="pipeline", example="pipeline", category="progress")
 async def pipeline(cmd: Invocation, ctx: Context) -> Reply:
     """Your things in the works, measured against the 6–10 rule."""
     opps = await ctx.uow.opportunities.all(ctx.member_id)
-    warm = in_the_works(opps, ctx)
+    warm = in_the_works(opps, ctx.now())
     return msg.pipeline(opps, warm, ctx.tz, ctx.today())
 
 
@@ -58,7 +58,7 @@ async def add_opportunity(cmd: Invocation, ctx: Context) -> Reply:
     opp = await ctx.uow.opportunities.add(
         Opportunity(member_id=ctx.member_id, organisation=org, role=role, updated_at=ctx.now())
     )
-    warm = in_the_works(await ctx.uow.opportunities.all(ctx.member_id), ctx)
+    warm = in_the_works(await ctx.uow.opportunities.all(ctx.member_id), ctx.now())
     return msg.opportunity_added(opp, len(warm))
 
 
@@ -88,5 +88,5 @@ async def move_opportunity(cmd: Invocation, ctx: Context) -> Reply:
         raise UserError(msg.no_opportunity(org), f"opportunity add {org}")
     opp.stage, opp.updated_at = OpportunityStage(stage), ctx.now()
     await ctx.uow.opportunities.update(opp)
-    warm = in_the_works(await ctx.uow.opportunities.all(ctx.member_id), ctx)
+    warm = in_the_works(await ctx.uow.opportunities.all(ctx.member_id), ctx.now())
     return msg.opportunity_moved(opp, len(warm))

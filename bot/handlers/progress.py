@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
 from bot.dates import local_midnight_utc, week_start
-from bot.domain import STREAK_KINDS, ActivityKind, Meeting
+from bot.domain import STREAK_KINDS, ActivityKind, Meeting, Member
 from bot.errors import UserError
 from bot.handlers.log import read_when
 from bot.handlers.pipeline import in_the_works
 from bot.people import PhraseParts, resolve_contact
 from bot.phrases import parse_phrase
+from bot.ports import UnitOfWork
 from bot.replies import Reply
 from bot.streaks import Streak, compute_streak
 
@@ -71,11 +72,15 @@ async def schedule(cmd: Invocation, ctx: Context) -> Reply:
     return msg.scheduled(meeting, contact, ctx.tz, ctx.today())
 
 
+async def streak_of(uow: UnitOfWork, member: Member, today: date) -> Streak:
+    assert member.id is not None
+    active = await uow.activities.active_dates(member.id, STREAK_KINDS)
+    pauses = [(p.start, p.end) for p in await uow.members.pauses(member.id)]
+    return compute_streak(active, today, member.working_days, pauses, member.landed_on)
+
+
 async def member_streak(ctx: Context) -> Streak:
-    m = ctx.member
-    active = await ctx.uow.activities.active_dates(ctx.member_id, STREAK_KINDS)
-    pauses = [(p.start, p.end) for p in await ctx.uow.members.pauses(ctx.member_id)]
-    return compute_streak(active, ctx.today(), m.working_days, pauses, m.landed_on)
+    return await streak_of(ctx.uow, ctx.member, ctx.today())
 
 
 def week_bounds(ctx: Context) -> tuple[datetime, datetime]:
@@ -101,7 +106,7 @@ async def dashboard(cmd: Invocation, ctx: Context) -> Reply:
         if first_owed and first_owed.contact_id
         else None
     )
-    warm = in_the_works(await uow.opportunities.all(ctx.member_id), ctx)
+    warm = in_the_works(await uow.opportunities.all(ctx.member_id), now)
     start, end = week_bounds(ctx)
     counts = (await uow.activities.counts_by_member([ctx.member_id], start, end)).get(
         ctx.member_id, {}

@@ -15,10 +15,18 @@ from bot.domain import MON_FRI, MemberStatus, Pause
 from bot.errors import UserError
 from bot.formatting import is_number, plural
 from bot.handlers.log import read_when
+from bot.nudges.schedule import member_cursors
 from bot.replies import Reply
 
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
+
+
+async def replan(ctx: Context) -> None:
+    """The member's timezone, check-in time or days changed: lay their cursors anew, so
+    the next nudge comes at the new local time (never twice, never skipped)."""
+    await ctx.uow.cursors.drop_member(ctx.member_id)
+    await ctx.uow.cursors.put_many(member_cursors(ctx.member, ctx.now(), ctx.config.nudges))
 
 
 @cache
@@ -92,6 +100,7 @@ async def set_timezone(cmd: Invocation, ctx: Context) -> Reply:
     except ZoneInfoNotFoundError:  # listed but not loadable on this system
         raise UserError(msg.unknown_zone(zone), "settings timezone Europe/London") from None
     ctx.member.timezone = match
+    await replan(ctx)
     await ctx.uow.members.update(ctx.member)
     return msg.setting_saved(f"Timezone set to {match}.")
 
@@ -109,6 +118,7 @@ async def set_checkin(cmd: Invocation, ctx: Context) -> Reply:
     if value is None:
         raise UserError(msg.bad_time(cmd.text("time") or ""), "settings checkin 09:30")
     ctx.member.checkin_time = value
+    await replan(ctx)
     await ctx.uow.members.update(ctx.member)
     return msg.setting_saved(f"Daily check-in at {value.strftime('%H:%M')} your time.")
 
@@ -126,6 +136,7 @@ async def set_days(cmd: Invocation, ctx: Context) -> Reply:
     if days is None:
         raise UserError(msg.bad_days(cmd.text("days") or ""), "settings days mon-fri")
     ctx.member.working_days = days
+    await replan(ctx)
     await ctx.uow.members.update(ctx.member)
     return msg.setting_saved(
         "Working days: " + ", ".join(_DAY_NAMES[d] for d in sorted(days)) + "."
@@ -175,18 +186,29 @@ async def set_goal(cmd: Invocation, ctx: Context) -> Reply:
 @command(
     "nudges",
     Arg("state", ArgType.CHOICE, "on or off", required=True, choices=("on", "off")),
-    usage="nudges <on|off>",
-    example="nudges off",
+    Arg("kind", ArgType.CHOICE, "Just one kind of nudge", choices=tuple(msg.NUDGE_WORDS)),
+    usage="nudges <on|off> [kind]",
+    example="nudges off streak",
     category="settings",
 )
 async def set_nudges(cmd: Invocation, ctx: Context) -> Reply:
-    """Turn my reminders on or off."""
+    """Turn my reminders on or off, all of them or one kind (checkin, followup, lead,
+    prep, debrief, interview, pipeline, streak, weekly, summary)."""
     state = (cmd.text("state") or "").lower()
     if state not in ("on", "off"):
         raise UserError(msg.NUDGES_HOW, "nudges off")
-    ctx.member.nudges_enabled = state == "on"
-    await ctx.uow.members.update(ctx.member)
-    return msg.nudges_set(ctx.member.nudges_enabled)
+    word = (cmd.text("kind") or "").lower()
+    m = ctx.member
+    if not word:
+        m.nudges_enabled = state == "on"
+        await ctx.uow.members.update(m)
+        return msg.nudges_set(m.nudges_enabled)
+    kind = msg.NUDGE_WORDS.get(word)
+    if kind is None:
+        raise UserError(msg.unknown_nudge_kind(word), "nudges off streak")
+    m.nudges_off = m.nudges_off - {kind} if state == "on" else m.nudges_off | {kind}
+    await ctx.uow.members.update(m)
+    return msg.nudge_kind_set(word, state == "on", m.nudges_enabled)
 
 
 def _parse_pause(rest: str) -> dict[str, ArgValue]:

@@ -12,7 +12,20 @@ from bot.replies import Field, Line, Reply, UserText, line
 
 WHICH_ZONE = "Which timezone? Use an Area/City name."
 BAD_GOAL = "A weekly goal is a number of conversations from 1 to 50."
-NUDGES_HOW = "Nudges are `on` or `off`."
+NUDGES_HOW = "Nudges are `on` or `off`, all of them or one kind."
+# The words members use for each kind of nudge (`nudges off streak`).
+NUDGE_WORDS = {
+    "checkin": "checkin",
+    "followup": "followup",
+    "lead": "lead",
+    "prep": "prep",
+    "debrief": "debrief",
+    "interview": "no_interview",
+    "pipeline": "pipeline",
+    "streak": "streak_risk",
+    "weekly": "weekly_review",
+    "summary": "admin_summary",
+}
 BAD_PAUSE = "A pause is 1 to 90 days: a number of days, or until a date ahead."
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -33,6 +46,13 @@ def bad_quiet(text: str) -> Line:
     return line("I couldn't read `", UserText(text), "` as quiet hours.")
 
 
+def _nudges_state(m: Member) -> str:
+    if not m.nudges_enabled:
+        return "off"
+    off = [word for word, kind in NUDGE_WORDS.items() if kind in m.nudges_off]
+    return f"on (off: {', '.join(off)})" if off else "on"
+
+
 def settings(m: Member) -> Reply:
     quiet = (
         f"{m.quiet_start.strftime('%H:%M')}–{m.quiet_end.strftime('%H:%M')}"
@@ -45,7 +65,7 @@ def settings(m: Member) -> Reply:
         Field("Working days", line(", ".join(_DAYS[d] for d in sorted(m.working_days)))),
         Field("Quiet hours", line(quiet)),
         Field("Weekly goal", line(plural(m.weekly_goal, "conversation"))),
-        Field("Nudges", line("on" if m.nudges_enabled else "off")),
+        Field("Nudges", line(_nudges_state(m))),
         Field(
             "Status",
             line(
@@ -114,4 +134,20 @@ def already_landed() -> Reply:
     return Reply(
         body=(line("You already landed — congratulations again."),),
         next_step=line("Searching again? `resume`."),
+    )
+
+
+def unknown_nudge_kind(word: str) -> Line:
+    kinds = ", ".join(NUDGE_WORDS)
+    return line("I don't know the nudge `", UserText(word), f"`. Kinds: {kinds}.")
+
+
+def nudge_kind_set(word: str, on: bool, all_on: bool) -> Reply:
+    state = "on" if on else "off"
+    body = [line(f"`{word}` nudges {state}.")]
+    if on and not all_on:
+        body.append(line("All nudges are still off: `nudges on` turns them back on."))
+    return Reply(
+        body=tuple(body),
+        next_step=line(f"Change it back any time: `nudges {'off' if on else 'on'} {word}`."),
     )

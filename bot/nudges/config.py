@@ -9,9 +9,13 @@ from datetime import time, timedelta
 @dataclass(frozen=True, slots=True)
 class NudgeConfig:
     # Planning
-    horizon: timedelta = timedelta(minutes=2)  # plan what falls due this soon
-    cursor_batch: int = 5000  # cursors handled per planner round
-    evening: time = time(18, 30)  # streak-at-risk, in the member's zone
+    # Plan what falls due this soon; with the per-tick budget below, a wave of members
+    # sharing a local time (18:30 across a continent) is spread over several ticks.
+    horizon: timedelta = timedelta(minutes=5)
+    cursor_batch: int = 250  # rows per transaction: short turns keep the loop answering
+    tick_budget: int = 2000  # cursors (and follow-ups) at most per tick; the rest next tick
+    evening: time = time(18, 30)  # streak-at-risk, in the member's zone, give or take
+    evening_spread_min: int = 15  # minutes either side, by member: no thundering herd
     weekly_review_day: int = 4  # Friday
     weekly_review_time: time = time(16, 0)
     followup_cadence_days: tuple[int, ...] = (2, 4, 7)  # after due: then every 7
@@ -20,6 +24,9 @@ class NudgeConfig:
     no_interview_working_days: int = 5
     pipeline_weekday: int = 0  # the thin-pipeline note comes with Monday's check-in
     pipeline_target: int = 6
+    # New members and groups get cursors when created; this sweep is the safety net.
+    seed_every: timedelta = timedelta(minutes=10)
+    keep_finished: timedelta = timedelta(days=30)  # then sent/skipped rows are pruned
     # Dispatching
     grace: timedelta = timedelta(hours=2)  # later than this after due: skipped, not sent
     lease: timedelta = timedelta(seconds=60)

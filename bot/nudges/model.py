@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain import Identity
-from bot.replies import Reply
+from bot.replies import Action, Line, Reply
 
 
 class NudgeKind(enum.StrEnum):
@@ -117,3 +117,13 @@ class DeliveryResult:
     @classmethod
     def sent(cls) -> DeliveryResult:
         return cls(DeliveryStatus.SENT)
+
+
+@dataclass(frozen=True, slots=True)
+class NudgePart:
+    """What one nudge has to say; several due together merge into one message."""
+
+    kind: NudgeKind
+    line: Line
+    next_step: Line
+    actions: tuple[Action, ...] = ()

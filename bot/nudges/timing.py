@@ -9,7 +9,15 @@ exists twice (fall back) is the first one.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    """ZoneInfo keeps only a few zones strongly cached; planning across hundreds of
+    zones would otherwise re-read tzdata files on every tick."""
+    return ZoneInfo(name)
 
 
 def at_local(day: date, clock: time, tz: ZoneInfo) -> datetime:

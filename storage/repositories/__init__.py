@@ -8,6 +8,7 @@ from storage.repositories.members import (
     SqlMemberRepository,
     SqlPendingRepository,
 )
+from storage.repositories.nudges import SqlCursorRepository, SqlOutboxRepository
 from storage.repositories.pipeline import (
     SqlFollowUpRepository,
     SqlMeetingRepository,
@@ -17,11 +18,13 @@ from storage.repositories.pipeline import (
 __all__ = [
     "SqlActivityRepository",
     "SqlContactRepository",
+    "SqlCursorRepository",
     "SqlFollowUpRepository",
     "SqlGroupRepository",
     "SqlIdentityRepository",
     "SqlMeetingRepository",
     "SqlMemberRepository",
     "SqlOpportunityRepository",
+    "SqlOutboxRepository",
     "SqlPendingRepository",
 ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Table, Update, bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,6 +13,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 Now = Callable[[], datetime]
+T = TypeVar("T")
+
+# Rows per IN list or multi-row VALUES: far below SQLite's 32766 bound variables (and
+# asyncpg's 32767) whatever the row width.
+CHUNK = 500
 
 
 def utcnow() -> datetime:
@@ -119,6 +124,17 @@ async def update_one(conn: AsyncConnection, stmt: Update, what: str, key: object
         raise LookupError(f"update of a {what} that does not exist: {key}")
 
 
+def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def dialect_insert(conn: AsyncConnection, table: Table) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    return insert(table)
+
+
 async def upsert(
     conn: AsyncConnection,
     table: Table,
@@ -127,9 +143,23 @@ async def upsert(
     update: Sequence[str],
 ) -> None:
     """INSERT, or UPDATE the `update` columns when a row with the same `keys` exists."""
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(dict(values))
+    await upsert_many(conn, table, [values], keys, update)
+
+
+async def upsert_many(
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """upsert() for several rows in one executemany; with a key twice, the last one wins."""
+    if not rows:
+        return
+    # Keep the last row per key: one multi-row statement may not touch a row twice.
+    last = {tuple(row[key] for key in keys): dict(row) for row in rows}
+    stmt = dialect_insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={col: stmt.excluded[col] for col in update}
     )
-    await conn.execute(stmt)
+    await conn.execute(stmt, list(last.values()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import Row, bindparam, delete, or_, select
 from bot.domain import Group, Identity, Member, Membership, MemberStatus, Pause, Pending
 from storage.repositories._base import (
     SqlRepository,
+    chunked,
     decode_days,
     encode_days,
     insert_id,
@@ -34,7 +36,21 @@ def _member_values(member: Member) -> dict[str, Any]:
         "landed_on": member.landed_on,
         "weekly_goal": member.weekly_goal,
         "nudges_enabled": member.nudges_enabled,
+        "nudges_off": encode_kinds(member.nudges_off),
+        "unreachable": member.unreachable,
     }
+
+
+def encode_kinds(kinds: Collection[str]) -> str:
+    """Nudge kinds turned off, sorted and comma-separated: {"lead", "checkin"} -> "checkin,lead"."""
+    ordered = sorted({str(kind) for kind in kinds})
+    if any("," in kind or not kind for kind in ordered):
+        raise ValueError(f"nudge kinds cannot be empty or hold a comma: {ordered}")
+    return ",".join(ordered)
+
+
+def decode_kinds(text: str) -> frozenset[str]:
+    return frozenset(kind for kind in text.split(",") if kind)
 
 
 def member_from_row(row: Row[Any]) -> Member:
@@ -51,6 +67,8 @@ def member_from_row(row: Row[Any]) -> Member:
         landed_on=row.landed_on,
         weekly_goal=row.weekly_goal,
         nudges_enabled=row.nudges_enabled,
+        nudges_off=decode_kinds(row.nudges_off),
+        unreachable=row.unreachable,
         created_at=row.created_at,
     )
 
@@ -92,6 +110,14 @@ class SqlMemberRepository(SqlRepository):
     async def get(self, member_id: int) -> Member | None:
         row = (await self._conn.execute(select(members).where(members.c.id == member_id))).first()
         return None if row is None else member_from_row(row)
+
+    async def get_many(self, member_ids: Collection[int]) -> dict[int, Member]:
+        found: dict[int, Member] = {}
+        for chunk in chunked(sorted(set(member_ids))):
+            stmt = select(members).where(members.c.id.in_(chunk))
+            for row in await self._conn.execute(stmt):
+                found[row.id] = member_from_row(row)
+        return found
 
     async def add(self, member: Member, identity: Identity) -> Member:
         created_at = member.created_at or self._now()
@@ -195,7 +221,7 @@ def _group_values(group: Group) -> dict[str, Any]:
     }
 
 
-def _group_from_row(row: Row[Any]) -> Group:
+def group_from_row(row: Row[Any]) -> Group:
     return Group(
         id=row.id,
         platform=row.platform,
@@ -227,11 +253,11 @@ class SqlGroupRepository(SqlRepository):
             groups.c.channel_id == channel_id,
         )
         row = (await self._conn.execute(stmt)).first()
-        return None if row is None else _group_from_row(row)
+        return None if row is None else group_from_row(row)
 
     async def get(self, group_id: int) -> Group | None:
         row = (await self._conn.execute(select(groups).where(groups.c.id == group_id))).first()
-        return None if row is None else _group_from_row(row)
+        return None if row is None else group_from_row(row)
 
     async def add(self, group: Group) -> Group:
         created_at = group.created_at or self._now()
@@ -303,7 +329,7 @@ class SqlGroupRepository(SqlRepository):
             .where(memberships.c.member_id == member_id)
             .order_by(groups.c.id)
         )
-        return [_group_from_row(row) for row in await self._conn.execute(stmt)]
+        return [group_from_row(row) for row in await self._conn.execute(stmt)]
 
 
 class SqlPendingRepository(SqlRepository):

@@ -36,6 +36,25 @@ _OPEN_FOLLOWUPS = (
     )
     .order_by(followups.c.due_at, followups.c.id)
 )
+# Every member's open follow-ups whose reminder is due: the (status, nudge_at) index, in order.
+_DUE_FOR_NUDGE = (
+    select(followups)
+    .where(
+        followups.c.status == str(FollowUpStatus.OPEN),
+        followups.c.nudge_at <= bindparam("until"),
+    )
+    .order_by(followups.c.nudge_at, followups.c.id)
+    .limit(bindparam("limit"))
+)
+_STARTING_BETWEEN = (
+    select(meetings)
+    .where(
+        meetings.c.status == str(MeetingStatus.SCHEDULED),
+        meetings.c.starts_at >= bindparam("start"),
+        meetings.c.starts_at < bindparam("end"),
+    )
+    .order_by(meetings.c.starts_at, meetings.c.id)
+)
 _UPCOMING = (
     select(meetings)
     .where(
@@ -82,6 +101,9 @@ def _followup_values(followup: FollowUp) -> dict[str, Any]:
         "status": str(followup.status),
         "source_activity_id": followup.source_activity_id,
         "closed_at": followup.closed_at,
+        "next_nudge_at": followup.next_nudge_at,
+        "nudges_sent": followup.nudges_sent,
+        "nudge_at": followup.next_nudge_at or followup.due_at,
     }
 
 
@@ -97,6 +119,8 @@ def _followup_from_row(row: Row[Any]) -> FollowUp:
         source_activity_id=row.source_activity_id,
         created_at=row.created_at,
         closed_at=row.closed_at,
+        next_nudge_at=row.next_nudge_at,
+        nudges_sent=row.nudges_sent,
     )
 
 
@@ -110,6 +134,10 @@ class SqlFollowUpRepository(SqlRepository):
         followup.id = await insert_row(self._conn, followups, values)
         followup.created_at = created_at
         return followup
+
+    async def due_for_nudge(self, until: datetime, limit: int) -> list[FollowUp]:
+        rows = await self._conn.execute(_DUE_FOR_NUDGE, {"until": until, "limit": limit})
+        return [_followup_from_row(row) for row in rows]
 
     async def add_many(self, followups_: Sequence[FollowUp]) -> None:
         if not followups_:
@@ -204,6 +232,11 @@ class SqlMeetingRepository(SqlRepository):
     async def upcoming(self, member_id: int, after: datetime, limit: int) -> list[Meeting]:
         params = {"member_id": member_id, "after": after, "limit": limit}
         return [_meeting_from_row(row) for row in await self._conn.execute(_UPCOMING, params)]
+
+    async def starting_between(self, start: datetime, end: datetime) -> list[Meeting]:
+        """Soonest first."""
+        rows = await self._conn.execute(_STARTING_BETWEEN, {"start": start, "end": end})
+        return [_meeting_from_row(row) for row in rows]
 
     async def all(self, member_id: int) -> list[Meeting]:
         stmt = (

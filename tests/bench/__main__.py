@@ -13,6 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from tests.bench.nudges import dispatcher_rate, planner_day
 from tests.bench.scenarios import Row, run_all
 
 
@@ -26,16 +27,44 @@ def print_table(rows: list[Row]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+async def nudges(db: str, urls: list[str], quick: bool) -> list[Row]:
+    """The nudge engine on fresh databases: the planner's day, then the dispatcher."""
+    members = 10_000 if quick else 100_000
+    rows = await planner_day(db, urls[0], members, step_s=30)
+    rows += await dispatcher_rate(db, urls[1], rate=100.0, n=500 if quick else 3000)
+    return rows
+
+
+async def pg_databases(url: str, names: list[str]) -> list[str]:
+    from sqlalchemy.engine import make_url
+
+    from storage.engine import make_engine
+
+    base = make_url(url)
+    admin = make_engine(base.render_as_string(False), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            for name in names:
+                await conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    finally:
+        await admin.dispose()
+    return [base.set(database=name).render_as_string(False) for name in names]
+
+
 async def main(quick: bool, postgres: bool) -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="nextinterview-bench-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         rows += await run_all("sqlite", url, quick)
+        files = [f"sqlite+aiosqlite:///{Path(tmp) / name}" for name in ("plan.db", "send.db")]
+        rows += await nudges("sqlite", files, quick)
     if postgres:
         from tests.pgserver import running_postgres
 
         with running_postgres("bench") as pg_url:
             rows += await run_all("postgresql", pg_url, quick)
+            fresh = await pg_databases(pg_url, ["bench_plan", "bench_send"])
+            rows += await nudges("postgresql", fresh, quick)
     print()
     print_table(rows)
     print()

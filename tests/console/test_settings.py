@@ -117,8 +117,8 @@ async def test_weekly_goal_is_what_progress_is_measured_against(console: Console
         ("settings goal 0", "A weekly goal is a number of conversations from 1 to 50.", None),
         ("settings goal 51", "from 1 to 50", "settings goal 5"),
         ("settings goal lots", "should be a number", "settings goal 5"),
-        ("nudges maybe", "Nudges are `on` or `off`.", "nudges off"),
-        ("nudges", "Nudges are `on` or `off`.", "nudges off"),
+        ("nudges maybe", "Nudges are `on` or `off`, all of them or one kind.", "nudges off"),
+        ("nudges", "Nudges are `on` or `off`, all of them or one kind.", "nudges off"),
     ],
 )
 async def test_bad_settings_input_changes_nothing(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -23,17 +24,18 @@ def pg_migrated_url(pg_url: str) -> str:
     return pg_url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
+def backend_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    """A fresh SQLite file, or the session's migrated PostgreSQL database."""
+    if backend == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path}/nested/test.db"  # parent made by make_engine
     url: str = request.getfixturevalue("pg_migrated_url")
     return url
 
 
-@pytest_asyncio.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(db_url)
+@asynccontextmanager
+async def empty_engine(url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database with the schema and no rows."""
+    engine = make_engine(url)
     try:
         async with engine.begin() as conn:
             if engine.dialect.name == "sqlite":
@@ -44,6 +46,17 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return backend_url(request, request.param, tmp_path)
+
+
+@pytest_asyncio.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    async with empty_engine(db_url) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ from bot.domain import (
     Pause,
     Pending,
 )
-from storage.tables import MEMBER_TABLES, groups, members
+from bot.nudges.model import Cursor, Nudge, NudgeKind
+from storage.tables import MEMBER_TABLES, groups, members, nudge_cursors, outbox
 from storage.uow import SqlUnitOfWork
 
 Uow = Callable[[], SqlUnitOfWork]
@@ -53,6 +54,8 @@ async def test_member_round_trips_every_field(uow: Uow) -> None:
         landed_on=date(2025, 3, 31),
         weekly_goal=8,
         nudges_enabled=False,
+        nudges_off=frozenset({"streak_risk", "checkin", "pipeline"}),
+        unreachable=True,
         created_at=datetime(2025, 3, 14, 23, 30, 0, 123456, tzinfo=paris),
     )
     async with uow() as u:
@@ -68,6 +71,7 @@ async def test_member_round_trips_every_field(uow: Uow) -> None:
     assert by_id.created_at == datetime(2025, 3, 14, 22, 30, 0, 123456, tzinfo=UTC)
     assert by_id.working_days == frozenset({0, 2, 6})
     assert by_id.status is MemberStatus.LANDED
+    assert by_id.nudges_off == {"checkin", "pipeline", "streak_risk"} and by_id.unreachable
 
 
 async def test_member_defaults_and_update(uow: Uow) -> None:
@@ -77,12 +81,19 @@ async def test_member_defaults_and_update(uow: Uow) -> None:
         loaded = await u.members.get(member.id or 0)
     assert loaded == member and loaded is not None
     assert loaded.working_days == frozenset({0, 1, 2, 3, 4}) and loaded.checkin_time == time(9, 30)
+    assert loaded.nudges_off == frozenset() and loaded.unreachable is False
 
     loaded.display_name = "Ada B."
     loaded.working_days = frozenset()
     loaded.quiet_start, loaded.quiet_end = time(21, 30), time(8, 0)
     loaded.status, loaded.landed_on = MemberStatus.LANDED, date(2025, 6, 2)
     loaded.weekly_goal, loaded.nudges_enabled = 3, False
+    loaded.nudges_off, loaded.unreachable = frozenset({"lead"}), True
+    async with uow() as u:
+        await u.members.update(loaded)
+    async with uow() as u:
+        assert await u.members.get(loaded.id or 0) == loaded
+    loaded.nudges_off, loaded.unreachable = frozenset(), False  # and back: "" reads as none
     async with uow() as u:
         await u.members.update(loaded)
     async with uow() as u:
@@ -255,6 +266,9 @@ async def _fill(uow: Uow, member: Member, group: Group) -> None:
         await u.pending.put(Pending(mid, "forget"))
         await u.groups.join(Membership(group.id or 0, mid))
         await u.identities.link(mid, Identity("discord", "G", f"D{mid}"))
+        key = f"m{mid}:checkin"
+        await u.outbox.enqueue([Nudge(NudgeKind.CHECKIN, T0, key, member_id=mid)])
+        await u.cursors.put(Cursor(key, NudgeKind.CHECKIN, T0, member_id=mid))
 
 
 async def _row_counts(engine: AsyncEngine, member_id: int) -> dict[str, int]:
@@ -280,6 +294,10 @@ async def test_forget_deletes_every_row_of_one_member_only(uow: Uow, engine: Asy
         await u.groups.add(group)
     await _fill(uow, ada, group)
     await _fill(uow, bob, group)
+    async with uow() as u:  # the group's own post and cursor: no member_id
+        key = f"g{group.id}:leaderboard"
+        await u.outbox.enqueue([Nudge(NudgeKind.LEADERBOARD, T0, key, group_id=group.id)])
+        await u.cursors.put(Cursor(key, NudgeKind.LEADERBOARD, T0, group_id=group.id))
     before = await _row_counts(engine, bob.id or 0)
     assert all(n >= 1 for n in before.values()), before
     assert await _row_counts(engine, ada.id or 0) == before
@@ -289,8 +307,11 @@ async def test_forget_deletes_every_row_of_one_member_only(uow: Uow, engine: Asy
 
     assert set((await _row_counts(engine, ada.id or 0)).values()) == {0}
     assert await _row_counts(engine, bob.id or 0) == before
-    async with engine.connect() as conn:  # the group itself is not the member's
+    async with engine.connect() as conn:  # the group, its post and cursor are not the member's
         assert (await conn.execute(select(func.count()).select_from(groups))).scalar_one() == 1
+        for table in (outbox, nudge_cursors):
+            stmt = select(table.c.group_id).where(table.c.member_id.is_(None))
+            assert (await conn.execute(stmt)).scalars().all() == [group.id], table.name
     async with uow() as u:
         assert await u.members.by_identity(Identity("slack", "T1", "UA")) is None
         assert await u.members.by_identity(Identity("slack", "T1", "UB")) == bob

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,15 @@ import pytest_asyncio
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, delete, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from bot.domain import FollowUp, FollowUpKind
 from storage.engine import make_engine
 from storage.migrate import alembic_config, upgrade
-from storage.tables import metadata
+from storage.tables import followups, identities, members, metadata
+from storage.uow import SqlUnitOfWork
 
 
 @pytest_asyncio.fixture(params=["sqlite", "postgresql"])
@@ -60,7 +63,7 @@ async def test_migrated_schema_equals_metadata(fresh_url: str) -> None:
     try:
         async with engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
-            assert await conn.run_sync(_state) == (set(metadata.tables), "0001")
+            assert await conn.run_sync(_state) == (set(metadata.tables), "0002")
         async with engine.begin() as conn:
             await conn.run_sync(_downgrade)
         async with engine.connect() as conn:
@@ -72,5 +75,107 @@ async def test_migrated_schema_equals_metadata(fresh_url: str) -> None:
     try:
         async with engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
+    finally:
+        await engine.dispose()
+
+
+NEW_IN_0002 = {"outbox", "nudge_cursors"}
+
+
+def _downgrade_to(revision: str) -> Callable[[Connection], None]:
+    def downgrade(conn: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+
+    return downgrade
+
+
+def _columns(table: str) -> Callable[[Connection], set[str]]:
+    return lambda conn: {column["name"] for column in inspect(conn).get_columns(table)}
+
+
+def _autoincrement_tables(conn: Connection) -> set[str]:
+    rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+    return {name for name, sql in rows if "AUTOINCREMENT" in sql}
+
+
+async def test_0002_keeps_existing_rows_and_fills_the_new_columns(fresh_url: str) -> None:
+    """Upgrade a 0001 database holding a member (with an identity) and follow-ups, then
+    downgrade again: nothing is lost either way, ids are still never reused."""
+    t0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+    await upgrade(fresh_url, "0001")
+    engine = make_engine(fresh_url, poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:  # only the columns 0001 has
+            member_id = (
+                await conn.execute(
+                    members.insert()
+                    .values(
+                        display_name="Ada",
+                        timezone="UTC",
+                        checkin_time=time(9, 30),
+                        working_days="01234",
+                        status="searching",
+                        weekly_goal=5,
+                        nudges_enabled=True,
+                        created_at=t0,
+                    )
+                    .returning(members.c.id)
+                )
+            ).scalar_one()
+            await conn.execute(
+                identities.insert().values(
+                    platform="slack", tenant="T", user_id="U", member_id=member_id, created_at=t0
+                )
+            )
+            ids = [
+                (
+                    await conn.execute(
+                        followups.insert()
+                        .values(
+                            member_id=member_id,
+                            kind="lead",
+                            due_at=t0 + timedelta(hours=hours),
+                            status="open",
+                            created_at=t0,
+                        )
+                        .returning(followups.c.id)
+                    )
+                ).scalar_one()
+                for hours in (1, 2)
+            ]
+            await conn.execute(delete(followups).where(followups.c.id == ids[1]))
+
+        await upgrade(fresh_url)
+        async with SqlUnitOfWork(engine) as u:
+            member = await u.members.get(member_id)
+            assert member is not None
+            assert (member.nudges_off, member.unreachable) == (frozenset(), False)
+            (followup,) = await u.followups.due_for_nudge(t0 + timedelta(days=1), 10)
+            assert (followup.id, followup.next_nudge_at, followup.nudges_sent) == (ids[0], None, 0)
+            again = await u.followups.add(FollowUp(member_id, FollowUpKind.LEAD, t0))
+        assert again.id is not None and again.id > ids[1]  # the deleted row's id stays unused
+        async with engine.connect() as conn:
+            nudge_at = (await conn.execute(select(followups.c.nudge_at))).scalars().all()
+            assert sorted(nudge_at) == [t0, t0 + timedelta(hours=1)]  # backfilled from due_at
+            if conn.dialect.name == "sqlite":  # the batch copy of followups kept AUTOINCREMENT
+                expected = {
+                    t.name
+                    for t in metadata.sorted_tables
+                    if t.dialect_options["sqlite"]["autoincrement"]
+                }
+                assert await conn.run_sync(_autoincrement_tables) == expected
+
+        async with engine.begin() as conn:
+            await conn.run_sync(_downgrade_to("0001"))
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_state) == (set(metadata.tables) - NEW_IN_0002, "0001")
+            assert "nudges_off" not in await conn.run_sync(_columns("members"))
+            assert "nudge_at" not in await conn.run_sync(_columns("followups"))
+            count = select(func.count()).select_from(followups.alias())
+            assert (await conn.execute(count)).scalar_one() == 2
+            names = await conn.execute(select(members.c.display_name))
+            assert names.scalars().all() == ["Ada"]
     finally:
         await engine.dispose()

@@ -1,0 +1,179 @@
+"""What a nudge says, decided when it is sent (not when planned): a follow-up done in
+the meantime, a streak already kept today or a thick pipeline leave nothing to say,
+and the nudge is skipped instead of nagging."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.dates import local_midnight_utc, week_start
+from bot.domain import (
+    CONVERSATIONS,
+    ActivityKind,
+    FollowUpKind,
+    FollowUpStatus,
+    MeetingStatus,
+    Member,
+)
+from bot.handlers.groups import build_leaderboard, build_report
+from bot.handlers.pipeline import in_the_works
+from bot.handlers.progress import streak_of
+from bot.messages import nudges as say
+from bot.nudges.config import NudgeConfig
+from bot.nudges.model import Nudge, NudgeKind, NudgePart
+from bot.nudges.timing import local_day_bounds, zone
+from bot.ports import UnitOfWork
+from bot.replies import Reply, Visibility
+
+NOTHING_TO_SAY = "nothing to say"
+
+
+def _id(nudge: Nudge, key: str) -> int:
+    value = nudge.payload.get(key)
+    return int(value) if isinstance(value, int | str) else 0
+
+
+def _working_days_back(member: Member, today_local: datetime, days: int) -> datetime:
+    """The instant `days` of the member's working days before today's start."""
+    day = today_local.date()
+    counted = 0
+    while counted < days:
+        day -= timedelta(days=1)
+        if day.weekday() in member.working_days:
+            counted += 1
+    return local_midnight_utc(day, zone(member.timezone))
+
+
+async def member_part(
+    uow: UnitOfWork, member: Member, nudge: Nudge, now: datetime, config: NudgeConfig
+) -> NudgePart | str:
+    """The part this nudge adds to the member's message, or why there is none."""
+    assert member.id is not None
+    mid, tz = member.id, zone(member.timezone)
+    today = now.astimezone(tz).date()
+    kind = nudge.kind
+    if kind is NudgeKind.CHECKIN:
+        end_of_day = local_day_bounds(today, tz)[1]
+        owed = [f for f in await uow.followups.open(mid) if f.due_at < end_of_day]
+        first = owed[0] if owed else None
+        contact = (
+            await uow.contacts.get(mid, first.contact_id) if first and first.contact_id else None
+        )
+        return say.checkin(owed, contact, sum(1 for f in owed if f.due_at < now))
+    if kind in (NudgeKind.FOLLOWUP, NudgeKind.LEAD):
+        f = await uow.followups.get(mid, _id(nudge, "followup_id"))
+        if f is None or f.status is not FollowUpStatus.OPEN:
+            return "already done"
+        contact = await uow.contacts.get(mid, f.contact_id) if f.contact_id else None
+        if f.kind is FollowUpKind.LEAD:
+            referrer = (
+                await uow.contacts.get(mid, contact.referred_by_id)
+                if contact and contact.referred_by_id
+                else None
+            )
+            return say.lead_waiting(f, contact, referrer, tz, today)
+        return say.followup_due(f, contact, tz, today)
+    if kind in (NudgeKind.PREP, NudgeKind.DEBRIEF):
+        meetings = [m for m in await uow.meetings.all(mid) if m.id == _id(nudge, "meeting_id")]
+        if not meetings or meetings[0].status is MeetingStatus.CANCELLED:
+            return "meeting cancelled"
+        meeting = meetings[0]
+        contact = await uow.contacts.get(mid, meeting.contact_id) if meeting.contact_id else None
+        if kind is NudgeKind.PREP:
+            return say.prep(meeting, contact, tz, today)
+        if meeting.contact_id is not None:
+            recent = await uow.activities.for_contact(mid, meeting.contact_id, limit=5)
+            cutoff = meeting.starts_at - timedelta(hours=12)
+            if any(a.kind in CONVERSATIONS and a.occurred_at >= cutoff for a in recent):
+                return "already logged"
+        return say.debrief(meeting, contact)
+    if kind is NudgeKind.STREAK_RISK:
+        streak = await streak_of(uow, member, today)
+        at_risk = streak.current > 0 and not streak.today_done and not streak.resting_today
+        return say.streak_at_risk(streak) if at_risk and streak.freezes == 0 else NOTHING_TO_SAY
+    if kind is NudgeKind.WEEKLY_REVIEW:
+        monday = week_start(today)
+        start, end = local_midnight_utc(monday, tz), local_midnight_utc(monday + timedelta(7), tz)
+        counts = (await uow.activities.counts_by_member([mid], start, end)).get(mid, {})
+        return say.weekly_review(
+            member,
+            sum(counts.get(k, 0) for k in CONVERSATIONS),
+            counts.get(ActivityKind.FOLLOWUP, 0) + counts.get(ActivityKind.THANKYOU, 0),
+            counts.get(ActivityKind.OUTREACH, 0),
+        )
+    return f"not a member nudge: {kind}"
+
+
+async def checkin_extras(
+    uow: UnitOfWork, member: Member, now: datetime, config: NudgeConfig
+) -> list[NudgePart]:
+    """What rides along with the check-in when it applies: no next interview in sight,
+    and (once a week) a thin pipeline. Each can be turned off on its own."""
+    assert member.id is not None
+    mid, tz = member.id, zone(member.timezone)
+    today = now.astimezone(tz).date()
+    out: list[NudgePart] = []
+    if NudgeKind.NO_INTERVIEW.value not in member.nudges_off:
+        stuck = await _no_interview(uow, member, now, config)
+        if stuck is not None:
+            out.append(stuck)
+    if NudgeKind.PIPELINE.value not in member.nudges_off and today.weekday() == pipeline_day(
+        member, config
+    ):
+        warm = len(in_the_works(await uow.opportunities.all(mid), now))
+        if warm < config.pipeline_target:
+            out.append(say.pipeline_thin(warm))
+    return out
+
+
+async def _no_interview(
+    uow: UnitOfWork, member: Member, now: datetime, config: NudgeConfig
+) -> NudgePart | None:
+    """No conversation held or scheduled for N working days: the single best action."""
+    assert member.id is not None
+    mid, tz = member.id, zone(member.timezone)
+    if await uow.meetings.upcoming(mid, now, limit=1):
+        return None
+    since = _working_days_back(member, now.astimezone(tz), config.no_interview_working_days)
+    if member.created_at is not None and member.created_at > since:
+        return None  # too new to be stuck
+    last = await uow.activities.last_at(mid, CONVERSATIONS)
+    if last is not None and last >= since:
+        return None
+    leads = [f for f in await uow.followups.open(mid) if f.kind is FollowUpKind.LEAD]
+    lead = (
+        await uow.contacts.get(mid, leads[0].contact_id) if leads and leads[0].contact_id else None
+    )
+    contacts = await uow.contacts.search(mid, None, limit=50)
+    best = max(contacts, key=lambda c: (c.stage, c.id or 0), default=None)
+    return say.no_interview(config.no_interview_working_days, lead, best)
+
+
+def pipeline_day(member: Member, config: NudgeConfig) -> int | None:
+    """The weekday of the week's pipeline note: the configured day or the next working one."""
+    days = sorted(member.working_days)
+    if not days:
+        return None
+    return next((d for d in days if d >= config.pipeline_weekday), days[0])
+
+
+async def group_post(uow: UnitOfWork, nudge: Nudge, now: datetime) -> Reply | str:
+    """The weekly leaderboard post (in the channel) or the admins' summary (a DM)."""
+    group_id = nudge.group_id or _id(nudge, "group_id")
+    group = await uow.groups.get(group_id)
+    if group is None:
+        return "group gone"
+    if nudge.kind is NudgeKind.LEADERBOARD:
+        return await build_leaderboard(uow, group, now)
+    if nudge.member_id is not None:
+        membership = await uow.groups.membership(group_id, nudge.member_id)
+        if membership is None or not membership.is_admin:
+            return "no longer an admin"
+    report = await build_report(uow, group, now)
+    return Reply(
+        title=report.title,
+        body=report.body,
+        sections=report.sections,
+        next_step=report.next_step,
+        visibility=Visibility.PRIVATE,
+    )

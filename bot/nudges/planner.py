@@ -1,0 +1,278 @@
+"""The planner: turns cursors, follow-ups owed and scheduled meetings into outbox rows.
+
+Each tick reads only what falls due within the horizon, in batches, each batch its own
+short transaction. Dedupe keys (member + kind + local date, follow-up + reminder
+number, meeting + kind) make a repeated or concurrent tick harmless: a nudge is
+queued once. Whether a nudge still has something to say is decided when it is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.domain import FollowUp, FollowUpKind, Group, Meeting, Member, MemberStatus
+from bot.nudges.config import NudgeConfig
+from bot.nudges.model import Cursor, Nudge, NudgeKind
+from bot.nudges.schedule import (
+    followup_offset,
+    group_cursors,
+    member_cursors,
+    next_group_time,
+    next_member_time,
+)
+from bot.nudges.timing import out_of_quiet, zone
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass(slots=True)
+class PlanReport:
+    seeded: int = 0  # cursors laid for new members and groups
+    cursors: int = 0  # cursors that came due and moved on
+    followups: int = 0
+    meetings: int = 0
+    enqueued: int = 0  # new outbox rows
+    pruned: int = 0
+
+
+def receives(member: Member, day: date) -> bool:
+    """Whether the member gets any nudge on their local `day`."""
+    if not member.nudges_enabled or member.unreachable:
+        return False
+    if member.status is not MemberStatus.SEARCHING:
+        return False
+    return member.paused_until is None or day > member.paused_until
+
+
+class Planner:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, config: NudgeConfig | None = None
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self.config = config or NudgeConfig()
+        # Meetings are planned by time windows; the first tick looks back a grace period.
+        self._planned_until: datetime | None = None
+        self._pruned_at: datetime | None = None
+        self._seeded_at: datetime | None = None
+
+    async def tick(self) -> PlanReport:
+        now = self._clock.now()
+        until = now + self.config.horizon
+        report = PlanReport()
+        await self._seed(now, report)
+        await self._periodic(now, until, report)
+        await self._followups(now, until, report)
+        await self._meetings(now, until, report)
+        await self._prune(now, report)
+        return report
+
+    # -- cursors ------------------------------------------------------------------
+
+    async def _seed(self, now: datetime, report: PlanReport) -> None:
+        if self._seeded_at is not None and now - self._seeded_at < self.config.seed_every:
+            return
+        self._seeded_at = now
+        batch = self.config.cursor_batch
+        after_member = after_group = 0
+        while True:
+            async with self._uow() as uow:
+                members = await uow.cursors.unplanned_members(after_member, batch)
+                groups = await uow.cursors.unplanned_groups(after_group, batch)
+                laid = [c for m in members for c in member_cursors(m, now, self.config)]
+                laid += [c for g in groups for c in group_cursors(g, now)]
+                await uow.cursors.put_many(laid)
+            report.seeded += len(laid)
+            if len(members) < batch and len(groups) < batch:
+                return
+            after_member = members[-1].id or 0 if members else after_member
+            after_group = groups[-1].id or 0 if groups else after_group
+            await asyncio.sleep(0)
+
+    async def _periodic(self, now: datetime, until: datetime, report: PlanReport) -> None:
+        batch = self.config.cursor_batch
+        while report.cursors < self.config.tick_budget:
+            async with self._uow() as uow:
+                due = await uow.cursors.due(until, batch)
+                if not due:
+                    return
+                members = await uow.members.get_many(
+                    {c.member_id for c in due if c.member_id is not None}
+                )
+                nudges: list[Nudge] = []
+                moved: list[Cursor] = []
+                for cursor in due:
+                    if cursor.member_id is not None:
+                        member = members.get(cursor.member_id)
+                        if member is None:
+                            await uow.cursors.delete(cursor.key)
+                            continue
+                        nudges += self._member_nudges(member, cursor)
+                        moved.append(self._advance(cursor, now, member))
+                    else:
+                        group = await uow.groups.get(cursor.group_id or 0)
+                        if group is None:
+                            await uow.cursors.delete(cursor.key)
+                            continue
+                        nudges += await self._group_nudges(uow, group, cursor)
+                        moved.append(self._advance(cursor, now, group))
+                report.enqueued += await uow.outbox.enqueue(nudges)
+                await uow.cursors.put_many(moved)
+            report.cursors += len(due)
+            if len(due) < batch:
+                return
+            await asyncio.sleep(0)
+
+    def _advance(self, cursor: Cursor, now: datetime, owner: Member | Group) -> Cursor:
+        """The next occurrence; after downtime, the next one after now (the missed one
+        was queued and the dispatcher records it as skipped)."""
+
+        def after(at: datetime) -> datetime:
+            if isinstance(owner, Group):
+                return next_group_time(owner, at)
+            return next_member_time(owner, cursor.kind, at, self.config)
+
+        nxt = after(cursor.next_at)
+        if nxt <= now:
+            nxt = after(now)
+        return Cursor(cursor.key, cursor.kind, nxt, cursor.member_id, cursor.group_id)
+
+    def _member_nudges(self, member: Member, cursor: Cursor) -> list[Nudge]:
+        assert member.id is not None
+        tz = zone(member.timezone)
+        day = cursor.next_at.astimezone(tz).date()
+        if not receives(member, day):
+            return []
+        if cursor.kind.value in member.nudges_off:
+            return []
+        # The no-interview and thin-pipeline notes ride along with the check-in (compose).
+        due = out_of_quiet(cursor.next_at, tz, member.quiet_start, member.quiet_end)
+        key = f"m{member.id}:{cursor.kind}:{day.isoformat()}"
+        return [Nudge(cursor.kind, due, key, member_id=member.id)]
+
+    async def _group_nudges(self, uow: UnitOfWork, group: Group, cursor: Cursor) -> list[Nudge]:
+        assert group.id is not None
+        day = cursor.next_at.astimezone(zone(group.timezone)).date().isoformat()
+        out = [
+            Nudge(
+                NudgeKind.LEADERBOARD,
+                cursor.next_at,
+                f"g{group.id}:leaderboard:{day}",
+                group_id=group.id,
+            )
+        ]
+        for member, membership in await uow.groups.members(group.id):
+            if not membership.is_admin or member.id is None:
+                continue
+            tz = zone(member.timezone)
+            if not receives(member, cursor.next_at.astimezone(tz).date()):
+                continue
+            if NudgeKind.ADMIN_SUMMARY.value in member.nudges_off:
+                continue
+            out.append(
+                Nudge(
+                    NudgeKind.ADMIN_SUMMARY,
+                    out_of_quiet(cursor.next_at, tz, member.quiet_start, member.quiet_end),
+                    f"g{group.id}:admin_summary:m{member.id}:{day}",
+                    member_id=member.id,
+                    group_id=group.id,
+                )
+            )
+        return out
+
+    # -- follow-ups owed and leads ------------------------------------------------------
+
+    async def _followups(self, now: datetime, until: datetime, report: PlanReport) -> None:
+        batch = self.config.cursor_batch
+        while report.followups < self.config.tick_budget:
+            async with self._uow() as uow:
+                due = await uow.followups.due_for_nudge(until, batch)
+                if not due:
+                    return
+                members = await uow.members.get_many({f.member_id for f in due})
+                nudges = []
+                for f in due:
+                    member = members.get(f.member_id)
+                    nudge = self._followup_nudge(member, f) if member else None
+                    if nudge is not None:
+                        nudges.append(nudge)
+                    self._next_reminder(f, until)
+                    await uow.followups.update(f)
+                report.enqueued += await uow.outbox.enqueue(nudges)
+            report.followups += len(due)
+            if len(due) < batch:
+                return
+            await asyncio.sleep(0)
+
+    def _followup_nudge(self, member: Member, f: FollowUp) -> Nudge | None:
+        kind = NudgeKind.LEAD if f.kind is FollowUpKind.LEAD else NudgeKind.FOLLOWUP
+        at = f.next_nudge_at or f.due_at
+        tz = zone(member.timezone)
+        if not receives(member, at.astimezone(tz).date()) or kind.value in member.nudges_off:
+            return None
+        return Nudge(
+            kind,
+            out_of_quiet(at, tz, member.quiet_start, member.quiet_end),
+            f"f{f.id}:{f.nudges_sent}",
+            member_id=member.id,
+            payload={"followup_id": f.id},
+        )
+
+    def _next_reminder(self, f: FollowUp, until: datetime) -> None:
+        """Move the follow-up to its next reminder on the cadence, past `until`."""
+        n = f.nudges_sent + 1
+        cadence = self.config.followup_cadence_days
+        while f.due_at + followup_offset(n, cadence) <= until:
+            n += 1
+        f.nudges_sent, f.next_nudge_at = n, f.due_at + followup_offset(n, cadence)
+
+    # -- meetings: prepare before, debrief after ------------------------------------------
+
+    async def _meetings(self, now: datetime, until: datetime, report: PlanReport) -> None:
+        c = self.config
+        start = self._planned_until or now - c.grace
+        if until <= start:
+            return
+        async with self._uow() as uow:
+            prep = await uow.meetings.starting_between(start + c.prep_before, until + c.prep_before)
+            debrief = await uow.meetings.starting_between(
+                start - c.debrief_after, until - c.debrief_after
+            )
+            members = await uow.members.get_many({m.member_id for m in (*prep, *debrief)})
+            nudges = list(self._meeting_nudges(members, prep, NudgeKind.PREP, -c.prep_before))
+            nudges += self._meeting_nudges(members, debrief, NudgeKind.DEBRIEF, c.debrief_after)
+            report.enqueued += await uow.outbox.enqueue(nudges)
+        report.meetings += len(prep) + len(debrief)
+        self._planned_until = until
+
+    def _meeting_nudges(
+        self,
+        members: dict[int, Member],
+        meetings: Iterable[Meeting],
+        kind: NudgeKind,
+        offset: timedelta,
+    ) -> Iterable[Nudge]:
+        for meeting in meetings:
+            member = members.get(meeting.member_id)
+            if member is None or kind.value in member.nudges_off:
+                continue
+            at = meeting.starts_at + offset
+            tz = zone(member.timezone)
+            if not receives(member, at.astimezone(tz).date()):
+                continue
+            yield Nudge(
+                kind,
+                out_of_quiet(at, tz, member.quiet_start, member.quiet_end),
+                f"mt{meeting.id}:{kind}",
+                member_id=member.id,
+                payload={"meeting_id": meeting.id},
+            )
+
+    async def _prune(self, now: datetime, report: PlanReport) -> None:
+        if self._pruned_at is not None and now - self._pruned_at < timedelta(hours=1):
+            return
+        async with self._uow() as uow:
+            report.pruned = await uow.outbox.prune(now - self.config.keep_finished)
+        self._pruned_at = now

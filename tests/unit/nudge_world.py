@@ -1,0 +1,108 @@
+"""The nudge engine on the in-memory fakes: a Chat, the real planner and dispatcher, a
+recording delivery whose answers a test can script, and a clock the test moves."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.domain import Identity
+from bot.nudges.config import NudgeConfig
+from bot.nudges.dispatcher import Dispatcher
+from bot.nudges.model import DeliveryResult, Nudge, NudgeKind, NudgeStatus, Outbound
+from bot.nudges.planner import Planner
+from bot.nudges.ratelimit import Limiter, PlatformLimits
+from tests.fakes import FakeClock, fake_uow_factory
+from tests.unit.harness import PLATFORM, Chat
+
+
+class FakeTimer:
+    """Monotonic time that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@dataclass
+class Delivered:
+    at: datetime
+    message: Outbound
+
+    @property
+    def text(self) -> str:
+        return self.message.reply.text()
+
+    @property
+    def to(self) -> str:
+        t = self.message.target
+        return t.user_id if isinstance(t, Identity) else f"#{t.channel_id}"
+
+
+@dataclass
+class RecordingDelivery:
+    clock: FakeClock
+    platform: str = PLATFORM
+    sent: list[Delivered] = field(default_factory=list)
+    attempts: int = 0
+    script: deque[DeliveryResult] = field(default_factory=deque)  # answers before "sent"
+
+    async def deliver(self, message: Outbound) -> DeliveryResult:
+        self.attempts += 1
+        if self.script:
+            return self.script.popleft()
+        self.sent.append(Delivered(self.clock.now(), message))
+        return DeliveryResult.sent()
+
+
+class NudgeWorld(Chat):
+    def __init__(self, now: datetime, config: NudgeConfig | None = None) -> None:
+        super().__init__(now)
+        # Streak reminders at exactly the configured evening unless a test asks for spread.
+        self.config = config or NudgeConfig(evening_spread_min=0)
+        factory = fake_uow_factory(self.store, self.clock)
+        self.timer = FakeTimer()
+        self.delivery = RecordingDelivery(self.clock)
+        self.planner = Planner(factory, self.clock, self.config)
+        self.limiter = Limiter(self.timer, {PLATFORM: PlatformLimits()})
+        self.dispatcher = Dispatcher(
+            factory,
+            self.clock,
+            {PLATFORM: self.delivery},
+            self.timer,
+            self.config,
+            worker="w1",
+            limiter=self.limiter,
+        )
+
+    async def tick(self) -> None:
+        await self.planner.tick()
+        await self.dispatcher.tick()
+
+    async def run(self, until: datetime, step: timedelta = timedelta(minutes=5)) -> None:
+        """Tick every `step` up to `until`, like the scheduler would."""
+        while self.clock.now() < until:
+            await self.tick()
+            self.clock.advance(step)
+        await self.tick()
+
+    def sent(self, to: str | None = None) -> list[Delivered]:
+        return [d for d in self.delivery.sent if to is None or d.to == to]
+
+    def nudges(
+        self, kind: NudgeKind | None = None, status: NudgeStatus | None = None
+    ) -> list[Nudge]:
+        rows = sorted(self.store.outbox.values(), key=lambda n: n.id or 0)
+        return [
+            n
+            for n in rows
+            if (kind is None or n.kind is kind) and (status is None or n.status is status)
+        ]
