@@ -53,19 +53,37 @@ class Core:
         spec = REGISTRY.get(invocation.name)
         if spec is None:
             return msg.error(msg.unknown_command(invocation.name, None), "help")
+        was_unreachable: int | None = None
         try:
             async with self.uow_factory() as uow:
                 member = await self._member(uow, caller)
+                if member.unreachable:  # they wrote to us: their DMs work again
+                    was_unreachable = member.id
+                    member.unreachable = False
+                    await uow.members.update(member)
                 ctx = Context(uow, self.clock, member, caller, where, self.config)
                 return await spec.handler(invocation, ctx)
         except AmbiguousContact as e:
             commands = [e.retry(f"#{c.id}") for c in e.candidates]
-            return msg.ambiguous(e.query, e.candidates, commands)
+            reply = msg.ambiguous(e.query, e.candidates, commands)
         except UserError as e:
-            return msg.error(e.message, e.example)
+            reply = msg.error(e.message, e.example)
         except Exception:
             log.exception("command %s failed", invocation.name)
-            return msg.error(msg.SOMETHING_BROKE, None)
+            reply = msg.error(msg.SOMETHING_BROKE, None)
+        if was_unreachable is not None:  # the failed command rolled that back
+            await self._reachable_again(was_unreachable)
+        return reply
+
+    async def _reachable_again(self, member_id: int) -> None:
+        try:
+            async with self.uow_factory() as uow:
+                member = await uow.members.get(member_id)
+                if member is not None and member.unreachable:
+                    member.unreachable = False
+                    await uow.members.update(member)
+        except Exception:  # never let this bookkeeping cost the member their reply
+            log.exception("could not mark member %s reachable", member_id)
 
     async def _member(self, uow: UnitOfWork, caller: Caller) -> Member:
         member = await uow.members.by_identity(caller.identity)
@@ -77,7 +95,4 @@ class Core:
             )
             now = self.clock.now()
             await uow.cursors.put_many(member_cursors(member, now, self.config.nudges))
-        elif member.unreachable:  # they wrote to us: their DMs work again
-            member.unreachable = False
-            await uow.members.update(member)
         return member

@@ -136,6 +136,9 @@ def _by_id(rows: Iterable[R]) -> list[R]:
 
 
 class FakeMemberRepository(_Repository):
+    async def last_id(self) -> int:
+        return max(self._store.members, default=0)
+
     async def by_identity(self, identity: Identity) -> Member | None:
         member_id = self._store.identities.get(identity)
         return None if member_id is None else await self.get(member_id)
@@ -379,6 +382,9 @@ class FakeOpportunityRepository(_Repository):
 
 
 class FakeGroupRepository(_Repository):
+    async def last_id(self) -> int:
+        return max(self._store.groups, default=0)
+
     async def by_channel(self, platform: str, tenant: str, channel_id: str) -> Group | None:
         for g in _by_id(self._store.groups.values()):
             if (g.platform, g.tenant, g.channel_id) == (platform, tenant, channel_id):

@@ -57,6 +57,7 @@ class Planner:
         self._planned_until: datetime | None = None
         self._pruned_at: datetime | None = None
         self._seeded_at: datetime | None = None
+        self._members_seen = self._groups_seen = 0  # ids the sweep has covered
 
     async def tick(self) -> PlanReport:
         now = self._clock.now()
@@ -72,24 +73,29 @@ class Planner:
     # -- cursors ------------------------------------------------------------------
 
     async def _seed(self, now: datetime, report: PlanReport) -> None:
+        """Cursors for members and groups that have none. The core lays them when it
+        creates a member or group; this sweep catches the rest (rows from before this
+        version, a failed write): the whole table once, then only rows added since."""
         if self._seeded_at is not None and now - self._seeded_at < self.config.seed_every:
             return
         self._seeded_at = now
         batch = self.config.cursor_batch
-        after_member = after_group = 0
         while True:
             async with self._uow() as uow:
-                members = await uow.cursors.unplanned_members(after_member, batch)
-                groups = await uow.cursors.unplanned_groups(after_group, batch)
+                members = await uow.cursors.unplanned_members(self._members_seen, batch)
+                groups = await uow.cursors.unplanned_groups(self._groups_seen, batch)
                 laid = [c for m in members for c in member_cursors(m, now, self.config)]
                 laid += [c for g in groups for c in group_cursors(g, now)]
                 await uow.cursors.put_many(laid)
             report.seeded += len(laid)
+            self._members_seen = max([self._members_seen, *(m.id or 0 for m in members)])
+            self._groups_seen = max([self._groups_seen, *(g.id or 0 for g in groups)])
             if len(members) < batch and len(groups) < batch:
-                return
-            after_member = members[-1].id or 0 if members else after_member
-            after_group = groups[-1].id or 0 if groups else after_group
+                break
             await asyncio.sleep(0)
+        async with self._uow() as uow:  # later sweeps start past the newest row seen
+            self._members_seen = max(self._members_seen, await uow.members.last_id())
+            self._groups_seen = max(self._groups_seen, await uow.groups.last_id())
 
     async def _periodic(self, now: datetime, until: datetime, report: PlanReport) -> None:
         batch = self.config.cursor_batch
@@ -215,7 +221,9 @@ class Planner:
         return Nudge(
             kind,
             out_of_quiet(at, tz, member.quiet_start, member.quiet_end),
-            f"f{f.id}:{f.nudges_sent}",
+            # Keyed by the reminder's instant: after a snooze the cadence starts over
+            # with new keys, never colliding with a reminder already sent.
+            f"f{f.id}:{at.isoformat()}",
             member_id=member.id,
             payload={"followup_id": f.id},
         )

@@ -32,6 +32,9 @@ DEFAULT_LIMITS: dict[str, PlatformLimits] = {
 }
 
 
+_EPSILON = 1e-6  # seconds
+
+
 class TokenBucket:
     __slots__ = ("_blocked_until", "_level", "_stamp", "_timer", "rate")
 
@@ -52,7 +55,9 @@ class TokenBucket:
         self._refill(now)
         blocked = max(0.0, self._blocked_until - now)
         short = max(0.0, 1.0 - self._level) / self.rate.per_second
-        return max(blocked, short)
+        # A wait of a rounding error (1e-18 s) cannot move a clock: acquire() would spin.
+        wait = max(blocked, short)
+        return wait if wait > _EPSILON else 0.0
 
     def take(self) -> None:
         self._refill(self._timer.monotonic())

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, or_, select
+from sqlalchemy import Row, bindparam, delete, func, or_, select
 
 from bot.domain import Group, Identity, Member, Membership, MemberStatus, Pause, Pending
 from storage.repositories._base import (
@@ -118,6 +118,9 @@ class SqlMemberRepository(SqlRepository):
             for row in await self._conn.execute(stmt):
                 found[row.id] = member_from_row(row)
         return found
+
+    async def last_id(self) -> int:
+        return int((await self._conn.execute(select(func.max(members.c.id)))).scalar() or 0)
 
     async def add(self, member: Member, identity: Identity) -> Member:
         created_at = member.created_at or self._now()
@@ -246,6 +249,9 @@ def _membership_from_row(row: Row[Any]) -> Membership:
 
 
 class SqlGroupRepository(SqlRepository):
+    async def last_id(self) -> int:
+        return int((await self._conn.execute(select(func.max(groups.c.id)))).scalar() or 0)
+
     async def by_channel(self, platform: str, tenant: str, channel_id: str) -> Group | None:
         stmt = select(groups).where(
             groups.c.platform == platform,

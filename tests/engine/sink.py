@@ -13,7 +13,9 @@ from bot.ports import UnitOfWorkFactory
 
 PLATFORM = "sink"
 # No merging and no cap: every nudge is its own message, so each can be counted.
-CONFIG = NudgeConfig(merge_window=timedelta(0), daily_cap=10**9, batch=100)
+CONFIG = NudgeConfig(
+    merge_window=timedelta(0), daily_cap=10**9, batch=100, lease=timedelta(minutes=10)
+)
 
 
 @dataclass

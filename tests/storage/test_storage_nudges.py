@@ -364,6 +364,15 @@ async def test_forget_takes_the_members_nudges_and_cursors_only(make_uow: Uow) -
 # --- what the planners read ---------------------------------------------------------
 
 
+async def test_last_ids_are_the_newest_rows(make_uow: Uow) -> None:
+    async with make_uow() as u:
+        assert (await u.members.last_id(), await u.groups.last_id()) == (0, 0)
+    _, bob = await add_members(make_uow, "ada", "bob")
+    club = await add_group(make_uow, "club")
+    async with make_uow() as u:
+        assert (await u.members.last_id(), await u.groups.last_id()) == (bob, club.id)
+
+
 async def test_get_many_reads_the_members_that_exist(make_uow: Uow) -> None:
     ada, bob, cy = await add_members(make_uow, "ada", "bob", "cy")
     async with make_uow() as u:

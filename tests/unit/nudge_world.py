@@ -7,6 +7,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.context import Config
+from bot.core import Core
 from bot.domain import Identity
 from bot.nudges.config import NudgeConfig
 from bot.nudges.dispatcher import Dispatcher
@@ -69,6 +71,8 @@ class NudgeWorld(Chat):
         # Streak reminders at exactly the configured evening unless a test asks for spread.
         self.config = config or NudgeConfig(evening_spread_min=0)
         factory = fake_uow_factory(self.store, self.clock)
+        # The chat lays cursors with the same config the planner advances them with.
+        self.core = Core(factory, self.clock, Config(nudges=self.config))
         self.timer = FakeTimer()
         self.delivery = RecordingDelivery(self.clock)
         self.planner = Planner(factory, self.clock, self.config)

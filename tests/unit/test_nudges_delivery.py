@@ -1,0 +1,233 @@
+"""The dispatcher's delivery rules (merge, daily cap, retries, unreachable members,
+idempotency keys) and the token buckets that keep it inside platform rate limits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from bot.nudges.config import NudgeConfig
+from bot.nudges.model import (
+    DeliveryResult,
+    DeliveryStatus,
+    Nudge,
+    NudgeKind,
+    NudgeStatus,
+    Outbound,
+)
+from bot.nudges.ratelimit import Limiter, PlatformLimits, Rate
+from tests.unit.harness import local
+from tests.unit.nudge_world import FakeTimer, NudgeWorld
+
+SECOND = timedelta(seconds=1)
+HALF_HOUR = timedelta(minutes=30)
+
+
+def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return local(date(2025, 1, day), hour, minute, "UTC") + second * SECOND
+
+
+def only(world: NudgeWorld, kind: NudgeKind) -> Nudge:
+    (nudge,) = world.nudges(kind)
+    return nudge
+
+
+async def tuesday_checkin() -> NudgeWorld:
+    """Tuesday 7 January, a minute before a 09:00 check-in; nothing else due that hour."""
+    world = NudgeWorld(utc(7, 8, 59))
+    await world.ok("settings checkin 09:00")
+    await world.ok("nudges off interview")  # the check-in alone: one nudge, one message
+    return world
+
+
+def record_keys(world: NudgeWorld, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The idempotency key of every delivery attempt, whatever its answer."""
+    keys: list[str] = []
+    real = world.delivery.deliver
+
+    async def deliver(message: Outbound) -> DeliveryResult:
+        keys.append(message.idempotency_key)
+        return await real(message)
+
+    monkeypatch.setattr(world.delivery, "deliver", deliver)
+    return keys
+
+
+async def test_nudges_due_together_merge_under_the_highest_priority() -> None:
+    # Tuesday 10:00: the check-in, Jane's thank-you and the prep for Wednesday's 10:00.
+    world = NudgeWorld(utc(6, 10))
+    await world.ok("settings checkin 10:00")
+    await world.ok("met Jane Doe from Acme")
+    await world.ok("schedule Noor @Hooli wed 10:00")
+    await world.run(utc(7, 10), step=HALF_HOUR)
+    (message,) = world.sent("ada")
+    prep, followup = only(world, NudgeKind.PREP), only(world, NudgeKind.FOLLOWUP)
+    checkin = next(n for n in world.nudges(NudgeKind.CHECKIN) if n.due_at == utc(7, 10))
+    assert message.at == utc(7, 10)
+    assert message.message.idempotency_key == f"nudge-{prep.id}"  # PREP ranks first
+    assert (prep.status, prep.merged_into) == (NudgeStatus.SENT, None)
+    assert (followup.status, followup.merged_into) == (NudgeStatus.SENT, prep.id)
+    assert (checkin.status, checkin.merged_into) == (NudgeStatus.SENT, prep.id)
+    lines = message.text.splitlines()
+    assert lines[0].startswith("Your conversation with Noor (Hooli): tomorrow 10:00.")
+    assert lines[1].startswith("You met Jane Doe (Acme) yesterday")
+    assert lines[2].startswith("Who did you follow up with today?")
+    assert lines[3].startswith("Prepare: read up on Hooli")  # the head's next step only
+
+
+async def test_daily_cap_skips_the_nudge_past_it() -> None:
+    world = NudgeWorld(utc(6, 12), NudgeConfig(daily_cap=2))
+    await world.ok("settings checkin 09:00")
+    await world.ok("met Jane Doe from Acme")  # thank-you due Tue 12:00; streak of 1
+    await world.run(utc(8, 10), step=HALF_HOUR)
+    # Tuesday: check-in 09:00, thank-you 12:00, then the evening streak nudge is one too many.
+    assert [d.at for d in world.sent("ada")] == [utc(7, 9), utc(7, 12), utc(8, 9)]
+    tuesday = world.nudges(NudgeKind.STREAK_RISK)
+    capped = [n for n in tuesday if n.dedupe_key.endswith(":2025-01-07")]
+    assert [(n.status, n.note) for n in capped] == [(NudgeStatus.SKIPPED, "daily cap reached")]
+
+
+async def test_rate_limited_is_retried_after_retry_after_and_sent_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = await tuesday_checkin()
+    keys = record_keys(world, monkeypatch)
+    world.delivery.script.append(DeliveryResult(DeliveryStatus.RATE_LIMITED, retry_after=30))
+    await world.run(utc(7, 9, 0, 29), step=SECOND)
+    assert world.sent("ada") == [] and only(world, NudgeKind.CHECKIN).note == "rate limited"
+    await world.run(utc(7, 9, 2), step=SECOND)
+    assert [d.at for d in world.sent("ada")] == [utc(7, 9, 0, 30)]
+    checkin = only(world, NudgeKind.CHECKIN)
+    assert (checkin.status, checkin.attempts) == (NudgeStatus.SENT, 2)
+    assert keys == [f"nudge-{checkin.id}"] * 2  # the same key on every attempt
+
+
+async def test_transient_failures_back_off_then_deliver_once() -> None:
+    world = await tuesday_checkin()
+    world.delivery.script.extend([DeliveryResult(DeliveryStatus.TRANSIENT, detail="503")] * 2)
+    await world.run(utc(7, 9), step=SECOND)
+    first = only(world, NudgeKind.CHECKIN)
+    # Full jitter below base * 2**0 = 2 s for the first retry.
+    assert first.status is NudgeStatus.PENDING and first.note == "503"
+    assert utc(7, 9) <= first.due_at <= utc(7, 9, 0, 2)
+    await world.run(utc(7, 9, 0, 20), step=SECOND)
+    assert world.delivery.attempts == 3 and len(world.sent("ada")) == 1
+    # Waits of at most 2 s, then 4 s, each rounded up to the next one-second tick.
+    assert world.sent("ada")[0].at <= utc(7, 9, 0, 6)
+    checkin = only(world, NudgeKind.CHECKIN)
+    assert (checkin.status, checkin.attempts) == (NudgeStatus.SENT, 3)
+
+
+async def test_out_of_attempts_the_nudge_fails() -> None:
+    world = await tuesday_checkin()
+    tries = world.config.max_attempts
+    world.delivery.script.extend([DeliveryResult(DeliveryStatus.TRANSIENT, detail="503")] * tries)
+    await world.run(utc(7, 9, 5), step=SECOND)  # backoff totals under 2+4+8+16 s
+    checkin = only(world, NudgeKind.CHECKIN)
+    assert (checkin.status, checkin.attempts, checkin.note) == (
+        NudgeStatus.FAILED,
+        tries,
+        "gave up: 503",
+    )
+    assert world.delivery.attempts == tries and world.sent("ada") == []
+
+
+async def test_exception_in_deliver_is_transient(monkeypatch: pytest.MonkeyPatch) -> None:
+    world = await tuesday_checkin()
+    real, calls = world.delivery.deliver, []
+
+    async def flaky(message: Outbound) -> DeliveryResult:
+        calls.append(message.idempotency_key)
+        if len(calls) == 1:
+            raise ConnectionError("socket closed")
+        return await real(message)
+
+    monkeypatch.setattr(world.delivery, "deliver", flaky)
+    await world.run(utc(7, 9), step=SECOND)
+    first = only(world, NudgeKind.CHECKIN)
+    assert first.status is NudgeStatus.PENDING and "ConnectionError" in (first.note or "")
+    await world.run(utc(7, 9, 0, 10), step=SECOND)
+    assert len(calls) == 2 and len(world.sent("ada")) == 1
+    assert only(world, NudgeKind.CHECKIN).status is NudgeStatus.SENT
+
+
+async def test_permanent_failure_makes_the_member_unreachable_until_they_write() -> None:
+    world = await tuesday_checkin()
+    world.delivery.script.append(DeliveryResult(DeliveryStatus.PERMANENT, detail="dm closed"))
+    await world.run(utc(7, 9, 1))
+    failed = only(world, NudgeKind.CHECKIN)
+    assert (failed.status, failed.note) == (NudgeStatus.FAILED, "unreachable: dm closed")
+    assert world.member().unreachable
+    world.clock.set(utc(7, 9, 30))  # from here tick on the half hour
+    await world.run(utc(8, 12), step=HALF_HOUR)  # Tuesday evening, Wednesday: nothing
+    assert world.sent("ada") == [] and world.delivery.attempts == 1
+    await world.ok("next")  # they talk to the bot: DMs work again
+    assert not world.member().unreachable
+    await world.run(utc(9, 9, 30), step=HALF_HOUR)
+    assert [d.at for d in world.sent("ada")] == [utc(9, 9)]
+
+
+async def test_a_command_that_fails_also_makes_the_member_reachable() -> None:
+    world = await tuesday_checkin()
+    world.delivery.script.append(DeliveryResult(DeliveryStatus.PERMANENT, detail="dm closed"))
+    await world.run(utc(7, 9, 1))
+    assert world.member().unreachable
+    # A mistyped command is still the member writing to the bot: their DMs work.
+    reply = await world.say("done 99")
+    assert reply.is_error
+    assert not world.member().unreachable
+
+
+# -- the rate limiter, on a timer that only moves when someone sleeps -------------------
+
+
+class StrictTimer(FakeTimer):
+    """Fails fast, instead of hanging, when asked for a sleep too short to move its clock:
+    the limiter would ask again and again for ever."""
+
+    async def sleep(self, seconds: float) -> None:
+        if self.now + seconds == self.now:
+            raise AssertionError(f"sleep({seconds!r}) cannot move the clock at {self.now!r}")
+        await super().sleep(seconds)
+
+
+async def test_channel_bucket_spaces_one_channel_but_not_many() -> None:
+    timer = StrictTimer()
+    limiter = Limiter(timer, {"slack": PlatformLimits(channel_rate=Rate(1.0, 1.0))})
+    for _ in range(5):
+        await limiter.acquire("slack", "C1")
+    assert timer.slept == pytest.approx([1.0] * 4) and timer.now == pytest.approx(4.0)
+    timer2 = StrictTimer()
+    limiter2 = Limiter(timer2, {"slack": PlatformLimits(channel_rate=Rate(1.0, 1.0))})
+    for channel in ("C1", "C2", "C3", "C4", "C5"):
+        assert await limiter2.acquire("slack", channel) == 0.0
+    assert timer2.slept == []
+
+
+async def test_global_bucket_lets_a_burst_through_then_spaces() -> None:
+    timer = StrictTimer()
+    limiter = Limiter(timer, {"discord": PlatformLimits(global_rate=Rate(50.0, 50.0))})
+    for i in range(50):
+        await limiter.acquire("discord", f"C{i}")
+    assert timer.slept == []
+    # Ten more: one every 1/50 s. Fails today on the third: after two 0.02 s sleeps the
+    # refilled level is 0.9999999999999999, the bucket asks for a 2.2e-18 s sleep, which
+    # cannot move a clock at 0.06, and acquire() loops for ever (see the report).
+    for i in range(10):
+        await limiter.acquire("discord", f"D{i}")
+    assert timer.slept == pytest.approx([1 / 50] * 10)
+    assert timer.now == pytest.approx(0.2)
+
+
+async def test_block_after_429_delays_the_next_acquire_by_retry_after() -> None:
+    timer = StrictTimer()
+    limits = {"discord": PlatformLimits(global_rate=Rate(50.0, 50.0), channel_rate=Rate(5, 5))}
+    limiter = Limiter(timer, limits)
+    await limiter.acquire("discord", "C1")
+    limiter.block("discord", "C1", 30.0, whole_platform=False)  # this channel only
+    assert await limiter.acquire("discord", "C2") == 0.0
+    assert await limiter.acquire("discord", "C1") == pytest.approx(30.0)
+    limiter.block("discord", "C1", 12.5, whole_platform=True)  # every channel waits
+    assert await limiter.acquire("discord", "C3") == pytest.approx(12.5)
+    assert timer.now == pytest.approx(42.5)
