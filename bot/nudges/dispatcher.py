@@ -139,6 +139,15 @@ class Dispatcher:
             return
         delivery = self._deliveries[plan.target.platform]
         channel = _channel_of(plan.target)
+        wait = self._limiter.delay(plan.target.platform, channel)
+        if wait > self.config.lease.total_seconds() / 4:
+            # A long Retry-After: hand the nudges back rather than sleep on a lease that
+            # could run out (and let another dispatcher send them a second time).
+            async with self._uow() as uow:
+                later = self._clock.now() + timedelta(seconds=wait)
+                for n in plan.nudges:
+                    await self._retry(uow, n, later, "waiting for the rate limit", report)
+            return
         await self._limiter.acquire(plan.target.platform, channel)
         head = plan.nudges[0]
         message = Outbound(plan.target, plan.reply, f"nudge-{head.id}")

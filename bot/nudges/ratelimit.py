@@ -104,6 +104,10 @@ class Limiter:
             out.append(bucket)
         return out
 
+    def delay(self, platform: str, channel: str) -> float:
+        """How long a message to `channel` would wait now (0 when it may go at once)."""
+        return max((b.wait_time() for b in self._buckets(platform, channel)), default=0.0)
+
     async def acquire(self, platform: str, channel: str) -> float:
         """Wait until a message to `channel` may go out; the seconds waited."""
         buckets = self._buckets(platform, channel)

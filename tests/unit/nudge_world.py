@@ -4,34 +4,54 @@ recording delivery whose answers a test can script, and a clock the test moves."
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.context import Config
 from bot.core import Core
-from bot.domain import Identity
+from bot.domain import FollowUpStatus, Identity, MeetingStatus
 from bot.nudges.config import NudgeConfig
 from bot.nudges.dispatcher import Dispatcher
 from bot.nudges.model import DeliveryResult, Nudge, NudgeKind, NudgeStatus, Outbound
 from bot.nudges.planner import Planner
 from bot.nudges.ratelimit import Limiter, PlatformLimits
 from tests.fakes import FakeClock, fake_uow_factory
-from tests.unit.harness import PLATFORM, Chat
+from tests.unit.harness import PLATFORM, Chat, local
+
+NY = "America/New_York"
+
+
+def ny(day: int, hour: int, minute: int = 0) -> datetime:
+    """January 2025, New York wall-clock time."""
+    return local(date(2025, 1, day), hour, minute, NY)
 
 
 class FakeTimer:
-    """Monotonic time that only moves when someone sleeps."""
+    """Monotonic time that moves when someone sleeps, and with the clock when given one
+    (so a bucket closed by a 429 opens again as the world's time goes by)."""
 
-    def __init__(self) -> None:
-        self.now = 0.0
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        self._clock = clock
+        self._start = clock.now() if clock else None
+        self.slept_total = 0.0
         self.slept: list[float] = []
+
+    @property
+    def now(self) -> float:
+        moved = (
+            (self._clock.now() - self._start).total_seconds()
+            if self._clock and self._start
+            else 0.0
+        )
+        return moved + self.slept_total
 
     def monotonic(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
-        self.now += seconds
+        self.slept_total += seconds
 
 
 @dataclass
@@ -66,17 +86,22 @@ class RecordingDelivery:
 
 
 class NudgeWorld(Chat):
-    def __init__(self, now: datetime, config: NudgeConfig | None = None) -> None:
+    def __init__(
+        self,
+        now: datetime,
+        config: NudgeConfig | None = None,
+        limits: PlatformLimits | None = None,
+    ) -> None:
         super().__init__(now)
         # Streak reminders at exactly the configured evening unless a test asks for spread.
         self.config = config or NudgeConfig(evening_spread_min=0)
         factory = fake_uow_factory(self.store, self.clock)
         # The chat lays cursors with the same config the planner advances them with.
         self.core = Core(factory, self.clock, Config(nudges=self.config))
-        self.timer = FakeTimer()
+        self.timer = FakeTimer(self.clock)
         self.delivery = RecordingDelivery(self.clock)
         self.planner = Planner(factory, self.clock, self.config)
-        self.limiter = Limiter(self.timer, {PLATFORM: PlatformLimits()})
+        self.limiter = Limiter(self.timer, {PLATFORM: limits or PlatformLimits()})
         self.dispatcher = Dispatcher(
             factory,
             self.clock,
@@ -110,3 +135,27 @@ class NudgeWorld(Chat):
             for n in rows
             if (kind is None or n.kind is kind) and (status is None or n.status is status)
         ]
+
+
+def _due_times(world: NudgeWorld) -> Iterator[datetime]:
+    s, c = world.store, world.config
+    yield from (cursor.next_at for cursor in s.cursors.values())
+    yield from (n.due_at for n in s.outbox.values() if n.status is NudgeStatus.PENDING)
+    yield from (
+        f.next_nudge_at or f.due_at for f in s.followups.values() if f.status is FollowUpStatus.OPEN
+    )
+    for m in s.meetings.values():
+        if m.status is MeetingStatus.SCHEDULED:
+            yield from (m.starts_at - c.prep_before, m.starts_at + c.debrief_after)
+
+
+async def run_until(world: NudgeWorld, until: datetime) -> None:
+    """Tick at every instant something falls due, then at `until`: what a scheduler
+    ticking every second would do, without the thousands of idle ticks in between."""
+    while True:
+        await world.tick()
+        now = world.clock.now()
+        if now >= until:
+            return
+        nxt = min((t for t in _due_times(world) if t > now), default=until)
+        world.clock.set(min(nxt, until))

@@ -22,9 +22,7 @@ async def test_checkin_at_local_time_on_working_days_only() -> None:
     await world.ok("settings timezone Europe/London")
     await world.ok("settings checkin 09:00")
     await world.run(local(date(2025, 1, 13), 0, 0, "Europe/London"))
-    checkins = [
-        d for d in world.sent("ada") if "Who did you" in d.text
-    ]
+    checkins = [d for d in world.sent("ada") if "Who did you" in d.text]
     got = [d.at.astimezone(ZoneInfo("Europe/London")) for d in checkins]
     assert [(t.date().isoformat(), t.time()) for t in got] == [
         (f"2025-01-{day:02d}", time(9, 0)) for day in (6, 7, 8, 9, 10)
@@ -124,3 +122,17 @@ async def test_restart_after_downtime_sends_recent_and_skips_stale() -> None:
     # ...and the clock goes on: Wednesday's comes on time, once.
     await world.run(local(date(2025, 1, 8), 10, 0, "UTC"))
     assert [d.at.strftime("%d %H:%M") for d in world.sent("ada")][1:] == ["08 09:00"]
+
+
+def test_streak_evenings_spread_around_the_configured_time_and_stay_put() -> None:
+    from bot.domain import Member
+    from bot.nudges.config import NudgeConfig
+    from bot.nudges.schedule import evening_of
+
+    config = NudgeConfig()  # 18:30, 15 minutes either side
+    evenings = {evening_of(Member("x", id=i), config) for i in range(1, 200)}
+    assert min(evenings) == time(18, 15) and max(evenings) == time(18, 45)
+    assert len(evenings) == 31  # every minute of the window is used
+    member = Member("ann", id=42)
+    assert evening_of(member, config) == evening_of(member, config)
+    assert evening_of(member, NudgeConfig(evening_spread_min=0)) == time(18, 30)

@@ -17,7 +17,7 @@ from bot.nudges.model import (
     Outbound,
 )
 from bot.nudges.ratelimit import Limiter, PlatformLimits, Rate
-from tests.unit.harness import local
+from tests.unit.harness import ADA, caller, local
 from tests.unit.nudge_world import FakeTimer, NudgeWorld
 
 SECOND = timedelta(seconds=1)
@@ -101,6 +101,24 @@ async def test_rate_limited_is_retried_after_retry_after_and_sent_once(
     checkin = only(world, NudgeKind.CHECKIN)
     assert (checkin.status, checkin.attempts) == (NudgeStatus.SENT, 2)
     assert keys == [f"nudge-{checkin.id}"] * 2  # the same key on every attempt
+
+
+async def test_a_long_retry_after_hands_nudges_back_instead_of_sleeping_on_leases() -> None:
+    # A platform-wide bucket: a 429 on Ada's check-in closes it for two minutes, far
+    # longer than a quarter of the lease; Bob's check-in goes back to the queue.
+    world = NudgeWorld(utc(7, 8, 59), limits=PlatformLimits(global_rate=Rate(50, 50)))
+    bob = caller("bob", "Bob Stone")
+    for who in (ADA, bob):
+        await world.ok("settings checkin 09:00", who)
+        await world.ok("nudges off interview", who)
+    world.delivery.script.append(DeliveryResult(DeliveryStatus.RATE_LIMITED, retry_after=120))
+    await world.run(utc(7, 9, 0), step=SECOND)
+    assert world.timer.slept == []  # nobody waited out the two minutes holding a lease
+    notes = sorted(n.note or "" for n in world.nudges(NudgeKind.CHECKIN, NudgeStatus.PENDING))
+    assert notes == ["rate limited", "waiting for the rate limit"]
+    await world.run(utc(7, 9, 3), step=SECOND)
+    assert sorted(d.to for d in world.sent()) == ["ada", "bob"]
+    assert all(d.at >= utc(7, 9, 2) for d in world.sent())
 
 
 async def test_transient_failures_back_off_then_deliver_once() -> None:

@@ -3,15 +3,14 @@ member acts; snooze restarts it, done and drop stop it; a lead left alone gets n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
 
-from bot.domain import FollowUpKind, FollowUpStatus, MeetingStatus
+from bot.domain import FollowUpKind, FollowUpStatus
 from bot.nudges.model import NudgeKind, NudgeStatus
 from tests.unit.harness import local
-from tests.unit.nudge_world import Delivered, NudgeWorld
+from tests.unit.nudge_world import Delivered, NudgeWorld, run_until
 
 THANKYOU_OPEN = "the thank-you is still open"  # only the thank-you reminder says this
 
@@ -19,30 +18,6 @@ THANKYOU_OPEN = "the thank-you is still open"  # only the thank-you reminder say
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     """January 2025, UTC (the members here live in UTC)."""
     return local(date(2025, 1, day), hour, minute, "UTC")
-
-
-def _due_times(world: NudgeWorld) -> Iterator[datetime]:
-    s, c = world.store, world.config
-    yield from (cursor.next_at for cursor in s.cursors.values())
-    yield from (n.due_at for n in s.outbox.values() if n.status is NudgeStatus.PENDING)
-    yield from (
-        f.next_nudge_at or f.due_at for f in s.followups.values() if f.status is FollowUpStatus.OPEN
-    )
-    for m in s.meetings.values():
-        if m.status is MeetingStatus.SCHEDULED:
-            yield from (m.starts_at - c.prep_before, m.starts_at + c.debrief_after)
-
-
-async def run_until(world: NudgeWorld, until: datetime) -> None:
-    """Tick at every instant something falls due, then at `until`: what a scheduler
-    ticking every second would do, without the thousands of idle ticks in between."""
-    while True:
-        await world.tick()
-        now = world.clock.now()
-        if now >= until:
-            return
-        nxt = min((t for t in _due_times(world) if t > now), default=until)
-        world.clock.set(min(nxt, until))
 
 
 def headed_by(world: NudgeWorld, kind: NudgeKind) -> list[Delivered]:

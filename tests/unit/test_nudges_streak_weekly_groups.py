@@ -3,45 +3,13 @@ leaderboard post (in its channel) and admin summary (to admins only)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 
-from bot.domain import FollowUpStatus, MeetingStatus
 from bot.nudges.model import ChannelTarget, NudgeKind, NudgeStatus
 from tests.unit.harness import CLUB, caller, local
-from tests.unit.nudge_world import Delivered, NudgeWorld
+from tests.unit.nudge_world import NY, Delivered, NudgeWorld, ny, run_until
 
-NY = "America/New_York"
 BERLIN = "Europe/Berlin"
-
-
-def ny(day: int, hour: int, minute: int = 0) -> datetime:
-    """January 2025, New York wall-clock time."""
-    return local(date(2025, 1, day), hour, minute, NY)
-
-
-def _due_times(world: NudgeWorld) -> Iterator[datetime]:
-    s, c = world.store, world.config
-    yield from (cursor.next_at for cursor in s.cursors.values())
-    yield from (n.due_at for n in s.outbox.values() if n.status is NudgeStatus.PENDING)
-    yield from (
-        f.next_nudge_at or f.due_at for f in s.followups.values() if f.status is FollowUpStatus.OPEN
-    )
-    for m in s.meetings.values():
-        if m.status is MeetingStatus.SCHEDULED:
-            yield from (m.starts_at - c.prep_before, m.starts_at + c.debrief_after)
-
-
-async def run_until(world: NudgeWorld, until: datetime) -> None:
-    """Tick at every instant something falls due, then at `until` (a scheduler ticking
-    every second would do the same, with many idle ticks in between)."""
-    while True:
-        await world.tick()
-        now = world.clock.now()
-        if now >= until:
-            return
-        nxt = min((t for t in _due_times(world) if t > now), default=until)
-        world.clock.set(min(nxt, until))
 
 
 def headed_by(world: NudgeWorld, kind: NudgeKind, to: str = "ada") -> list[Delivered]:
