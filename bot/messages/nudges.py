@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import ActivityKind, Contact, FollowUp, FollowUpKind, Meeting, Member
@@ -11,6 +11,19 @@ from bot.messages.words import FOLLOWUP_WORD, TARGET_HIGH, TARGET_LOW, ref
 from bot.nudges.model import NudgeKind, NudgePart
 from bot.replies import Action, Line, Reply, UserText, line
 from bot.streaks import Streak
+
+
+def days_ago(instant: datetime, tz: ZoneInfo, today: date) -> str:
+    """'today', 'yesterday', 'two days ago', '9 days ago': how long someone has waited."""
+    n = (today - instant.astimezone(tz).date()).days
+    if n <= 0:
+        return "today"
+    if n == 1:
+        return "yesterday"
+    return f"{_WORDS.get(n, n)} days ago"
+
+
+_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 
 
 def _name(contact: Contact | None, company: str | None) -> Line:
@@ -31,8 +44,8 @@ def _followup_actions(f: FollowUp, contact: Contact | None) -> tuple[Action, ...
     )
 
 
-def checkin(owed: list[FollowUp], first_contact: Contact | None, overdue: int) -> NudgePart:
-    """`owed`: what is due by the end of the member's day, most urgent first."""
+def checkin(owed: list[FollowUp], first_contact: Contact | None) -> NudgePart:
+    """`owed`: what is due within a day, most urgent first."""
     if not owed:
         return NudgePart(
             NudgeKind.CHECKIN,
@@ -44,8 +57,7 @@ def checkin(owed: list[FollowUp], first_contact: Contact | None, overdue: int) -
     waiting = line(
         *who(first_contact, f.company), f" is still waiting for your {FOLLOWUP_WORD[f.kind]}."
     )
-    late = f", {overdue} overdue" if overdue else ""
-    more = f" ({len(owed) - 1} more due today{late})" if len(owed) > 1 else ""
+    more = f" (+{plural(len(owed) - 1, 'more follow-up')})" if len(owed) > 1 else ""
     return NudgePart(
         NudgeKind.CHECKIN,
         line("Who did you follow up with today? ", *waiting, more),
@@ -56,7 +68,7 @@ def checkin(owed: list[FollowUp], first_contact: Contact | None, overdue: int) -
 
 def followup_due(f: FollowUp, contact: Contact | None, tz: ZoneInfo, today: date) -> NudgePart:
     name = _name(contact, f.company)
-    since = when_label(f.created_at or f.due_at, tz, today, with_time=False)
+    since = days_ago(f.created_at or f.due_at, tz, today)
     if f.kind is FollowUpKind.THANKYOU:
         text = line("You met ", *who(contact, f.company), f" {since}; the thank-you is still open.")
         step = line("Send ", *name, " a two-line thank-you now — mention what you talked about.")
@@ -72,7 +84,7 @@ def followup_due(f: FollowUp, contact: Contact | None, tz: ZoneInfo, today: date
 def lead_waiting(
     f: FollowUp, contact: Contact | None, referrer: Contact | None, tz: ZoneInfo, today: date
 ) -> NudgePart:
-    since = when_label(f.created_at or f.due_at, tz, today, with_time=False)
+    since = days_ago(f.created_at or f.due_at, tz, today)
     giver = line(UserText(first_name(referrer.name))) if referrer else line("Someone")
     text = line(*giver, " gave you ", *who(contact, f.company), f" {since}.")
     step = line(

@@ -53,13 +53,14 @@ async def member_part(
     today = now.astimezone(tz).date()
     kind = nudge.kind
     if kind is NudgeKind.CHECKIN:
-        end_of_day = local_day_bounds(today, tz)[1]
-        owed = [f for f in await uow.followups.open(mid) if f.due_at < end_of_day]
+        # Due today, or within a day: tomorrow morning's thank-you is today's job.
+        horizon = max(local_day_bounds(today, tz)[1], now + timedelta(days=1))
+        owed = [f for f in await uow.followups.open(mid) if f.due_at < horizon]
         first = owed[0] if owed else None
         contact = (
             await uow.contacts.get(mid, first.contact_id) if first and first.contact_id else None
         )
-        return say.checkin(owed, contact, sum(1 for f in owed if f.due_at < now))
+        return say.checkin(owed, contact)
     if kind in (NudgeKind.FOLLOWUP, NudgeKind.LEAD):
         f = await uow.followups.get(mid, _id(nudge, "followup_id"))
         if f is None or f.status is not FollowUpStatus.OPEN:

@@ -117,7 +117,7 @@ async def test_lead_not_acted_on_gets_one_nudge_at_48_hours() -> None:
     await run_until(world, at(9, 23, 55))
     (nudge,) = headed_by(world, NudgeKind.LEAD)
     assert nudge.at == at(8, 10)  # 48 hours after the lead came in
-    assert nudge.text.startswith("Sam gave you Priya (Initech) last Mon.")
+    assert nudge.text.startswith("Sam gave you Priya (Initech) two days ago.")
     assert "Reach out to Priya yourself today" in nudge.text
     primary = nudge.message.reply.actions[0]
     assert primary.primary and primary.command == f"log outreach #{world.contact('Priya').id}"
