@@ -163,7 +163,8 @@ activities = Table(
     Column("company", Text200),
     Column("note", Text()),
     Column("created_at", UtcDateTime(), nullable=False),
-    Index(None, "member_id", "occurred_at"),
+    # Covers the weekly counts (member, window, kind): leaderboards read no table rows.
+    Index(None, "member_id", "occurred_at", "kind"),
     # Covers SELECT DISTINCT local_date ... WHERE member_id AND kind IN: index-only (streaks).
     Index(None, "member_id", "local_date", "kind"),
     Index(None, "member_id", "contact_id"),

@@ -259,6 +259,14 @@ class FakeActivityRepository(_Repository):
             if a.kind in wanted and (since is None or a.local_date >= since)
         }
 
+    async def streak_history(
+        self, member_id: int, kinds: Iterable[ActivityKind]
+    ) -> tuple[set[date], list[tuple[date, date | None]]]:
+        pauses = sorted(
+            (p.start, p.end) for p in self._store.pauses.values() if p.member_id == member_id
+        )
+        return await self.active_dates(member_id, kinds), pauses
+
     async def counts_by_member(
         self, member_ids: Sequence[int], start: datetime, end: datetime
     ) -> dict[int, dict[ActivityKind, int]]:
@@ -427,6 +435,14 @@ class FakeGroupRepository(_Repository):
 
     async def leave(self, group_id: int, member_id: int) -> None:
         self._store.memberships.pop((group_id, member_id), None)
+
+    async def roster(self, group_id: int, opted_in_only: bool) -> list[tuple[int, str]]:
+        rows = [
+            (ms.member_id, self._store.members[ms.member_id].display_name)
+            for ms in self._store.memberships.values()
+            if ms.group_id == group_id and (ms.leaderboard_opt_in or not opted_in_only)
+        ]
+        return sorted(rows)
 
     async def members(self, group_id: int) -> list[tuple[Member, Membership]]:
         """In member id order (the ports do not say)."""

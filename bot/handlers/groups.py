@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ from bot import messages as msg
 from bot.commands import Arg, ArgType, Invocation, command
 from bot.context import Context
 from bot.dates import local_midnight_utc, week_start
-from bot.domain import STREAK_KINDS, Group, Member, Membership
+from bot.domain import STREAK_KINDS, Group, Membership
 from bot.errors import UserError
 from bot.formatting import first_name
 from bot.leaderboard import rank
@@ -35,15 +36,15 @@ def group_week(group: Group, now: datetime) -> tuple[datetime, datetime, date]:
     return local_midnight_utc(start, tz), local_midnight_utc(start + timedelta(days=7), tz), start
 
 
-def public_names(members: list[Member]) -> dict[int, str]:
-    """First names; a last initial where two members share one. Never more."""
-    firsts = [first_name(m.display_name) for m in members]
+def public_names(roster: list[tuple[int, str]]) -> dict[int, str]:
+    """First names by member id; a last initial where two members share one. Never more."""
+    firsts = [first_name(name) for _, name in roster]
+    shared = Counter(firsts)  # counted once: a 1,000-member group is not 1,000,000 steps
     out: dict[int, str] = {}
-    for m, first in zip(members, firsts, strict=True):
-        assert m.id is not None
-        parts = m.display_name.split()
-        clash = firsts.count(first) > 1 and len(parts) > 1
-        out[m.id] = f"{first} {parts[-1][0]}." if clash else first
+    for (member_id, name), first in zip(roster, firsts, strict=True):
+        parts = name.split()
+        clash = shared[first] > 1 and len(parts) > 1
+        out[member_id] = f"{first} {parts[-1][0]}." if clash else first
     return out
 
 
@@ -127,12 +128,10 @@ async def optin(cmd: Invocation, ctx: Context) -> Reply:
 async def build_leaderboard(uow: UnitOfWork, group: Group, now: datetime) -> Reply:
     """This week's standings; the weekly post reuses it."""
     assert group.id is not None
-    pairs = await uow.groups.members(group.id)
-    shown = [m for m, ms in pairs if ms.leaderboard_opt_in]
+    # Ids and names only: a 1,000-member group needs no full member rows here.
+    shown = await uow.groups.roster(group.id, opted_in_only=True)
     start, end, monday = group_week(group, now)
-    counts = await uow.activities.counts_by_member(
-        [m.id for m in shown if m.id is not None], start, end
-    )
+    counts = await uow.activities.counts_by_member([mid for mid, _ in shown], start, end)
     names = public_names(shown)
     standings = rank([(mid, names[mid], counts.get(mid, {})) for mid in names])
     return msg.leaderboard(group, standings, monday)
@@ -148,7 +147,8 @@ async def build_report(uow: UnitOfWork, group: Group, now: datetime) -> Reply:
     last: dict[int, datetime | None] = {}
     for mid in ids:
         last[mid] = await uow.activities.last_at(mid, STREAK_KINDS)
-    return msg.group_report(group, public_names(members), counts, last, now, monday)
+    names = public_names([(m.id, m.display_name) for m in members if m.id is not None])
+    return msg.group_report(group, names, counts, last, now, monday)
 
 
 @command("leaderboard", usage="leaderboard", example="leaderboard", category="group")

@@ -74,8 +74,7 @@ async def schedule(cmd: Invocation, ctx: Context) -> Reply:
 
 async def streak_of(uow: UnitOfWork, member: Member, today: date) -> Streak:
     assert member.id is not None
-    active = await uow.activities.active_dates(member.id, STREAK_KINDS)
-    pauses = [(p.start, p.end) for p in await uow.members.pauses(member.id)]
+    active, pauses = await uow.activities.streak_history(member.id, STREAK_KINDS)
     return compute_streak(active, today, member.working_days, pauses, member.landed_on)
 
 

@@ -248,6 +248,15 @@ def _membership_from_row(row: Row[Any]) -> Membership:
     )
 
 
+_ROSTER = (
+    select(members.c.id, members.c.display_name)
+    .join(memberships, memberships.c.member_id == members.c.id)
+    .where(memberships.c.group_id == bindparam("group_id"))
+    .order_by(members.c.id)
+)
+_ROSTER_OPTED_IN = _ROSTER.where(memberships.c.leaderboard_opt_in.is_(True))
+
+
 class SqlGroupRepository(SqlRepository):
     async def last_id(self) -> int:
         return int((await self._conn.execute(select(func.max(groups.c.id)))).scalar() or 0)
@@ -327,6 +336,11 @@ class SqlGroupRepository(SqlRepository):
         )
         rows = await self._conn.execute(stmt)
         return [(member_from_row(row), _membership_from_row(row)) for row in rows]
+
+    async def roster(self, group_id: int, opted_in_only: bool) -> list[tuple[int, str]]:
+        stmt = _ROSTER_OPTED_IN if opted_in_only else _ROSTER
+        rows = await self._conn.execute(stmt, {"group_id": group_id})
+        return [(int(member_id), name) for member_id, name in rows]
 
     async def of_member(self, member_id: int) -> list[Group]:
         stmt = (

@@ -23,6 +23,7 @@ from bot.domain import (
     Meeting,
     MeetingStatus,
     Member,
+    Membership,
 )
 from bot.nudges.model import Cursor, Nudge, NudgeKind, NudgeStatus
 from storage.engine import make_engine
@@ -503,3 +504,19 @@ async def _claim_until_empty(engine: AsyncEngine, worker: str) -> list[int]:
         async with SqlUnitOfWork(engine) as u:
             for n in batch:
                 assert await u.outbox.finish(n.id or 0, worker, SENT, T0, None)
+
+
+async def test_roster_lists_ids_and_names_and_can_leave_out_opted_out(make_uow: Uow) -> None:
+    ada, bob, cy = await add_members(make_uow, "ada", "bob", "cy")
+    club = await add_group(make_uow, "club")
+    assert club.id is not None
+    async with make_uow() as u:
+        await u.groups.join(Membership(club.id, cy))
+        await u.groups.join(Membership(club.id, ada, is_admin=True))
+        await u.groups.join(Membership(club.id, bob, leaderboard_opt_in=False))
+    async with make_uow() as u:
+        assert await u.groups.roster(club.id, opted_in_only=False) == [
+            (ada, "ada"), (bob, "bob"), (cy, "cy")
+        ]  # fmt: skip
+        assert await u.groups.roster(club.id, opted_in_only=True) == [(ada, "ada"), (cy, "cy")]
+        assert await u.groups.roster(club.id + 1, opted_in_only=False) == []

@@ -22,6 +22,7 @@ from bot.domain import (
     Member,
     Opportunity,
     OpportunityStage,
+    Pause,
 )
 from storage.uow import SqlUnitOfWork
 
@@ -377,3 +378,24 @@ async def test_touch_warms_and_moves_forward_only(uow: Uow) -> None:
     assert (moved.stage, moved.updated_at) == (OpportunityStage.CONVERSATION, later)
     assert kept and kept.id == done.id
     assert (kept.stage, kept.updated_at) == (OpportunityStage.OFFER, later)
+
+
+async def test_streak_history_reads_dates_and_pauses_in_one_go(uow: Uow) -> None:
+    ada, bob = await two_members(uow)
+    days = [date(2025, 3, 10), date(2025, 3, 11), date(2025, 3, 11), date(2025, 3, 14)]
+    async with uow() as u:
+        for i, day in enumerate(days):
+            at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9 + i)
+            await u.activities.add(Activity(ada, K.OUTREACH, at, day))
+        # Not a streak kind, and another member's day: neither counts.
+        await u.activities.add(Activity(ada, K.APPLICATION, T0, date(2025, 3, 12)))
+        await u.activities.add(Activity(bob, K.MEETING, T0, date(2025, 3, 13)))
+        await u.members.add_pause(Pause(ada, date(2025, 3, 17), date(2025, 3, 21)))
+        await u.members.add_pause(Pause(ada, date(2025, 4, 1), None))
+    async with uow() as u:
+        dates, pauses = await u.activities.streak_history(ada, STREAK_KINDS)
+        assert dates == {date(2025, 3, 10), date(2025, 3, 11), date(2025, 3, 14)}
+        assert dates == await u.activities.active_dates(ada, STREAK_KINDS)  # same answer
+        assert pauses == [(date(2025, 3, 17), date(2025, 3, 21)), (date(2025, 4, 1), None)]
+        assert await u.activities.streak_history(bob, []) == (set(), [])
+        assert await u.activities.streak_history(bob, STREAK_KINDS) == ({date(2025, 3, 13)}, [])
