@@ -23,7 +23,7 @@ from bot.nudges.config import NudgeConfig
 from bot.nudges.model import Nudge, NudgeKind, NudgePart
 from bot.nudges.timing import local_day_bounds, zone
 from bot.ports import UnitOfWork
-from bot.replies import Reply, Visibility
+from bot.replies import Reply
 
 NOTHING_TO_SAY = "nothing to say"
 
@@ -170,11 +170,4 @@ async def group_post(uow: UnitOfWork, nudge: Nudge, now: datetime) -> Reply | st
         membership = await uow.groups.membership(group_id, nudge.member_id)
         if membership is None or not membership.is_admin:
             return "no longer an admin"
-    report = await build_report(uow, group, now)
-    return Reply(
-        title=report.title,
-        body=report.body,
-        sections=report.sections,
-        next_step=report.next_step,
-        visibility=Visibility.PRIVATE,
-    )
+    return await build_report(uow, group, now)  # a private reply: it goes to a DM

@@ -2,7 +2,7 @@
 
 Each tick reads only what falls due within the horizon, in batches, each batch its own
 short transaction. Dedupe keys (member + kind + local date, follow-up + reminder
-number, meeting + kind) make a repeated or concurrent tick harmless: a nudge is
+instant, meeting + kind) make a repeated or concurrent tick harmless: a nudge is
 queued once. Whether a nudge still has something to say is decided when it is sent.
 """
 
