@@ -77,7 +77,7 @@ async def run_demo(weeks: int = 3, seed: int = 7, write: Callable[[str], None] =
             core = Core(factory, clock, Config(nudges=config))
             console = ConsoleBackend(core)
             delivery = ConsoleDelivery(write=write, clock=clock)
-            planner = Planner(factory, clock, config)
+            planner = Planner(factory, clock, SystemTimer(), config)
             dispatcher = Dispatcher(
                 factory, clock, {"console": delivery}, SystemTimer(), config, worker="demo"
             )

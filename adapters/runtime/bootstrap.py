@@ -76,6 +76,7 @@ async def bootstrap(
     nudge_config = NudgeConfig()
     config = Config(default_timezone=settings.default_timezone, nudges=nudge_config)
     clock = clock or SystemClock()
+    timer = SystemTimer()
     factory = uow_factory(engine, clock)
     core = Core(factory, clock, config)
     return Runtime(
@@ -85,6 +86,6 @@ async def bootstrap(
         uow_factory=factory,
         clock=clock,
         nudge_config=nudge_config,
-        planner=Planner(factory, clock, nudge_config),
-        timer=SystemTimer(),
+        planner=Planner(factory, clock, timer, nudge_config),
+        timer=timer,
     )

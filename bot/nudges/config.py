@@ -12,10 +12,11 @@ class NudgeConfig:
     # Plan what falls due this soon; with the per-tick budget below, a wave of members
     # sharing a local time (18:30 across a continent) is spread over several ticks.
     horizon: timedelta = timedelta(minutes=5)
-    cursor_batch: int = 200  # rows per transaction: short turns keep the loop answering
-    # Cursors (and follow-ups) at most per tick, about 170 ms on SQLite; the rest wait for
-    # the next tick, still ahead of their due time thanks to the horizon.
-    tick_budget: int = 500
+    cursor_batch: int = 100  # rows per transaction: short turns keep the loop answering
+    # A tick stops taking new batches of cursors (and of follow-ups) past either budget;
+    # the rest wait for the next tick, still ahead of their due time (the horizon).
+    tick_budget: int = 2000
+    tick_time: timedelta = timedelta(milliseconds=120)
     evening: time = time(18, 30)  # streak-at-risk, in the member's zone, give or take
     evening_spread_min: int = 15  # minutes either side, by member: no thundering herd
     weekly_review_day: int = 4  # Friday

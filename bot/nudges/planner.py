@@ -24,7 +24,7 @@ from bot.nudges.schedule import (
     next_member_time,
 )
 from bot.nudges.timing import out_of_quiet, zone
-from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Clock, Timer, UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(slots=True)
@@ -48,11 +48,17 @@ def receives(member: Member, day: date) -> bool:
 
 class Planner:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, config: NudgeConfig | None = None
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        timer: Timer,
+        config: NudgeConfig | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
+        self._timer = timer  # measures the tick's own time budget, not the date
         self.config = config or NudgeConfig()
+        self._tick_started = 0.0
         # Meetings are planned by time windows; the first tick looks back a grace period.
         self._planned_until: datetime | None = None
         self._pruned_at: datetime | None = None
@@ -60,6 +66,7 @@ class Planner:
         self._members_seen = self._groups_seen = 0  # ids the sweep has covered
 
     async def tick(self) -> PlanReport:
+        self._tick_started = self._timer.monotonic()
         now = self._clock.now()
         until = now + self.config.horizon
         report = PlanReport()
@@ -69,6 +76,12 @@ class Planner:
         await self._meetings(now, until, report)
         await self._prune(now, report)
         return report
+
+    def _within_budget(self, done: int) -> bool:
+        """Room for another batch in this tick? A busy minute (everyone's 09:00) is spread
+        over the next ticks, still ahead of its due time thanks to the horizon."""
+        spent = self._timer.monotonic() - self._tick_started
+        return done < self.config.tick_budget and spent < self.config.tick_time.total_seconds()
 
     # -- cursors ------------------------------------------------------------------
 
@@ -99,7 +112,7 @@ class Planner:
 
     async def _periodic(self, now: datetime, until: datetime, report: PlanReport) -> None:
         batch = self.config.cursor_batch
-        while report.cursors < self.config.tick_budget:
+        while self._within_budget(report.cursors):
             async with self._uow() as uow:
                 due = await uow.cursors.due(until, batch)
                 if not due:
@@ -192,7 +205,7 @@ class Planner:
 
     async def _followups(self, now: datetime, until: datetime, report: PlanReport) -> None:
         batch = self.config.cursor_batch
-        while report.followups < self.config.tick_budget:
+        while self._within_budget(report.followups):
             async with self._uow() as uow:
                 due = await uow.followups.due_for_nudge(until, batch)
                 if not due:

@@ -111,7 +111,7 @@ async def planner_day(db: str, url: str, members: int, step_s: int) -> list[Row]
         people = await _seed_members(engine, members)
         print(f"[{db}] seeded {members:,} members in {time.perf_counter() - t0:.1f} s")
         clock = FakeClock(DAY_START)
-        planner = Planner(uow_factory(engine, clock), clock, NudgeConfig())
+        planner = Planner(uow_factory(engine, clock), clock, SystemTimer(), NudgeConfig())
         lag = LoopLag()
         with lag.watching():
             t0 = time.perf_counter()

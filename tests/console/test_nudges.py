@@ -82,7 +82,7 @@ async def club(tmp_path: Path) -> AsyncIterator[Club]:
             delivery=delivery,
             printed=printed,
             clock=clock,
-            planner=Planner(factory, clock, config),
+            planner=Planner(factory, clock, FakeTimer(), config),
             dispatcher=Dispatcher(factory, clock, {"console": delivery}, FakeTimer(), config),
             at=at,
         )

@@ -100,7 +100,7 @@ class NudgeWorld(Chat):
         self.core = Core(factory, self.clock, Config(nudges=self.config))
         self.timer = FakeTimer(self.clock)
         self.delivery = RecordingDelivery(self.clock)
-        self.planner = Planner(factory, self.clock, self.config)
+        self.planner = Planner(factory, self.clock, self.timer, self.config)
         self.limiter = Limiter(self.timer, {PLATFORM: limits or PlatformLimits()})
         self.dispatcher = Dispatcher(
             factory,

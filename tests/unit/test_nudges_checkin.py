@@ -7,9 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.nudges.config import NudgeConfig
 from bot.nudges.model import NudgeKind, NudgeStatus
-from tests.unit.harness import local
-from tests.unit.nudge_world import NudgeWorld
+from bot.nudges.planner import Planner
+from tests.fakes import fake_uow_factory
+from tests.unit.harness import caller, local
+from tests.unit.nudge_world import FakeTimer, NudgeWorld
 
 
 def local_times(world: NudgeWorld, zone: str) -> list[datetime]:
@@ -136,3 +139,38 @@ def test_streak_evenings_spread_around_the_configured_time_and_stay_put() -> Non
     member = Member("ann", id=42)
     assert evening_of(member, config) == evening_of(member, config)
     assert evening_of(member, NudgeConfig(evening_spread_min=0)) == time(18, 30)
+
+
+async def test_a_wave_of_checkins_is_spread_over_ticks_yet_arrives_on_time() -> None:
+    # Ten members at 09:00; a tick may take three cursors: the wave is planned over
+    # several ticks inside the horizon, and every check-in still goes out at 09:00.
+    config = NudgeConfig(evening_spread_min=0, tick_budget=3, cursor_batch=3)
+    world = NudgeWorld(local(date(2025, 1, 6), 8, 50, "UTC"), config)
+    people = [caller(f"p{i}", f"Person {i}") for i in range(10)]
+    for who in people:
+        await world.ok("settings checkin 09:00", who)
+    reports = []
+    while world.clock.now() < local(date(2025, 1, 6), 9, 1, "UTC"):
+        reports.append(await world.planner.tick())
+        await world.dispatcher.tick()
+        world.clock.advance(timedelta(seconds=30))
+    assert max(r.cursors for r in reports) == 3  # the budget held
+    checkins = [d for d in world.sent() if "Who did you" in d.text]
+    assert sorted(d.to for d in checkins) == sorted(p.identity.user_id for p in people)
+    assert {d.at.strftime("%H:%M:%S") for d in checkins} == {"09:00:00"}
+
+
+async def test_a_tick_stops_taking_batches_when_its_time_is_spent() -> None:
+    class SlowTimer(FakeTimer):
+        def monotonic(self) -> float:  # every look at the time finds 100 ms more gone
+            self.slept_total += 0.1
+            return self.now
+
+    config = NudgeConfig(evening_spread_min=0, cursor_batch=2)  # 120 ms per tick
+    world = NudgeWorld(local(date(2025, 1, 6), 8, 58, "UTC"), config)
+    for i in range(6):
+        await world.ok("settings checkin 09:00", caller(f"p{i}", f"Person {i}"))
+    planner = Planner(fake_uow_factory(world.store, world.clock), world.clock, SlowTimer(), config)
+    report = await planner.tick()
+    assert report.cursors == 2  # one batch, then the time was up
+    assert (await planner.tick()).cursors == 2  # the next tick goes on from there
