@@ -12,6 +12,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from adapters.runtime.clock import SystemClock, SystemTimer
 from bot.nudges.dispatcher import Dispatcher
 from bot.nudges.model import NudgeStatus
@@ -23,6 +25,7 @@ from tests.engine.sink import CONFIG, PLATFORM, MemorySink, fill_outbox
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.timeout(600)  # about 30 s here; room for a slow or busy machine
 async def test_three_dispatchers_deliver_ten_thousand_once_each(pg_fresh_url: str) -> None:
     clock, timer = SystemClock(), SystemTimer()
     engines = [make_engine(pg_fresh_url) for _ in range(3)]
@@ -57,6 +60,7 @@ async def test_three_dispatchers_deliver_ten_thousand_once_each(pg_fresh_url: st
     assert all(r.messages > 500 for r in reports), [r.messages for r in reports]  # all worked
 
 
+@pytest.mark.timeout(600)
 async def test_sigkilled_dispatcher_loses_nothing(pg_fresh_url: str, tmp_path: Path) -> None:
     clock = SystemClock()
     engine = make_engine(pg_fresh_url)
