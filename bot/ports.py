@@ -94,12 +94,6 @@ class ActivityRepository(Protocol):
         """Activities with start <= occurred_at < end, oldest first."""
         ...
 
-    async def active_dates(
-        self, member_id: int, kinds: Iterable[ActivityKind], since: date | None = None
-    ) -> set[date]:
-        """Distinct local dates with at least one activity of `kinds`."""
-        ...
-
     async def counts_by_member(
         self, member_ids: Sequence[int], start: datetime, end: datetime
     ) -> dict[int, dict[ActivityKind, int]]:
@@ -139,6 +133,7 @@ class FollowUpRepository(Protocol):
 
 class MeetingRepository(Protocol):
     async def add(self, meeting: Meeting) -> Meeting: ...
+    async def get(self, member_id: int, meeting_id: int) -> Meeting | None: ...
     async def update(self, meeting: Meeting) -> None: ...
     async def upcoming(self, member_id: int, after: datetime, limit: int) -> list[Meeting]:
         """Scheduled meetings starting at or after `after`, soonest first."""

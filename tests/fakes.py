@@ -249,23 +249,15 @@ class FakeActivityRepository(_Repository):
     async def between(self, member_id: int, start: datetime, end: datetime) -> list[Activity]:
         return [a for a in self._of(member_id) if start <= a.occurred_at < end]
 
-    async def active_dates(
-        self, member_id: int, kinds: Iterable[ActivityKind], since: date | None = None
-    ) -> set[date]:
-        wanted = set(kinds)
-        return {
-            a.local_date
-            for a in self._of(member_id)
-            if a.kind in wanted and (since is None or a.local_date >= since)
-        }
-
     async def streak_history(
         self, member_id: int, kinds: Iterable[ActivityKind]
     ) -> tuple[set[date], list[tuple[date, date | None]]]:
         pauses = sorted(
             (p.start, p.end) for p in self._store.pauses.values() if p.member_id == member_id
         )
-        return await self.active_dates(member_id, kinds), pauses
+        wanted = set(kinds)
+        dates = {a.local_date for a in self._of(member_id) if a.kind in wanted}
+        return dates, pauses
 
     async def counts_by_member(
         self, member_ids: Sequence[int], start: datetime, end: datetime
@@ -345,6 +337,10 @@ class FakeMeetingRepository(_Repository):
             for m in self._of(member_id)
             if m.status is MeetingStatus.SCHEDULED and m.starts_at >= after
         ][:limit]
+
+    async def get(self, member_id: int, meeting_id: int) -> Meeting | None:
+        meeting = self._store.meetings.get(meeting_id)
+        return _copy(meeting) if meeting and meeting.member_id == member_id else None
 
     async def all(self, member_id: int) -> list[Meeting]:
         return self._of(member_id)

@@ -8,6 +8,7 @@ from bot.domain import (
     Member,
 )
 from bot.formatting import day_label, plural
+from bot.nudges.model import NudgeKind
 from bot.replies import Field, Line, Reply, UserText, line
 
 WHICH_ZONE = "Which timezone? Use an Area/City name."
@@ -15,16 +16,16 @@ BAD_GOAL = "A weekly goal is a number of conversations from 1 to 50."
 NUDGES_HOW = "Nudges are `on` or `off`, all of them or one kind."
 # The words members use for each kind of nudge (`nudges off streak`).
 NUDGE_WORDS = {
-    "checkin": "checkin",
-    "followup": "followup",
-    "lead": "lead",
-    "prep": "prep",
-    "debrief": "debrief",
-    "interview": "no_interview",
-    "pipeline": "pipeline",
-    "streak": "streak_risk",
-    "weekly": "weekly_review",
-    "summary": "admin_summary",
+    "checkin": NudgeKind.CHECKIN.value,
+    "followup": NudgeKind.FOLLOWUP.value,
+    "lead": NudgeKind.LEAD.value,
+    "prep": NudgeKind.PREP.value,
+    "debrief": NudgeKind.DEBRIEF.value,
+    "interview": NudgeKind.NO_INTERVIEW.value,
+    "pipeline": NudgeKind.PIPELINE.value,
+    "streak": NudgeKind.STREAK_RISK.value,
+    "weekly": NudgeKind.WEEKLY_REVIEW.value,
+    "summary": NudgeKind.ADMIN_SUMMARY.value,
 }
 BAD_PAUSE = "A pause is 1 to 90 days: a number of days, or until a date ahead."
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

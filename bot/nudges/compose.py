@@ -75,10 +75,9 @@ async def member_part(
             return say.lead_waiting(f, contact, referrer, tz, today)
         return say.followup_due(f, contact, tz, today)
     if kind in (NudgeKind.PREP, NudgeKind.DEBRIEF):
-        meetings = [m for m in await uow.meetings.all(mid) if m.id == _id(nudge, "meeting_id")]
-        if not meetings or meetings[0].status is MeetingStatus.CANCELLED:
+        meeting = await uow.meetings.get(mid, _id(nudge, "meeting_id"))
+        if meeting is None or meeting.status is MeetingStatus.CANCELLED:
             return "meeting cancelled"
-        meeting = meetings[0]
         contact = await uow.contacts.get(mid, meeting.contact_id) if meeting.contact_id else None
         if kind is NudgeKind.PREP:
             return say.prep(meeting, contact, tz, today)

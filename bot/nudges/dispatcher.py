@@ -32,9 +32,9 @@ from bot.nudges.model import (
     NudgeStatus,
     Outbound,
 )
-from bot.nudges.planner import receives
+from bot.nudges.planner import member_due, wants
 from bot.nudges.ratelimit import Limiter
-from bot.nudges.timing import in_quiet, local_day_bounds, out_of_quiet, zone
+from bot.nudges.timing import local_day_bounds, zone
 from bot.ports import Clock, Delivery, Timer, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply
 
@@ -206,22 +206,21 @@ class Dispatcher:
         report: DispatchReport,
     ) -> _Plan | None:
         assert member.id is not None
-        tz = zone(member.timezone)
-        local = now.astimezone(tz)
         wanted = []
         for n in nudges:
-            if not receives(member, local.date()) or n.kind.value in member.nudges_off:
+            if not wants(member, n.kind, now):
                 await self._finish(uow, n, NudgeStatus.SKIPPED, "member turned it off", report)
             else:
                 wanted.append(n)
         if not wanted:
             return None
-        if in_quiet(local.time(), member.quiet_start, member.quiet_end):
-            later = out_of_quiet(now, tz, member.quiet_start, member.quiet_end)
+        later = member_due(member, now)
+        if later != now:  # inside their quiet hours: at their end
             for n in wanted:
                 await self._retry(uow, n, later, "quiet hours", report)
             return None
-        start, end = local_day_bounds(local.date(), tz)
+        tz = zone(member.timezone)
+        start, end = local_day_bounds(now.astimezone(tz).date(), tz)
         if await uow.outbox.sent_between(member.id, start, end) >= self.config.daily_cap:
             for n in wanted:
                 await self._finish(uow, n, NudgeStatus.SKIPPED, "daily cap reached", report)

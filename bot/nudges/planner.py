@@ -46,6 +46,17 @@ def receives(member: Member, day: date) -> bool:
     return member.paused_until is None or day > member.paused_until
 
 
+def wants(member: Member, kind: NudgeKind, at: datetime) -> bool:
+    """Whether the member gets a nudge of `kind` falling at `at` (on their local day)."""
+    day = at.astimezone(zone(member.timezone)).date()
+    return kind.value not in member.nudges_off and receives(member, day)
+
+
+def member_due(member: Member, at: datetime) -> datetime:
+    """`at`, or the end of the member's quiet hours when it falls inside them."""
+    return out_of_quiet(at, zone(member.timezone), member.quiet_start, member.quiet_end)
+
+
 class Planner:
     def __init__(
         self,
@@ -160,16 +171,12 @@ class Planner:
 
     def _member_nudges(self, member: Member, cursor: Cursor) -> list[Nudge]:
         assert member.id is not None
-        tz = zone(member.timezone)
-        day = cursor.next_at.astimezone(tz).date()
-        if not receives(member, day):
-            return []
-        if cursor.kind.value in member.nudges_off:
+        if not wants(member, cursor.kind, cursor.next_at):
             return []
         # The no-interview and thin-pipeline notes ride along with the check-in (compose).
-        due = out_of_quiet(cursor.next_at, tz, member.quiet_start, member.quiet_end)
+        day = cursor.next_at.astimezone(zone(member.timezone)).date()
         key = f"m{member.id}:{cursor.kind}:{day.isoformat()}"
-        return [Nudge(cursor.kind, due, key, member_id=member.id)]
+        return [Nudge(cursor.kind, member_due(member, cursor.next_at), key, member_id=member.id)]
 
     async def _group_nudges(self, uow: UnitOfWork, group: Group, cursor: Cursor) -> list[Nudge]:
         assert group.id is not None
@@ -185,15 +192,12 @@ class Planner:
         for member, membership in await uow.groups.members(group.id):
             if not membership.is_admin or member.id is None:
                 continue
-            tz = zone(member.timezone)
-            if not receives(member, cursor.next_at.astimezone(tz).date()):
-                continue
-            if NudgeKind.ADMIN_SUMMARY.value in member.nudges_off:
+            if not wants(member, NudgeKind.ADMIN_SUMMARY, cursor.next_at):
                 continue
             out.append(
                 Nudge(
                     NudgeKind.ADMIN_SUMMARY,
-                    out_of_quiet(cursor.next_at, tz, member.quiet_start, member.quiet_end),
+                    member_due(member, cursor.next_at),
                     f"g{group.id}:admin_summary:m{member.id}:{day}",
                     member_id=member.id,
                     group_id=group.id,
@@ -228,12 +232,11 @@ class Planner:
     def _followup_nudge(self, member: Member, f: FollowUp) -> Nudge | None:
         kind = NudgeKind.LEAD if f.kind is FollowUpKind.LEAD else NudgeKind.FOLLOWUP
         at = f.next_nudge_at or f.due_at
-        tz = zone(member.timezone)
-        if not receives(member, at.astimezone(tz).date()) or kind.value in member.nudges_off:
+        if not wants(member, kind, at):
             return None
         return Nudge(
             kind,
-            out_of_quiet(at, tz, member.quiet_start, member.quiet_end),
+            member_due(member, at),
             # Keyed by the reminder's instant: after a snooze the cadence starts over
             # with new keys, never colliding with a reminder already sent.
             f"f{f.id}:{at.isoformat()}",
@@ -277,15 +280,12 @@ class Planner:
     ) -> Iterable[Nudge]:
         for meeting in meetings:
             member = members.get(meeting.member_id)
-            if member is None or kind.value in member.nudges_off:
-                continue
             at = meeting.starts_at + offset
-            tz = zone(member.timezone)
-            if not receives(member, at.astimezone(tz).date()):
+            if member is None or not wants(member, kind, at):
                 continue
             yield Nudge(
                 kind,
-                out_of_quiet(at, tz, member.quiet_start, member.quiet_end),
+                member_due(member, at),
                 f"mt{meeting.id}:{kind}",
                 member_id=member.id,
                 payload={"meeting_id": meeting.id},

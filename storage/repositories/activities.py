@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Date,
     Row,
     String,
     Text,
@@ -37,27 +36,6 @@ def _activity_from_row(row: Row[Any]) -> Activity:
         note=row.note,
         created_at=row.created_at,
     )
-
-
-# Answered from the (member_id, local_date, kind) index alone.
-_ACTIVE_DATES = (
-    select(activities.c.local_date)
-    .distinct()
-    .where(
-        activities.c.member_id == bindparam("member_id"),
-        activities.c.kind.in_(bindparam("kinds", expanding=True)),
-        activities.c.local_date >= bindparam("since"),
-    )
-)
-_ACTIVE_DATES_TEXT = (
-    select(type_coerce(activities.c.local_date, String()))
-    .distinct()
-    .where(
-        activities.c.member_id == bindparam("member_id"),
-        activities.c.kind.in_(bindparam("kinds", expanding=True)),
-        activities.c.local_date >= bindparam("since", type_=Date()),
-    )
-)
 
 
 def _streak_statement(dialect: str) -> Any:
@@ -129,20 +107,6 @@ class SqlActivityRepository(SqlRepository):
             .order_by(activities.c.occurred_at, activities.c.id)
         )
         return [_activity_from_row(row) for row in await self._conn.execute(stmt)]
-
-    async def active_dates(
-        self, member_id: int, kinds: Iterable[ActivityKind], since: date | None = None
-    ) -> set[date]:
-        wanted = kind_values(kinds)
-        if not wanted:
-            return set()
-        params = {"member_id": member_id, "kinds": wanted, "since": since or date.min}
-        if self._conn.dialect.name == "sqlite":
-            # SQLite keeps dates as ISO text; date.fromisoformat is ~10x cheaper than
-            # SQLAlchemy's generic Date processor, which matters for years of history.
-            rows = await self._conn.execute(_ACTIVE_DATES_TEXT, params)
-            return {date.fromisoformat(text) for text in rows.scalars()}
-        return set((await self._conn.execute(_ACTIVE_DATES, params)).scalars())
 
     async def streak_history(
         self, member_id: int, kinds: Iterable[ActivityKind]

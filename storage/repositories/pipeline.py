@@ -229,6 +229,13 @@ class SqlMeetingRepository(SqlRepository):
         )
         await update_one(self._conn, stmt, "meeting", meeting_id)
 
+    async def get(self, member_id: int, meeting_id: int) -> Meeting | None:
+        stmt = select(meetings).where(
+            meetings.c.id == meeting_id, meetings.c.member_id == member_id
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return None if row is None else _meeting_from_row(row)
+
     async def upcoming(self, member_id: int, after: datetime, limit: int) -> list[Meeting]:
         params = {"member_id": member_id, "after": after, "limit": limit}
         return [_meeting_from_row(row) for row in await self._conn.execute(_UPCOMING, params)]

@@ -119,6 +119,7 @@ async def test_weekly_goal_is_what_progress_is_measured_against(console: Console
         ("settings goal lots", "should be a number", "settings goal 5"),
         ("nudges maybe", "Nudges are `on` or `off`, all of them or one kind.", "nudges off"),
         ("nudges", "Nudges are `on` or `off`, all of them or one kind.", "nudges off"),
+        ("nudges off foo", "I don't know the nudge `foo`", "nudges off streak"),
     ],
 )
 async def test_bad_settings_input_changes_nothing(

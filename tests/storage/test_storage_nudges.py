@@ -459,6 +459,12 @@ async def test_starting_between_lists_every_members_scheduled_meetings(make_uow:
         found = await u.meetings.starting_between(start, end)
     assert [names[m.id] for m in found] == ["at start", "bob's", "ada's later"]
     assert found[0] == meetings["at start"]
+    async with make_uow() as u:  # one by id, only the member's own
+        held = meetings["held"]
+        assert held.id is not None
+        assert await u.meetings.get(bob, held.id) == held
+        assert await u.meetings.get(ada, held.id) is None
+        assert await u.meetings.get(bob, 999_999) is None
 
 
 # --- several dispatchers at once (PostgreSQL: several processes) ----------------------

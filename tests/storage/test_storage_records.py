@@ -181,7 +181,7 @@ async def test_between_is_half_open_and_oldest_first(uow: Uow) -> None:
         assert await u.activities.between(ada, end, end + timedelta(1)) == [at_end]
 
 
-async def test_active_dates_distinct_by_kind_and_since(uow: Uow) -> None:
+async def test_streak_dates_are_distinct_by_kind(uow: Uow) -> None:
     ada, bob = await two_members(uow)
     async with uow() as u:
         for day, kind in [(1, K.OUTREACH), (1, K.MEETING), (2, K.APPLICATION), (3, K.FOLLOWUP),
@@ -190,16 +190,13 @@ async def test_active_dates_distinct_by_kind_and_since(uow: Uow) -> None:
             await u.activities.add(Activity(ada, kind, when, date(2025, 5, day)))
         await u.activities.add(act(bob, K.OUTREACH, datetime(2025, 5, 4, tzinfo=UTC)))
     async with uow() as u:
-        streak = await u.activities.active_dates(ada, STREAK_KINDS)
+        streak, _ = await u.activities.streak_history(ada, STREAK_KINDS)
         assert streak == {date(2025, 5, 1), date(2025, 5, 3), date(2025, 5, 5)}
-        assert await u.activities.active_dates(ada, STREAK_KINDS, since=date(2025, 5, 3)) == {
-            date(2025, 5, 3), date(2025, 5, 5),
-        }  # fmt: skip
-        assert await u.activities.active_dates(ada, [K.OFFER, K.APPLICATION]) == {
+        assert (await u.activities.streak_history(ada, [K.OFFER, K.APPLICATION]))[0] == {
             date(2025, 5, 2), date(2025, 5, 9),
         }  # fmt: skip
-        assert await u.activities.active_dates(ada, []) == set()
-        assert await u.activities.active_dates(bob, STREAK_KINDS) == {date(2025, 5, 4)}
+        assert await u.activities.streak_history(ada, []) == (set(), [])
+        assert (await u.activities.streak_history(bob, STREAK_KINDS))[0] == {date(2025, 5, 4)}
 
 
 async def test_counts_by_member_in_window(uow: Uow) -> None:
@@ -395,7 +392,6 @@ async def test_streak_history_reads_dates_and_pauses_in_one_go(uow: Uow) -> None
     async with uow() as u:
         dates, pauses = await u.activities.streak_history(ada, STREAK_KINDS)
         assert dates == {date(2025, 3, 10), date(2025, 3, 11), date(2025, 3, 14)}
-        assert dates == await u.activities.active_dates(ada, STREAK_KINDS)  # same answer
         assert pauses == [(date(2025, 3, 17), date(2025, 3, 21)), (date(2025, 4, 1), None)]
         assert await u.activities.streak_history(bob, []) == (set(), [])
         assert await u.activities.streak_history(bob, STREAK_KINDS) == ({date(2025, 3, 13)}, [])

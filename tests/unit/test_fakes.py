@@ -119,7 +119,7 @@ async def test_between_is_half_open_and_oldest_first(uow: FakeUnitOfWork) -> Non
             await uow.activities.add(Activity(member_id, kind, at, day))
         found = await uow.activities.between(member_id, T0, T0 + timedelta(hours=4))
         counts = await uow.activities.counts_by_member([member_id, 99], T0, T0 + timedelta(hours=4))
-        dates = await uow.activities.active_dates(member_id, [ActivityKind.MEETING])
+        dates, _ = await uow.activities.streak_history(member_id, [ActivityKind.MEETING])
     assert [a.occurred_at for a in found] == [T0, T0 + timedelta(hours=2)]
     assert counts == {member_id: {ActivityKind.OUTREACH: 1, ActivityKind.MEETING: 1}}
     assert dates == {day}
