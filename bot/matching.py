@@ -9,6 +9,18 @@ def _norm(text: str) -> list[str]:
     return [w.strip(".,").lower() for w in text.split() if w.strip(".,")]
 
 
+def candidate_prefix(query: str) -> str:
+    """A prefix that every name `query` can match starts with (case-insensitive), so
+    storage reads a handful of candidates rather than every name with that letter."""
+    q = _norm(query)
+    if not q or not query.lstrip().lower().startswith(q[0][0]):
+        return query.lstrip()[:1]  # punctuation first: as typed, one character
+    word = q[0]
+    if len(q) == 1 and 2 <= len(word) <= 3 and word.isalpha():
+        return word[0]  # may be initials: "JD" is Jane Doe
+    return word
+
+
 def match_contacts(query: str, candidates: list[Contact]) -> list[Contact]:
     """Contacts `query` can mean, best kind of match only (exact beats first name)."""
     q = _norm(query)

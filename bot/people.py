@@ -10,7 +10,7 @@ from bot.context import Context
 from bot.domain import Contact
 from bot.errors import UserError
 from bot.formatting import is_number
-from bot.matching import match_contacts
+from bot.matching import candidate_prefix, match_contacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,8 @@ async def find_contact(ctx: Context, query: str, company: str | None) -> list[Co
     if query.startswith("#") and is_number(query[1:]):
         found = await uow.contacts.get(ctx.member_id, int(query[1:]))
         return [found] if found else []
-    matches = match_contacts(query, await uow.contacts.starting_with(ctx.member_id, query[0]))
+    candidates = await uow.contacts.starting_with(ctx.member_id, candidate_prefix(query))
+    matches = match_contacts(query, candidates)
     if len(matches) > 1 and company:
         same = [c for c in matches if c.company and c.company.lower() == company.lower()]
         matches = same or matches

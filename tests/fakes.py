@@ -206,9 +206,9 @@ class FakeContactRepository(_Repository):
         contact = self._store.contacts.get(contact_id)
         return _copy(contact) if contact and contact.member_id == member_id else None
 
-    async def starting_with(self, member_id: int, letter: str) -> list[Contact]:
-        prefix = letter.casefold()
-        return [c for c in self._of(member_id) if c.name.casefold().startswith(prefix)]
+    async def starting_with(self, member_id: int, prefix: str) -> list[Contact]:
+        key = prefix.casefold()
+        return [c for c in self._of(member_id) if c.name.casefold().startswith(key)]
 
     async def search(self, member_id: int, text: str | None, limit: int) -> list[Contact]:
         needle = (text or "").casefold()
@@ -308,6 +308,9 @@ class FakeFollowUpRepository(_Repository):
 
     async def open(self, member_id: int) -> list[FollowUp]:
         return [f for f in self._of(member_id) if f.status is FollowUpStatus.OPEN]
+
+    async def open_for(self, member_id: int, contact_id: int | None) -> list[FollowUp]:
+        return [f for f in await self.open(member_id) if f.contact_id == contact_id]
 
     async def all(self, member_id: int) -> list[FollowUp]:
         return self._of(member_id)

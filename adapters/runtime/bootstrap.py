@@ -20,7 +20,7 @@ from bot.nudges.dispatcher import Dispatcher
 from bot.nudges.planner import Planner
 from bot.ports import Clock, Delivery, Timer, UnitOfWorkFactory
 from storage import migrate
-from storage.engine import make_engine
+from storage.engine import checkpoint, make_engine
 from storage.uow import uow_factory
 
 
@@ -46,9 +46,12 @@ class Runtime:
     def start_nudges(
         self, deliveries: Mapping[str, Delivery], intervals: Intervals | None = None
     ) -> NudgeSchedule:
-        """Plan and send nudges on APScheduler's clock. Needs a running event loop."""
+        """Plan and send nudges, and keep the storage, on APScheduler's clock.
+        Needs a running event loop."""
         dispatcher = self.dispatcher(deliveries)
-        self.schedule = NudgeSchedule(self.planner.tick, dispatcher.tick, intervals)
+        self.schedule = NudgeSchedule(
+            self.planner.tick, dispatcher.tick, intervals, upkeep=lambda: checkpoint(self.engine)
+        )
         self.schedule.start()
         return self.schedule
 

@@ -1,4 +1,5 @@
-"""APScheduler 3.11 drives the periodic jobs only: the planner and the dispatcher.
+"""APScheduler 3.11 drives the periodic jobs only: the planner, the dispatcher and the
+storage's upkeep (SQLite's WAL checkpoint).
 
 Nudges live in the outbox table, never as one APScheduler job per member (a wake-up
 with 1,000 due jobs blocked the loop for 1.4 s), and the job store stays in memory:
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 class Intervals:
     planner_s: float = 30.0
     dispatcher_s: float = 5.0
+    upkeep_s: float = 1.0  # short: a checkpoint moves less, and no commit does it
     # A tick missed by more than this (the loop was busy, the laptop slept) is dropped;
     # the next one catches up, because planning and claiming read the database's state.
     misfire_grace_s: int = 30
@@ -41,9 +43,10 @@ class NudgeSchedule:
         plan: Callable[[], Awaitable[object]],
         dispatch: Callable[[], Awaitable[object]],
         intervals: Intervals | None = None,
+        upkeep: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.intervals = intervals or Intervals()
-        self._plan, self._dispatch = plan, dispatch
+        self._plan, self._dispatch, self._upkeep = plan, dispatch, upkeep
         self._scheduler: AsyncIOScheduler | None = None
 
     def start(self) -> None:
@@ -65,6 +68,10 @@ class NudgeSchedule:
             seconds=i.dispatcher_s,
             id="dispatcher",
         )
+        if self._upkeep is not None:
+            scheduler.add_job(
+                _guarded("upkeep", self._upkeep), "interval", seconds=i.upkeep_s, id="upkeep"
+            )
         scheduler.start()
         self._scheduler = scheduler
 

@@ -117,7 +117,7 @@ async def show_contact(cmd: Invocation, ctx: Context) -> Reply:
         if contact.referred_by_id
         else None
     )
-    owed = [f for f in await ctx.uow.followups.open(ctx.member_id) if f.contact_id == contact.id]
+    owed = await ctx.uow.followups.open_for(ctx.member_id, contact.id)
     return msg.contact_card(
         contact, _STAGES[contact.stage], referrer, history, owed, ctx.tz, ctx.today()
     )

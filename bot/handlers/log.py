@@ -159,8 +159,11 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
     contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
     activity = await record(ctx, kind, contact, company, when, note)
     # Read once, shared below; kinds that neither close nor owe anything skip it.
+    # Only this person's (or, with no person, no one's): all that could close or renew.
     needs_owed = kind in CONVERSATIONS or kind in CLOSES
-    owed = await ctx.uow.followups.open(ctx.member_id) if needs_owed else []
+    owed = []
+    if needs_owed:
+        owed = await ctx.uow.followups.open_for(ctx.member_id, contact.id if contact else None)
     closed = await close_followups(ctx, kind, contact, activity.company, owed)
     thankyou = None
     if kind in CONVERSATIONS:

@@ -82,10 +82,10 @@ class SqlContactRepository(SqlRepository):
         row = (await self._conn.execute(_GET, params)).first()
         return None if row is None else _contact_from_row(row)
 
-    async def starting_with(self, member_id: int, letter: str) -> list[Contact]:
+    async def starting_with(self, member_id: int, prefix: str) -> list[Contact]:
         # substr rather than LIKE: no escaping, the same on SQLite and on any collation.
-        prefix = fold(letter)
-        params = {"member_id": member_id, "prefix": prefix, "size": len(prefix)}
+        key = fold(prefix)
+        params = {"member_id": member_id, "prefix": key, "size": len(key)}
         return [_contact_from_row(row) for row in await self._conn.execute(_PREFIX, params)]
 
     async def search(self, member_id: int, text: str | None, limit: int) -> list[Contact]:

@@ -36,6 +36,9 @@ _OPEN_FOLLOWUPS = (
     )
     .order_by(followups.c.due_at, followups.c.id)
 )
+# The log path reads only what it could close or renew: one person's, or no one's.
+_OPEN_FOR = _OPEN_FOLLOWUPS.where(followups.c.contact_id == bindparam("contact_id"))
+_OPEN_FOR_NO_ONE = _OPEN_FOLLOWUPS.where(followups.c.contact_id.is_(None))
 # Every member's open follow-ups whose reminder is due: the (status, nudge_at) index, in order.
 _DUE_FOR_NUDGE = (
     select(followups)
@@ -174,6 +177,14 @@ class SqlFollowUpRepository(SqlRepository):
 
     async def open(self, member_id: int) -> list[FollowUp]:
         rows = await self._conn.execute(_OPEN_FOLLOWUPS, {"member_id": member_id})
+        return [_followup_from_row(row) for row in rows]
+
+    async def open_for(self, member_id: int, contact_id: int | None) -> list[FollowUp]:
+        if contact_id is None:
+            rows = await self._conn.execute(_OPEN_FOR_NO_ONE, {"member_id": member_id})
+        else:
+            params = {"member_id": member_id, "contact_id": contact_id}
+            rows = await self._conn.execute(_OPEN_FOR, params)
         return [_followup_from_row(row) for row in rows]
 
     async def all(self, member_id: int) -> list[FollowUp]:

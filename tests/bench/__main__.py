@@ -13,6 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from adapters.runtime.scheduler import Intervals
 from tests.bench.nudges import dispatcher_rate, planner_day
 from tests.bench.scenarios import Row, run_all
 
@@ -70,6 +71,10 @@ async def main(quick: bool, postgres: bool) -> int:
     print()
     print(
         "PostgreSQL runs with fsync=off (a throwaway test server); compare ratios, not absolutes."
+    )
+    print(
+        "SQLite's WAL is checkpointed by the upkeep job every "
+        f"{Intervals().upkeep_s:g} s during the run, as `nextinterview run` does."
     )
     return 0 if all(r.ok is not False for r in rows) else 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -10,12 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from adapters.runtime.scheduler import Intervals
 from bot.context import Caller, Where
 from bot.core import Core
 from bot.domain import STREAK_KINDS, ActivityKind, Identity
 from bot.streaks import compute_streak
 from storage import migrate, tables
-from storage.engine import make_engine
+from storage.engine import checkpoint, make_engine
 from storage.uow import uow_factory
 from tests.fakes import FakeClock
 
@@ -242,15 +244,24 @@ async def _noop(_: object) -> None:
     return None
 
 
+async def upkeep(engine: sa.ext.asyncio.AsyncEngine) -> None:
+    """The storage upkeep job, on the interval `nextinterview run` gives it."""
+    while True:
+        await asyncio.sleep(Intervals().upkeep_s)
+        await checkpoint(engine)
+
+
 async def run_all(db: str, url: str, quick: bool) -> list[Row]:
     await migrate.upgrade(url)
     engine = make_engine(url)
     clock = FakeClock(NOW)
     core = Core(uow_factory(engine, clock), clock)
+    job = asyncio.create_task(upkeep(engine))  # a warm process runs its jobs
     try:
         rows = await command_path(db, core, engine, 2_000 if quick else 10_000)
         rows += await streak(db, core, engine)
         rows += await leaderboard(db, core, engine, quick)
     finally:
+        job.cancel()
         await engine.dispose()
     return rows

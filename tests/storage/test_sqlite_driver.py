@@ -1,0 +1,168 @@
+"""SQLite's driver: statements under the write lock run on the loop's thread; whatever
+can wait (the lock, the disk) runs on the connection's thread; the WAL is checkpointed
+by the upkeep job, not by commits."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+import pytest_asyncio
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.engine import checkpoint, make_engine
+from storage.sqlite_driver import FewHopsConnection
+
+rows = sa.Table(
+    "rows",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+
+@pytest_asyncio.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/driver.db")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _thread_ident(dbapi_connection: Any, _record: Any) -> None:
+        # SQL functions run on the thread that runs the statement.
+        dbapi_connection.create_function("thread_ident", 0, threading.get_ident)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(rows.metadata.create_all)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every call queued on an aiosqlite connection's thread, by the function's name."""
+    calls: list[str] = []
+    queue_call = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Callable[..., Any], *a: Any) -> Any:
+        calls.append(getattr(fn, "__name__", repr(fn)))
+        return await queue_call(self, fn, *a)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return calls
+
+
+async def test_a_write_transaction_hops_twice_whatever_its_statements(
+    engine: AsyncEngine, hops: list[str]
+) -> None:
+    async with engine.begin() as conn:  # warm the pool: the connect pragmas hop too
+        await conn.execute(sa.select(1))
+    hops.clear()
+    async with engine.begin() as conn:
+        for i in range(5):
+            await conn.execute(rows.insert().values(body=f"row {i}"))
+        ran_on = (await conn.execute(sa.select(sa.func.thread_ident()))).scalar_one()
+        count = (await conn.execute(sa.select(sa.func.count()).select_from(rows))).scalar_one()
+    assert count == 5
+    assert ran_on == threading.get_ident()  # the loop's own thread
+    assert hops == ["<lambda>", "commit"]  # BEGIN IMMEDIATE, then COMMIT; no reset hop
+
+
+async def test_outside_a_transaction_a_statement_is_one_hop(
+    engine: AsyncEngine, hops: list[str]
+) -> None:
+    def outside(sync_conn: sa.Connection) -> Any:  # the driver, with no BEGIN before
+        adapted = sync_conn.connection.dbapi_connection
+        assert isinstance(adapted, FewHopsConnection) and not adapted.holds_write_lock
+        hops.clear()
+        cursor = adapted.cursor()
+        cursor.execute("SELECT thread_ident(), 42")  # what a connect-time pragma does
+        return cursor.fetchall()[0]
+
+    async with engine.connect() as conn:
+        ran_on, answer = await conn.run_sync(outside)
+    assert answer == 42 and ran_on != threading.get_ident()
+    assert hops == ["<lambda>"]  # execute, fetch and close together
+
+
+async def test_waiting_for_the_write_lock_never_blocks_the_loop(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/two.db"
+    first, second = make_engine(url), make_engine(url)
+    try:
+        async with first.begin() as conn:
+            await conn.run_sync(rows.metadata.create_all)
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.005)
+                ticks += 1
+
+        async def writer() -> int:
+            async with second.begin() as conn:  # waits on its thread for the lock
+                await conn.execute(rows.insert().values(body="second"))
+                count = sa.select(sa.func.count()).select_from(rows)
+                return (await conn.execute(count)).scalar_one()
+
+        tick_task = asyncio.create_task(ticker())
+        async with first.begin() as conn:
+            await conn.execute(rows.insert().values(body="first"))
+            waiting = asyncio.create_task(writer())
+            await asyncio.sleep(0.3)  # the second writer waits all along
+            assert not waiting.done()
+            assert ticks >= 20  # ...and the loop kept running meanwhile
+        seen = await asyncio.wait_for(waiting, timeout=10)
+        tick_task.cancel()
+        assert seen == 2  # it ran after the first committed, and saw its row
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_a_failed_statement_ends_the_write_lock_and_rolls_back(
+    engine: AsyncEngine,
+) -> None:
+    unique = sa.Table("once", sa.MetaData(), sa.Column("k", sa.Integer, primary_key=True))
+    async with engine.begin() as conn:
+        await conn.run_sync(unique.metadata.create_all)
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as conn:
+            await conn.execute(unique.insert().values(k=1))
+            await conn.execute(unique.insert().values(k=1))
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert isinstance(raw.dbapi_connection, FewHopsConnection)
+        assert not raw.dbapi_connection.holds_write_lock
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(unique))).scalar() == 0
+
+
+async def test_commits_leave_the_wal_to_the_upkeep_job(engine: AsyncEngine) -> None:
+    """Past SQLite's default 1,000 pages a commit would checkpoint (and fsync) itself;
+    here the WAL keeps its frames until checkpoint() copies them."""
+    page = "x" * 4000
+    async with engine.begin() as conn:  # about 1,200 pages in one commit
+        await conn.execute(rows.insert(), [{"body": page} for _ in range(1200)])
+    async with engine.begin() as conn:  # a commit after that would restart a checkpointed WAL
+        await conn.execute(rows.insert().values(body="small"))
+    copied = await checkpoint(engine)
+    assert copied is not None and copied > 1200
+    async with engine.begin() as conn:
+        count = (await conn.execute(sa.select(sa.func.count()).select_from(rows))).scalar_one()
+    assert count == 1201
+
+
+async def test_checkpoint_is_nothing_without_a_wal() -> None:
+    memory = make_engine("sqlite+aiosqlite://")
+    try:
+        assert await checkpoint(memory) is None
+    finally:
+        await memory.dispose()
