@@ -251,6 +251,10 @@ async def test_followups_round_trip_open_ordering_and_update(uow: Uow) -> None:
     assert later.id and sooner.id and dropped.id and later.created_at is not None
     async with uow() as u:
         assert await u.followups.open(ada) == [sooner, later]
+        # One person's, or no one's: what a log command could close or renew.
+        assert await u.followups.open_for(ada, jane.id) == [later]
+        assert await u.followups.open_for(ada, None) == [sooner]  # not the dropped lead
+        assert await u.followups.open_for(bob, jane.id) == []
         assert await u.followups.get(ada, later.id) == later
         assert await u.followups.get(bob, later.id) is None
         later.status, later.closed_at = FollowUpStatus.DONE, T0 + timedelta(days=6, seconds=1)
