@@ -68,7 +68,13 @@ _UPCOMING = (
     .order_by(meetings.c.starts_at, meetings.c.id)
     .limit(bindparam("limit"))
 )
-_ADD_FOLLOWUPS = followups.insert().returning(followups.c.id, sort_by_parameter_order=True)
+# One INSERT ... VALUES (...), (...) RETURNING for the batch. Asking SQLAlchemy for the
+# rows in parameter order would split it into one statement a row on SQLite, so each
+# returned id is matched back to its follow-up by what identifies it.
+_KEY = ("kind", "due_at", "contact_id", "company", "source_activity_id")
+_ADD_FOLLOWUPS = followups.insert().returning(
+    followups.c.id, *(followups.c[name] for name in _KEY)
+)
 # The log path keeps an opportunity warm in one statement, moving it forward only.
 _TOUCH = (
     opportunities.update()
@@ -152,10 +158,12 @@ class SqlFollowUpRepository(SqlRepository):
                 _followup_values(followup)
                 | {"member_id": followup.member_id, "created_at": followup.created_at}
             )
-        # One INSERT ... VALUES (...), (...) RETURNING id, ids in parameter order.
         result = await self._conn.execute(_ADD_FOLLOWUPS, rows)
-        for followup, new_id in zip(followups_, result.scalars(), strict=True):
-            followup.id = int(new_id)
+        ids: dict[tuple[Any, ...], list[int]] = {}
+        for row in result:  # equal keys are interchangeable rows: any order will do
+            ids.setdefault(tuple(row[1:]), []).append(int(row[0]))
+        for followup, values in zip(followups_, rows, strict=True):
+            followup.id = ids[tuple(values[name] for name in _KEY)].pop(0)
 
     async def update(self, followup: FollowUp) -> None:
         followup_id = require_id(followup.id, "follow-up")

@@ -348,6 +348,30 @@ async def test_add_many_followups_sets_ids_in_order(uow: Uow) -> None:
     assert [(f.id, f.kind, f.due_at) for f in stored] == [(f.id, f.kind, f.due_at) for f in batch]
 
 
+async def test_add_many_gives_each_followup_the_id_of_its_own_row(uow: Uow) -> None:
+    """One statement for the batch: ids are matched back to rows, twins included."""
+    ada, _ = await two_members(uow)
+    [jane, sam] = await add_contacts(uow, ada, ("Jane Doe", "Acme"), ("Sam", None))
+    tokyo = timezone(timedelta(hours=9))
+    batch = [
+        FollowUp(ada, FollowUpKind.CHECKBACK, T0 + timedelta(days=7), contact_id=sam.id),
+        FollowUp(ada, FollowUpKind.THANKYOU, (T0 + timedelta(days=1)).astimezone(tokyo),
+                 contact_id=jane.id, company="Acme"),
+        FollowUp(ada, FollowUpKind.CHECKBACK, T0 + timedelta(days=7), contact_id=sam.id),
+        FollowUp(ada, FollowUpKind.PLANNED, T0, company="Initech"),
+    ]  # fmt: skip
+    async with uow() as u:
+        await u.followups.add_many(batch)
+    assert len({f.id for f in batch}) == 4
+    async with uow() as u:
+        for f in batch:
+            stored = await u.followups.get(ada, f.id or 0)
+            assert stored is not None
+            assert (stored.kind, stored.due_at, stored.contact_id, stored.company) == (
+                f.kind, f.due_at, f.contact_id, f.company
+            )  # fmt: skip
+
+
 async def test_touch_warms_and_moves_forward_only(uow: Uow) -> None:
     ada, bob = await two_members(uow)
     async with uow() as u:
