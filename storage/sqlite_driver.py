@@ -11,8 +11,9 @@ the time. This adapter:
   by then the connection holds SQLite's write lock: with WAL nothing it runs can wait
   for another connection. What can wait (BEGIN IMMEDIATE for the lock, COMMIT for the
   disk) still runs on the connection's thread, so a busy database never blocks the
-  loop. The price: the loop runs the statements' own CPU time, which is why the
-  background jobs keep their transactions small (batches of 100).
+  loop. The price is the statements' own time on the loop, so a transaction gets
+  INLINE_BUDGET_S of it: past that, its statements hop like any other, and a long
+  transaction (a planner batch) lets the loop run between them.
 - runs any other statement in one hop: execute, fetch and close together;
 - skips the hop of a rollback when no transaction is open (the pool's reset on
   return after every commit).
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import collections
 import sqlite3
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +40,9 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.util.concurrency import await_
+
+# A command's transaction (about 2 ms) runs whole on the loop; longer ones hop after this.
+INLINE_BUDGET_S = 0.010
 
 # description, rows, rowcount, lastrowid
 _Outcome = tuple[Any, list[Any], int, int | None]
@@ -117,7 +122,7 @@ class FewHopsCursor(AsyncAdapt_aiosqlite_cursor):
     def _call(self, operation: Any, parameters: Any, many: bool) -> None:
         adapt = self._adapt_connection
         try:
-            if isinstance(adapt, FewHopsConnection) and adapt.holds_write_lock:
+            if isinstance(adapt, FewHopsConnection) and adapt.may_run_here():
                 conn = self._connection._conn
                 outcome = await_(_here(conn, operation, parameters, many))
             else:
@@ -137,14 +142,18 @@ class FewHopsCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class FewHopsConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("holds_write_lock",)
+    __slots__ = ("holds_write_lock", "inline_until")
     _cursor_cls = FewHopsCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
-        # Set by storage.engine once BEGIN IMMEDIATE has returned; cleared when the
+        # Set by mark_write_locked once BEGIN IMMEDIATE has returned; cleared when the
         # transaction ends, whichever way.
         self.holds_write_lock = False
+        self.inline_until = 0.0  # time.perf_counter() deadline
+
+    def may_run_here(self) -> bool:
+        return self.holds_write_lock and time.perf_counter() < self.inline_until
 
     def commit(self) -> None:
         self.holds_write_lock = False
@@ -175,3 +184,4 @@ def mark_write_locked(dbapi_connection: Any) -> None:
     """Called right after BEGIN IMMEDIATE: the statements until COMMIT cannot wait."""
     if isinstance(dbapi_connection, FewHopsConnection):
         dbapi_connection.holds_write_lock = True
+        dbapi_connection.inline_until = time.perf_counter() + INLINE_BUDGET_S

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import checkpoint, make_engine
-from storage.sqlite_driver import FewHopsConnection
+from storage.sqlite_driver import INLINE_BUDGET_S, FewHopsConnection
 
 rows = sa.Table(
     "rows",
@@ -74,6 +74,22 @@ async def test_a_write_transaction_hops_twice_whatever_its_statements(
     assert count == 5
     assert ran_on == threading.get_ident()  # the loop's own thread
     assert hops == ["<lambda>", "commit"]  # BEGIN IMMEDIATE, then COMMIT; no reset hop
+
+
+async def test_a_long_transaction_hops_once_past_its_budget_on_the_loop(
+    engine: AsyncEngine,
+) -> None:
+    where = sa.select(sa.func.thread_ident())
+    async with engine.begin() as conn:
+        first = (await conn.execute(where)).scalar_one()
+        await asyncio.sleep(INLINE_BUDGET_S * 2)  # a planner batch's worth of work
+        later = (await conn.execute(where)).scalar_one()
+        await conn.execute(rows.insert().values(body="still one transaction"))
+    assert first == threading.get_ident() != later
+    async with engine.begin() as conn:  # the next transaction starts a fresh budget
+        assert (await conn.execute(where)).scalar_one() == threading.get_ident()
+        count = (await conn.execute(sa.select(sa.func.count()).select_from(rows))).scalar_one()
+    assert count == 1
 
 
 async def test_outside_a_transaction_a_statement_is_one_hop(
