@@ -20,11 +20,16 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     # Safe with WAL (a crash may lose the last commits, never corrupts); far fewer fsyncs.
     "PRAGMA synchronous=NORMAL",
-    # The scheduler checkpoints the WAL every second, off the command path (see
-    # checkpoint); a commit only checkpoints itself past 10,000 pages (40 MB),
-    # should nothing run that job.
-    "PRAGMA wal_autocheckpoint=10000",
+    # The upkeep job checkpoints the WAL every second, off the command path (see
+    # checkpoint). A commit checkpoints itself only past 50,000 pages (200 MB), should
+    # nothing run that job: past SQLite's default of 1,000, once a busy WAL cannot
+    # restart, every commit would pay two fsyncs.
+    "PRAGMA wal_autocheckpoint=50000",
 )
+# Past this many frames (80 MB), the upkeep job makes the WAL start over (RESTART),
+# which waits for the writer of the moment; under steady writes a PASSIVE checkpoint
+# copies the frames but the WAL never gets the idle moment it needs to restart.
+WAL_RESET_FRAMES = 20_000
 
 
 POSTGRES_POOL: dict[str, Any] = {
@@ -72,12 +77,13 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-async def checkpoint(engine: AsyncEngine) -> int | None:
-    """Copy the SQLite WAL into the database file without blocking anyone (PASSIVE).
+async def checkpoint(engine: AsyncEngine, reset_frames: int = WAL_RESET_FRAMES) -> int | None:
+    """Copy the SQLite WAL into the database file without blocking anyone (PASSIVE);
+    past `reset_frames`, make it start over (RESTART).
 
-    Left to the default, the commit that crosses 1,000 pages does this work, and with
-    it the fsyncs: the command that happens to commit then is the slowest of all. Runs
-    on the connection's own thread, outside any transaction, so the loop never waits.
+    Left to SQLite, the commit that crosses 1,000 pages does this work, and with it the
+    fsyncs: the command that happens to commit then is the slowest of all. Runs on the
+    connection's own thread, outside any transaction, so the loop never waits.
     Returns how many frames of the WAL are now in the database file; None when there
     is no WAL (PostgreSQL, :memory:) or another checkpoint was running.
     """
@@ -87,8 +93,10 @@ async def checkpoint(engine: AsyncEngine) -> int | None:
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
         async with driver.execute("PRAGMA wal_checkpoint(PASSIVE)") as cursor:
-            row = await cursor.fetchone()
-    busy, _frames, copied = row
+            busy, frames, copied = await cursor.fetchone()
+        if not busy and frames > reset_frames:
+            async with driver.execute("PRAGMA wal_checkpoint(RESTART)") as cursor:
+                busy, frames, copied = await cursor.fetchone()
     return None if busy else int(copied)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -244,11 +245,21 @@ async def _noop(_: object) -> None:
     return None
 
 
-async def upkeep(engine: sa.ext.asyncio.AsyncEngine) -> None:
-    """The storage upkeep job, on the interval `nextinterview run` gives it."""
-    while True:
-        await asyncio.sleep(Intervals().upkeep_s)
-        await checkpoint(engine)
+@asynccontextmanager
+async def upkeep(engine: sa.ext.asyncio.AsyncEngine) -> AsyncIterator[None]:
+    """The storage upkeep job, on the interval `nextinterview run` gives it: a warm
+    process runs its jobs (SQLite's WAL is checkpointed there, not by commits)."""
+
+    async def every_interval() -> None:
+        while True:
+            await asyncio.sleep(Intervals().upkeep_s)
+            await checkpoint(engine)
+
+    job = asyncio.create_task(every_interval())
+    try:
+        yield
+    finally:
+        job.cancel()
 
 
 async def run_all(db: str, url: str, quick: bool) -> list[Row]:
@@ -256,12 +267,11 @@ async def run_all(db: str, url: str, quick: bool) -> list[Row]:
     engine = make_engine(url)
     clock = FakeClock(NOW)
     core = Core(uow_factory(engine, clock), clock)
-    job = asyncio.create_task(upkeep(engine))  # a warm process runs its jobs
     try:
-        rows = await command_path(db, core, engine, 2_000 if quick else 10_000)
-        rows += await streak(db, core, engine)
-        rows += await leaderboard(db, core, engine, quick)
+        async with upkeep(engine):
+            rows = await command_path(db, core, engine, 2_000 if quick else 10_000)
+            rows += await streak(db, core, engine)
+            rows += await leaderboard(db, core, engine, quick)
     finally:
-        job.cancel()
         await engine.dispose()
     return rows

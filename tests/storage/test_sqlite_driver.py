@@ -176,6 +176,22 @@ async def test_commits_leave_the_wal_to_the_upkeep_job(engine: AsyncEngine) -> N
     assert count == 1201
 
 
+async def test_past_its_limit_the_wal_is_copied_and_starts_over(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    wal = tmp_path / "driver.db-wal"
+    async with engine.begin() as conn:
+        await conn.execute(rows.insert(), [{"body": "x" * 4000} for _ in range(300)])
+    copied = await checkpoint(engine, reset_frames=100)  # PASSIVE, then RESTART
+    assert copied is not None and copied > 300
+    async with engine.begin() as conn:  # the next commit writes from the WAL's start
+        await conn.execute(rows.insert().values(body="after"))
+        count = (await conn.execute(sa.select(sa.func.count()).select_from(rows))).scalar_one()
+    assert count == 301
+    assert 0 < (await checkpoint(engine)) < 10  # (only that commit's frames)
+    assert wal.stat().st_size > 300 * 4000  # the file is reused, not truncated
+
+
 async def test_checkpoint_is_nothing_without_a_wal() -> None:
     memory = make_engine("sqlite+aiosqlite://")
     try:
