@@ -12,7 +12,6 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
-    distinct,
     func,
     literal,
     select,
@@ -48,11 +47,11 @@ def _streak_statement(dialect: str) -> Any:
     start: Any
     end: Any
     if dialect == "postgresql":
-        day, start, end = (
-            cast(column, Text())
-            for column in (activities.c.local_date, pauses.c.start_date, pauses.c.end_date)
-        )
-        dates = select(func.string_agg(distinct(day), literal(","))).where(*mine)
+        # DISTINCT before the text cast: the index gives the dates in order, and each
+        # day is cast once (string_agg(DISTINCT ...) sorted every activity's text).
+        once = select(activities.c.local_date.label("d")).where(*mine).distinct().subquery()
+        dates = select(func.string_agg(cast(once.c.d, Text()), literal(","))).select_from(once)
+        start, end = (cast(column, Text()) for column in (pauses.c.start_date, pauses.c.end_date))
         spans = select(func.string_agg(start + "/" + func.coalesce(end, ""), literal(",")))
     else:  # SQLite keeps dates as ISO text already
         days = select(type_coerce(activities.c.local_date, String()).label("d")).distinct()
