@@ -109,16 +109,19 @@ def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:
     """
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own
         cursor = dbapi_connection.cursor()
         try:
             for pragma in SQLITE_PRAGMAS:
                 cursor.execute(pragma)
+                if pragma == "PRAGMA journal_mode=WAL":  # a filesystem may refuse WAL
+                    record.info["wal"] = cursor.fetchone()[0] == "wal"
         finally:
             cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-        mark_write_locked(connection.connection.dbapi_connection)
+        proxied = connection.connection
+        mark_write_locked(proxied.dbapi_connection, proxied.info.get("wal", False))

@@ -153,7 +153,13 @@ class FewHopsConnection(AsyncAdapt_aiosqlite_connection):
         self.inline_until = 0.0  # time.perf_counter() deadline
 
     def may_run_here(self) -> bool:
-        return self.holds_write_lock and time.perf_counter() < self.inline_until
+        # Not while a hop is under way: a connection shared by tasks (the :memory:
+        # engine's single one) must never be inside sqlite3 on two threads at once.
+        return (
+            self.holds_write_lock
+            and time.perf_counter() < self.inline_until
+            and not self._execute_mutex.locked()
+        )
 
     def commit(self) -> None:
         self.holds_write_lock = False
@@ -180,8 +186,9 @@ def few_hops_dbapi() -> FewHopsDBAPI:
     return FewHopsDBAPI(aiosqlite, sqlite3)
 
 
-def mark_write_locked(dbapi_connection: Any) -> None:
-    """Called right after BEGIN IMMEDIATE: the statements until COMMIT cannot wait."""
-    if isinstance(dbapi_connection, FewHopsConnection):
+def mark_write_locked(dbapi_connection: Any, wal: bool) -> None:
+    """Called right after BEGIN IMMEDIATE: with WAL, the statements until COMMIT cannot
+    wait (a rollback journal may still need an exclusive lock to spill a big one)."""
+    if wal and isinstance(dbapi_connection, FewHopsConnection):
         dbapi_connection.holds_write_lock = True
         dbapi_connection.inline_until = time.perf_counter() + INLINE_BUDGET_S

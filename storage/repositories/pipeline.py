@@ -70,10 +70,11 @@ _UPCOMING = (
 )
 # One INSERT ... VALUES (...), (...) RETURNING for the batch. Asking SQLAlchemy for the
 # rows in parameter order would split it into one statement a row on SQLite, so each
-# returned id is matched back to its follow-up by what identifies it.
-_KEY = ("kind", "due_at", "contact_id", "company", "source_activity_id")
+# returned id is matched back to its follow-up by every value inserted: rows alike in
+# all of them are interchangeable.
+_INSERTED = tuple(c.name for c in followups.columns if c.name != "id")
 _ADD_FOLLOWUPS = followups.insert().returning(
-    followups.c.id, *(followups.c[name] for name in _KEY)
+    followups.c.id, *(followups.c[name] for name in _INSERTED)
 )
 # The log path keeps an opportunity warm in one statement, moving it forward only.
 _TOUCH = (
@@ -160,10 +161,10 @@ class SqlFollowUpRepository(SqlRepository):
             )
         result = await self._conn.execute(_ADD_FOLLOWUPS, rows)
         ids: dict[tuple[Any, ...], list[int]] = {}
-        for row in result:  # equal keys are interchangeable rows: any order will do
+        for row in result:  # RETURNING's order is unspecified
             ids.setdefault(tuple(row[1:]), []).append(int(row[0]))
         for followup, values in zip(followups_, rows, strict=True):
-            followup.id = ids[tuple(values[name] for name in _KEY)].pop(0)
+            followup.id = ids[tuple(values[name] for name in _INSERTED)].pop(0)
 
     async def update(self, followup: FollowUp) -> None:
         followup_id = require_id(followup.id, "follow-up")

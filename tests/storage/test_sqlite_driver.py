@@ -192,6 +192,22 @@ async def test_past_its_limit_the_wal_is_copied_and_starts_over(
     assert wal.stat().st_size > 300 * 4000  # the file is reused, not truncated
 
 
+async def test_without_a_wal_every_statement_hops() -> None:
+    """A rollback journal (here :memory:'s) can wait inside a transaction: no inline."""
+    memory = make_engine("sqlite+aiosqlite://")
+
+    @event.listens_for(memory.sync_engine, "connect")
+    def _thread_ident(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("thread_ident", 0, threading.get_ident)
+
+    try:
+        async with memory.begin() as conn:
+            ran_on = (await conn.execute(sa.select(sa.func.thread_ident()))).scalar_one()
+        assert ran_on != threading.get_ident()
+    finally:
+        await memory.dispose()
+
+
 async def test_checkpoint_is_nothing_without_a_wal() -> None:
     memory = make_engine("sqlite+aiosqlite://")
     try:

@@ -350,7 +350,7 @@ async def test_add_many_followups_sets_ids_in_order(uow: Uow) -> None:
 
 async def test_add_many_gives_each_followup_the_id_of_its_own_row(uow: Uow) -> None:
     """One statement for the batch: ids are matched back to rows, twins included."""
-    ada, _ = await two_members(uow)
+    ada, bob = await two_members(uow)
     [jane, sam] = await add_contacts(uow, ada, ("Jane Doe", "Acme"), ("Sam", None))
     tokyo = timezone(timedelta(hours=9))
     batch = [
@@ -359,17 +359,17 @@ async def test_add_many_gives_each_followup_the_id_of_its_own_row(uow: Uow) -> N
                  contact_id=jane.id, company="Acme"),
         FollowUp(ada, FollowUpKind.CHECKBACK, T0 + timedelta(days=7), contact_id=sam.id),
         FollowUp(ada, FollowUpKind.PLANNED, T0, company="Initech"),
+        FollowUp(bob, FollowUpKind.PLANNED, T0, company="Initech"),  # twins but for member
+        FollowUp(ada, FollowUpKind.PLANNED, T0, company="Initech",
+                 status=FollowUpStatus.DROPPED, closed_at=T0),  # ...or for status
     ]  # fmt: skip
     async with uow() as u:
         await u.followups.add_many(batch)
-    assert len({f.id for f in batch}) == 4
+    assert len({f.id for f in batch}) == len(batch)
     async with uow() as u:
         for f in batch:
-            stored = await u.followups.get(ada, f.id or 0)
-            assert stored is not None
-            assert (stored.kind, stored.due_at, stored.contact_id, stored.company) == (
-                f.kind, f.due_at, f.contact_id, f.company
-            )  # fmt: skip
+            stored = await u.followups.get(f.member_id, f.id or 0)
+            assert stored == f
 
 
 async def test_touch_warms_and_moves_forward_only(uow: Uow) -> None:
