@@ -85,7 +85,8 @@ async def checkpoint(engine: AsyncEngine, reset_frames: int = WAL_RESET_FRAMES) 
     fsyncs: the command that happens to commit then is the slowest of all. Runs on the
     connection's own thread, outside any transaction, so the loop never waits.
     Returns how many frames of the WAL are now in the database file; None when there
-    is no WAL (PostgreSQL, :memory:) or another checkpoint was running.
+    is no WAL (PostgreSQL, :memory:, a filesystem that refused it) or another
+    checkpoint was running.
     """
     if engine.dialect.name != "sqlite" or is_memory_sqlite(engine.url):
         return None
@@ -97,7 +98,7 @@ async def checkpoint(engine: AsyncEngine, reset_frames: int = WAL_RESET_FRAMES) 
         if not busy and frames > reset_frames:
             async with driver.execute("PRAGMA wal_checkpoint(RESTART)") as cursor:
                 busy, frames, copied = await cursor.fetchone()
-    return None if busy else int(copied)
+    return None if busy or copied < 0 else int(copied)
 
 
 def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:
