@@ -12,9 +12,10 @@ from sqlalchemy.pool import StaticPool
 
 from storage.sqlite_driver import few_hops_dbapi, mark_write_locked
 
+# WAL: readers never block the writer and vice versa. A filesystem may refuse it, and
+# the answer decides whether statements may run on the loop (storage.sqlite_driver).
+SQLITE_WAL = "PRAGMA journal_mode=WAL"
 SQLITE_PRAGMAS = (
-    # WAL: readers never block the writer and vice versa.
-    "PRAGMA journal_mode=WAL",
     # Wait for a competing writer instead of failing at once with "database is locked".
     "PRAGMA busy_timeout=5000",
     "PRAGMA foreign_keys=ON",
@@ -114,10 +115,10 @@ def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own
         cursor = dbapi_connection.cursor()
         try:
+            cursor.execute(SQLITE_WAL)
+            record.info["wal"] = cursor.fetchone()[0] == "wal"
             for pragma in SQLITE_PRAGMAS:
                 cursor.execute(pragma)
-                if pragma == "PRAGMA journal_mode=WAL":  # a filesystem may refuse WAL
-                    record.info["wal"] = cursor.fetchone()[0] == "wal"
         finally:
             cursor.close()
 
