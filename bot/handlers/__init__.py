@@ -6,6 +6,7 @@ from bot.handlers import (  # noqa: F401
     followups,
     groups,
     log,
+    meetings,
     pipeline,
     progress,
     settings,

@@ -10,6 +10,7 @@ from bot.context import Context
 from bot.domain import Contact
 from bot.errors import UserError
 from bot.formatting import is_number, who
+from bot.handlers.meetings import coming_with
 from bot.people import AmbiguousContact, PhraseParts, check_length, find_contact, resolve_contact
 from bot.phrases import parse_phrase
 from bot.replies import Action, Reply, UserText, line
@@ -118,8 +119,9 @@ async def show_contact(cmd: Invocation, ctx: Context) -> Reply:
         else None
     )
     owed = await ctx.uow.followups.open_for(ctx.member_id, contact.id)
+    coming = await coming_with(ctx, contact.id)
     return msg.contact_card(
-        contact, _STAGES[contact.stage], referrer, history, owed, ctx.tz, ctx.today()
+        contact, _STAGES[contact.stage], referrer, history, owed, ctx.tz, ctx.today(), coming
     )
 
 

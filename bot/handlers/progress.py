@@ -8,9 +8,11 @@ from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
 from bot.dates import local_midnight_utc, week_start
-from bot.domain import STREAK_KINDS, ActivityKind, Meeting, Member
+from bot.domain import STREAK_KINDS, ActivityKind, Contact, Meeting, Member
 from bot.errors import UserError
+from bot.formatting import when_label
 from bot.handlers.log import read_when
+from bot.handlers.meetings import coming_with, stamp
 from bot.handlers.pipeline import in_the_works
 from bot.people import PhraseParts, resolve_contact
 from bot.phrases import parse_phrase
@@ -19,17 +21,30 @@ from bot.replies import Reply
 from bot.streaks import Streak, compute_streak
 
 _MEETING_KINDS = ("interview", "meeting")
+_AGAIN = "again"  # add it even though one with them is coming already
 
 
 def _parse_schedule(rest: str) -> dict[str, ArgValue]:
     words = rest.split()
     kind = None
+    again = None
+    if words and words[-1].lower() == _AGAIN:
+        again = words.pop().lower()
     if words and words[-1].lower() in _MEETING_KINDS:
         kind = words.pop().lower()
     elif words and words[0].lower() in _MEETING_KINDS:
         kind = words.pop(0).lower()
+    if words and words[-1].lower() == _AGAIN:  # "schedule Jane fri 3pm again interview"
+        again = words.pop().lower()
     p = parse_phrase(" ".join(words))
-    return {"person": p.person, "company": p.company, "when": p.when, "kind": kind, "note": p.note}
+    args: dict[str, ArgValue] = {
+        "person": p.person,
+        "company": p.company,
+        "when": p.when,
+        "kind": kind,
+        "note": p.note,
+    }
+    return args | {"again": again} if again else args
 
 
 @command(
@@ -38,14 +53,16 @@ def _parse_schedule(rest: str) -> dict[str, ArgValue]:
     Arg("company", ArgType.COMPANY, "Company", autocomplete="companies"),
     Arg("when", ArgType.WHEN, "When (thu 3pm, 2026-12-01 10:00)", required=True),
     Arg("kind", ArgType.CHOICE, "Interview or meeting", choices=_MEETING_KINDS),
-    usage="schedule <person> [@company] <when> [interview|meeting]",
+    Arg("again", ArgType.CHOICE, "Keep the one already coming too", choices=(_AGAIN,)),
+    usage="schedule <person> [@company] <when> [interview|meeting] [again]",
     example="schedule Jane Doe @Acme thu 3pm interview",
     category="progress",
     parse=_parse_schedule,
     in_form=True,
 )
 async def schedule(cmd: Invocation, ctx: Context) -> Reply:
-    """Put your next conversation on the calendar; I'll help you prepare and follow up."""
+    """Put your next conversation on the calendar; I'll help you prepare and follow up.
+    With one already coming with them, I ask whether to move it; `again` keeps both."""
     person, company, when_text = cmd.text("person"), cmd.text("company"), cmd.text("when")
     kind = ActivityKind.INTERVIEW if cmd.text("kind") == "interview" else ActivityKind.MEETING
     example = "schedule Jane Doe @Acme thu 3pm interview"
@@ -60,6 +77,10 @@ async def schedule(cmd: Invocation, ctx: Context) -> Reply:
         )
     retry = PhraseParts("schedule", company, None, f"{when_text} {kind.value}", None)
     contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
+    if (cmd.text("again") or "").lower() != _AGAIN:
+        coming = await coming_with(ctx, contact.id if contact else None, company)
+        if coming:
+            return _already_coming(ctx, coming, contact, company, when.at, kind)
     meeting = await ctx.uow.meetings.add(
         Meeting(
             member_id=ctx.member_id,
@@ -70,6 +91,27 @@ async def schedule(cmd: Invocation, ctx: Context) -> Reply:
         )
     )
     return msg.scheduled(meeting, contact, ctx.tz, ctx.today())
+
+
+def _already_coming(
+    ctx: Context,
+    coming: list[Meeting],
+    contact: Contact | None,
+    company: str | None,
+    at: datetime,
+    kind: ActivityKind,
+) -> Reply:
+    """A repeat changes nothing; another time asks: move the one coming, or keep both?"""
+    tz, today = ctx.tz, ctx.today()
+    same = next((m for m in coming if m.starts_at == at), None)
+    if same is not None:
+        return msg.already_scheduled(same, contact, tz, today)
+    first, new_at = coming[0], stamp(at, tz)
+    names = [f"#{contact.id}" if contact else "", f"@{company}" if company else ""]
+    keep = " ".join(x for x in ("schedule", *names, new_at, kind.value, _AGAIN) if x)
+    return msg.move_or_keep(
+        first, contact, when_label(at, tz, today), f"move {first.id} {new_at}", keep, tz, today
+    )
 
 
 async def streak_of(uow: UnitOfWork, member: Member, today: date) -> Streak:

@@ -9,6 +9,7 @@ from bot.messages.errors import *  # noqa: F403
 from bot.messages.followups import *  # noqa: F403
 from bot.messages.groups import *  # noqa: F403
 from bot.messages.logged import *  # noqa: F403
+from bot.messages.meetings import *  # noqa: F403
 from bot.messages.pipeline import *  # noqa: F403
 from bot.messages.progress import *  # noqa: F403
 from bot.messages.settings import *  # noqa: F403

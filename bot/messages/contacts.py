@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -9,8 +10,10 @@ from bot.domain import (
     Activity,
     Contact,
     FollowUp,
+    Meeting,
 )
 from bot.formatting import when_label, who
+from bot.messages.meetings import meeting_word
 from bot.messages.words import FOLLOWUP_WORD
 from bot.replies import Action, Field, Line, Reply, Section, UserText, line
 
@@ -68,6 +71,7 @@ def contact_card(
     owed: list[FollowUp],
     tz: ZoneInfo,
     today: date,
+    coming: Sequence[Meeting] = (),
 ) -> Reply:
     fields = [Field("Stage", line(f"{contact.stage} — {stage}"))]
     if contact.role:
@@ -92,6 +96,16 @@ def contact_card(
                 tuple(
                     line(f"#{f.id} {FOLLOWUP_WORD[f.kind]} due {when_label(f.due_at, tz, today)}")
                     for f in owed
+                ),
+            )
+        )
+    if coming:
+        sections.append(
+            Section(
+                "Coming up",
+                tuple(
+                    line(f"#{m.id} {when_label(m.starts_at, tz, today)} · {meeting_word(m)}")
+                    for m in coming
                 ),
             )
         )
