@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from bot import messages as msg
@@ -63,6 +63,24 @@ async def find_contact(ctx: Context, query: str, company: str | None) -> list[Co
     return matches
 
 
+async def existing_contact(
+    ctx: Context,
+    query: str,
+    company: str | None,
+    retry: Callable[[str], str],
+    among: Collection[int] | None = None,
+) -> Contact | None:
+    """The one existing contact `query` means, or None. Every command that names a
+    person comes here, so every one of them asks when the name fits several people.
+    `among` narrows the candidates first (say, to the people owed a follow-up)."""
+    matches = await find_contact(ctx, query, company)
+    if among is not None:
+        matches = [c for c in matches if c.id in among]
+    if len(matches) > 1:
+        raise AmbiguousContact(query, matches, retry)
+    return matches[0] if matches else None
+
+
 async def resolve_contact(
     ctx: Context,
     query: str,
@@ -73,11 +91,8 @@ async def resolve_contact(
     """The one contact meant, created on the fly when new; asks when ambiguous."""
     check_length(ctx, "A name", query, ctx.config.max_name, retry("Jane Doe"))
     check_length(ctx, "A company name", company, ctx.config.max_name, retry("Jane"))
-    matches = await find_contact(ctx, query, company)
-    if len(matches) > 1:
-        raise AmbiguousContact(query, matches, retry)
-    if matches:
-        contact = matches[0]
+    contact = await existing_contact(ctx, query, company, retry)
+    if contact is not None:
         if company and not contact.company:
             contact.company = company
             await ctx.uow.contacts.update(contact)

@@ -11,7 +11,7 @@ from bot.domain import Contact
 from bot.errors import UserError
 from bot.formatting import is_number, who
 from bot.handlers.meetings import coming_with
-from bot.people import AmbiguousContact, PhraseParts, check_length, find_contact, resolve_contact
+from bot.people import PhraseParts, check_length, find_contact, resolve_contact
 from bot.phrases import parse_phrase
 from bot.replies import Action, Reply, UserText, line
 
@@ -90,12 +90,7 @@ async def add_contact(cmd: Invocation, ctx: Context) -> Reply:
 
 
 async def _one(ctx: Context, name: str, retry: Callable[[str], str]) -> Contact:
-    matches = await find_contact(ctx, name, None)
-    if not matches:
-        raise UserError(msg.no_such_contact(name), "contacts")
-    if len(matches) > 1:
-        raise AmbiguousContact(name, matches, retry)
-    return matches[0]
+    return await resolve_contact(ctx, name, None, retry, create=False)
 
 
 @command(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
@@ -10,7 +12,7 @@ from bot.domain import ActivityKind, Contact, FollowUp, FollowUpKind, FollowUpSt
 from bot.errors import UserError
 from bot.formatting import is_number
 from bot.handlers.log import read_when, record
-from bot.people import find_contact
+from bot.people import AmbiguousContact, existing_contact
 from bot.replies import Reply
 
 _LOGS_AS = {
@@ -39,7 +41,11 @@ async def _contacts_of(ctx: Context, owed: list[FollowUp]) -> dict[int, Contact]
     return out
 
 
-async def _target(ctx: Context, text: str | None, verb: str) -> FollowUp:
+async def _target(
+    ctx: Context, text: str | None, verb: str, button: Callable[[FollowUp], str]
+) -> FollowUp:
+    """The follow-up `text` names: its number, or the earliest owed to that person (or
+    organisation). Two people the name fits: ask, with a `button` for each one's."""
     example = f"{verb} 3" if verb != "snooze" else "snooze 3 tomorrow"
     if not text:
         raise UserError(msg.which_followup(verb), example)
@@ -49,12 +55,30 @@ async def _target(ctx: Context, text: str | None, verb: str) -> FollowUp:
         if found is None or found.status is not FollowUpStatus.OPEN:
             raise UserError(msg.no_open_followup(text), "followups")
         return found
-    owed = await ctx.uow.followups.open(ctx.member_id)
-    people = {c.id for c in await find_contact(ctx, text, None)}
-    mine = [f for f in owed if f.contact_id in people or (f.company or "").lower() == text.lower()]
-    if not mine:
+    owed = await ctx.uow.followups.open(ctx.member_id)  # earliest due first
+    first: dict[int, FollowUp] = {}
+    for f in owed:
+        if f.contact_id is not None:
+            first.setdefault(f.contact_id, f)
+
+    def retry(contact_ref: str) -> str:  # "#12", the contact the member picks
+        return button(first[int(contact_ref.removeprefix("#"))])
+
+    if not text.startswith("@"):
+        person = await existing_contact(ctx, text, None, retry, among=first)
+        if person is not None and person.id is not None:
+            return first[person.id]
+    org = text.removeprefix("@").strip().casefold()
+    there = [f for f in owed if (f.company or "").casefold() == org]
+    # The organisation itself first; else the people there, asking when they are several.
+    alone = [f for f in there if f.contact_id is None]
+    people = list(dict.fromkeys(f.contact_id for f in there if f.contact_id is not None))
+    if not alone and len(people) > 1:
+        contacts = [c for c in [await ctx.uow.contacts.get(ctx.member_id, i) for i in people] if c]
+        raise AmbiguousContact(text, contacts, retry)
+    if not there:
         raise UserError(msg.no_open_followup(text), "followups")
-    return mine[0]  # earliest due
+    return (alone or there)[0]
 
 
 def _parse_target(rest: str) -> dict[str, ArgValue]:
@@ -70,7 +94,9 @@ def _parse_snooze(rest: str) -> dict[str, ArgValue]:
     return {"target": " ".join(words) or None, "when": when}
 
 
-_TARGET = Arg("target", ArgType.TEXT, "Follow-up number or person", required=True)
+_TARGET = Arg(
+    "target", ArgType.PERSON, "Follow-up number or person", required=True, autocomplete="contacts"
+)
 
 
 @command(
@@ -83,7 +109,7 @@ _TARGET = Arg("target", ArgType.TEXT, "Follow-up number or person", required=Tru
 )
 async def done(cmd: Invocation, ctx: Context) -> Reply:
     """Mark a follow-up as sent; it counts for your streak."""
-    f = await _target(ctx, cmd.text("target"), "done")
+    f = await _target(ctx, cmd.text("target"), "done", lambda f: f"done {f.id}")
     f.status, f.closed_at = FollowUpStatus.DONE, ctx.now()
     await ctx.uow.followups.update(f)
     contact = await ctx.uow.contacts.get(ctx.member_id, f.contact_id) if f.contact_id else None
@@ -104,8 +130,9 @@ async def done(cmd: Invocation, ctx: Context) -> Reply:
 )
 async def snooze(cmd: Invocation, ctx: Context) -> Reply:
     """Push a follow-up to a later day."""
-    f = await _target(ctx, cmd.text("target"), "snooze")
-    when = read_when(ctx, cmd.text("when") or "tomorrow", "snooze 3 tomorrow", prefer="future")
+    when_text = cmd.text("when") or "tomorrow"
+    f = await _target(ctx, cmd.text("target"), "snooze", lambda f: f"snooze {f.id} {when_text}")
+    when = read_when(ctx, when_text, "snooze 3 tomorrow", prefer="future")
     if when.at <= ctx.now():
         raise UserError(msg.SNOOZE_IN_PAST, "snooze 3 fri")
     f.due_at = when.at
@@ -125,7 +152,7 @@ async def snooze(cmd: Invocation, ctx: Context) -> Reply:
 )
 async def drop(cmd: Invocation, ctx: Context) -> Reply:
     """Let a follow-up go: no more reminders for it."""
-    f = await _target(ctx, cmd.text("target"), "drop")
+    f = await _target(ctx, cmd.text("target"), "drop", lambda f: f"drop {f.id}")
     f.status, f.closed_at = FollowUpStatus.DROPPED, ctx.now()
     await ctx.uow.followups.update(f)
     contact = await ctx.uow.contacts.get(ctx.member_id, f.contact_id) if f.contact_id else None

@@ -127,3 +127,36 @@ async def test_a_closed_followup_cannot_be_closed_again(console: ConsoleBackend)
     await ok(console, "ann", "drop 2")
     assert "There's no open follow-up for `#2`." in await err(console, "ann", "drop #2")
     assert "thankyou: 1" in await ok(console, "ann", "stats")  # done once, counted once
+
+
+@pytest.mark.parametrize(
+    ("text", "buttons"),
+    [
+        ("done Jane", ["done 1", "done 3"]),
+        ("snooze Jane fri", ["snooze 1 fri", "snooze 3 fri"]),
+        ("drop Jane", ["drop 1", "drop 3"]),
+    ],
+)
+async def test_a_name_two_people_share_asks_which_one(
+    console: ConsoleBackend, text: str, buttons: list[str]
+) -> None:
+    await ok(console, "ann", "met Jane Doe from Acme yesterday")  # thank-you #1, check-back #2
+    await ok(console, "ann", "met Jane Smith from Globex yesterday")  # #3 and #4
+    before = await ok(console, "ann", "followups")
+    reply = await console.reply("ann", text)
+    shown = console.render(reply)
+    assert reply.is_error and shown.startswith("Which Jane did you mean?"), shown
+    assert "Jane Doe (Acme)" in shown and "Jane Smith (Globex)" in shown
+    assert [a.command for a in reply.actions] == buttons
+    assert await ok(console, "ann", "followups") == before  # nothing picked silently
+
+    # Her button acts on Jane Smith's earliest, and on nothing of Jane Doe's.
+    answer = await ok(console, "ann", buttons[1])
+    assert "Jane Smith (Globex)" in answer and "Jane Doe" not in answer
+    owed = await ok(console, "ann", "followups")
+    assert "#1 thank-you · Jane Doe (Acme) · due today 13:00" in owed
+    assert ("#3 thank-you" in owed) is text.startswith("snooze")
+
+    # Several owed to one person is no question: the earliest due.
+    one = text.replace("Jane", "Jane D")
+    assert "thank-you to Jane Doe (Acme)" in await ok(console, "ann", one)
