@@ -73,6 +73,7 @@ class CommandSpec:
     category: str
     parse: TextParser | None = None  # free-text grammar; positional otherwise
     in_form: bool = False  # offer it as a form (modal) on platforms that have them
+    hidden: bool = False  # reached by what people say ("hi"), not listed in help or menus
 
     def form(self) -> Form:
         return Form(
@@ -103,6 +104,7 @@ def command(
     category: str,
     parse: TextParser | None = None,
     in_form: bool = False,
+    hidden: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a handler as a command; its docstring is the help text."""
 
@@ -122,6 +124,7 @@ def command(
             category=category,
             parse=parse,
             in_form=in_form,
+            hidden=hidden,
         )
         return handler
 

@@ -46,23 +46,28 @@ class Core:
         try:
             invocation = parse_text(text, self.config.max_text)
         except UserError as e:
-            return msg.error(e.message, e.example)
+            return await self._welcome_if_new(caller, msg.error(e.message, e.example))
         return await self.handle(caller, where, invocation)
 
     async def handle(self, caller: Caller, where: Where, invocation: Invocation) -> Reply:
         spec = REGISTRY.get(invocation.name)
         if spec is None:
-            return msg.error(msg.unknown_command(invocation.name, None), "help")
+            reply = msg.error(msg.unknown_command(invocation.name, None), "help")
+            return await self._welcome_if_new(caller, reply)
         was_unreachable: int | None = None
+        new = False
         try:
             async with self.uow_factory() as uow:
-                member = await self._member(uow, caller)
+                member = await uow.members.by_identity(caller.identity)
+                if member is None:
+                    member, new = await self._add_member(uow, caller), True
                 if member.unreachable:  # they wrote to us: their DMs work again
                     was_unreachable = member.id
                     member.unreachable = False
                     await uow.members.update(member)
                 ctx = Context(uow, self.clock, member, caller, where, self.config)
-                return await spec.handler(invocation, ctx)
+                reply = await spec.handler(invocation, ctx)
+            return msg.welcomed(reply) if new else reply
         except AmbiguousContact as e:
             commands = [e.retry(f"#{c.id}") for c in e.candidates]
             reply = msg.ambiguous(e.query, e.candidates, commands)
@@ -73,6 +78,8 @@ class Core:
             reply = msg.error(msg.SOMETHING_BROKE, None)
         if was_unreachable is not None:  # the failed command rolled that back
             await self._reachable_again(was_unreachable)
+        if new:  # ...and the new member with it: keep them, so the welcome comes once
+            reply = await self._welcome_if_new(caller, reply)
         return reply
 
     async def _reachable_again(self, member_id: int) -> None:
@@ -85,14 +92,26 @@ class Core:
         except Exception:  # never let this bookkeeping cost the member their reply
             log.exception("could not mark member %s reachable", member_id)
 
-    async def _member(self, uow: UnitOfWork, caller: Caller) -> Member:
-        member = await uow.members.by_identity(caller.identity)
-        if member is None:
-            tz = _valid_zone(caller.timezone) or self.config.default_timezone
-            member = await uow.members.add(
-                Member(display_name=caller.display_name[: self.config.max_name], timezone=tz),
-                caller.identity,
-            )
-            now = self.clock.now()
-            await uow.cursors.put_many(member_cursors(member, now, self.config.nudges))
+    async def _welcome_if_new(self, caller: Caller, reply: Reply) -> Reply:
+        """A first message that failed (unreadable, refused, crashed) still creates the
+        member, in a small transaction of its own, and still gets the welcome once. Only
+        failure paths come here, so the hot path pays nothing for it."""
+        try:
+            async with self.uow_factory() as uow:
+                if await uow.members.by_identity(caller.identity) is not None:
+                    return reply
+                await self._add_member(uow, caller)
+        except Exception:  # without a member the welcome would come again: leave it out
+            log.exception("could not add member %s", caller.identity)
+            return reply
+        return msg.welcomed(reply)
+
+    async def _add_member(self, uow: UnitOfWork, caller: Caller) -> Member:
+        tz = _valid_zone(caller.timezone) or self.config.default_timezone
+        member = await uow.members.add(
+            Member(display_name=caller.display_name[: self.config.max_name], timezone=tz),
+            caller.identity,
+        )
+        now = self.clock.now()
+        await uow.cursors.put_many(member_cursors(member, now, self.config.nudges))
         return member

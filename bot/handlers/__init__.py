@@ -1,6 +1,7 @@
 """Command handlers. Importing this package registers every command."""
 
 from bot.handlers import (  # noqa: F401
+    chat,
     contacts,
     data,
     followups,

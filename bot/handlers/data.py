@@ -126,5 +126,7 @@ async def help_(cmd: Invocation, ctx: Context) -> Reply:
         if matches:
             return msg.help_for(matches)
         return msg.error(msg.unknown_command(topic, None), "help")
-    by_category = {c: [s for s in REGISTRY.values() if s.category == c] for c in CATEGORIES}
+    by_category = {
+        c: [s for s in REGISTRY.values() if s.category == c and not s.hidden] for c in CATEGORIES
+    }
     return msg.help_all(by_category)

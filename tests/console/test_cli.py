@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 from adapters.runtime.settings import ENV_VARS
+from tests.console.helpers import WELCOME
+
+WELCOMED = "\n".join(WELCOME) + "\n"  # a member's first reply starts with the welcome
 
 TABLES = {
     "alembic_version",
@@ -109,7 +112,7 @@ def test_console_answers_piped_commands_in_order(tmp_path: Path, db_url: str) ->
     ]
     replies = [reply for _, reply in got]
     assert replies[0] == (
-        "`streak` — Your streak: working days in a row with an outreach, follow-up or "
+        WELCOMED + "`streak` — Your streak: working days in a row with an outreach, follow-up or "
         "conversation.\nTry: `streak`"
     )
     assert replies[1].startswith("Nice — logged your conversation with Jane Doe (Acme) today.")
@@ -208,7 +211,7 @@ def test_run_without_a_platform_starts_the_console(tmp_path: Path, db_url: str) 
     assert exchanges(result.stdout) == [
         (
             "reached out to Sam @Globex",
-            "Logged: you reached out to Sam (Globex) today.\n"
+            WELCOMED + "Logged: you reached out to Sam (Globex) today.\n"
             "Next: suggest a time yourself rather than waiting for Sam.",
         ),
         (
