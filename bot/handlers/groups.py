@@ -2,27 +2,43 @@
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import messages as msg
-from bot.commands import Arg, ArgType, Invocation, command
+from bot.commands import REGISTRY, Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
 from bot.dates import local_midnight_utc, week_start
 from bot.domain import STREAK_KINDS, Group, Membership
 from bot.errors import UserError
 from bot.formatting import first_name
+from bot.handlers.settings import parse_clock, zone_names
 from bot.leaderboard import rank
-from bot.nudges.schedule import group_cursors
+from bot.nudges.schedule import group_cursors, next_group_time
 from bot.ports import UnitOfWork
 from bot.replies import Reply
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+POST_EXAMPLE = "group post fri 16:00"
+ZONE_EXAMPLE = "group timezone Europe/London"
+
+
+def typed(cmd: Invocation, example: str) -> str:
+    """The command as the member gave it, to suggest again; `example` when bare."""
+    spec = REGISTRY.get(cmd.name)
+    values = [cmd.text(a.name) for a in spec.args] if spec else []
+    words = [v for v in values if v]
+    return " ".join([cmd.name, *words]) if words else example
 
 
 async def _group_here(ctx: Context, example: str) -> Group:
     w = ctx.where
     if w.channel_id is None:
-        raise UserError(msg.GROUP_IN_CHANNEL, example)
+        # Suggest the same command, where it works: the channel of the member's group.
+        mine = await ctx.uow.groups.of_member(ctx.member_id)
+        raise UserError(msg.group_in_channel(example, [g.name for g in mine]), example)
     group = await ctx.uow.groups.by_channel(w.platform, w.tenant, w.channel_id)
     if group is None:
         raise UserError(msg.NO_GROUP_HERE, "group setup")
@@ -59,7 +75,7 @@ async def setup(cmd: Invocation, ctx: Context) -> Reply:
     """Make this channel a job-search group; you become its admin."""
     w = ctx.where
     if w.channel_id is None:
-        raise UserError(msg.GROUP_IN_CHANNEL, "group setup")
+        raise UserError(msg.SETUP_IN_CHANNEL, typed(cmd, "group setup"))
     if await ctx.uow.groups.by_channel(w.platform, w.tenant, w.channel_id):
         raise UserError(msg.GROUP_EXISTS, "group join")
     name = cmd.text("name") or w.channel_name or w.channel_id
@@ -167,3 +183,126 @@ async def report(cmd: Invocation, ctx: Context) -> Reply:
     if mine is None or not mine.is_admin:
         raise UserError(msg.ADMINS_ONLY, "leaderboard")
     return await build_report(ctx.uow, group, ctx.now())
+
+
+async def _as_admin(ctx: Context, example: str) -> tuple[Group, Membership]:
+    group = await _group_here(ctx, example)
+    assert group.id is not None
+    mine = await ctx.uow.groups.membership(group.id, ctx.member_id)
+    if mine is None or not mine.is_admin:
+        raise UserError(msg.ADMINS_SET_RHYTHM, "group")
+    return group, mine
+
+
+async def _replan(ctx: Context, group: Group) -> datetime:
+    """The post's day, time or zone changed: lay the group's cursor anew, so the next
+    post (and the admins' summary with it) comes at the new time, once."""
+    assert group.id is not None
+    await ctx.uow.groups.update(group)
+    await ctx.uow.cursors.drop_group(group.id)
+    await ctx.uow.cursors.put_many(group_cursors(group, ctx.now()))
+    return next_group_time(group, ctx.now())
+
+
+@command(
+    "group",
+    Arg("what", ArgType.TEXT, "Nothing: the group's settings"),
+    usage="group",
+    example="group",
+    category="group",
+)
+async def show_group(cmd: Invocation, ctx: Context) -> Reply:
+    """This group's settings: name, timezone, when the weekly post goes out, who runs it."""
+    what = cmd.text("what")
+    if what:  # "group jion": did you mean `group join`?
+        word, _, rest = what.partition(" ")
+        subs = sorted(n for n in REGISTRY if n.startswith("group "))
+        close = difflib.get_close_matches(f"group {word.lower()}", subs, n=1, cutoff=0.6)
+        suggestion = f"{close[0]} {rest}".strip() if close else "help group"
+        message = msg.unknown_group_command(f"group {word}", close[0] if close else None)
+        raise UserError(message, suggestion)
+    group = await _group_here(ctx, "group")
+    assert group.id is not None
+    people = await ctx.uow.groups.members(group.id)
+    admins = [m.display_name for m, ms in people if ms.is_admin]
+    nxt = next_group_time(group, ctx.now())
+    mine = next((ms for m, ms in people if m.id == ctx.member_id), None)
+    return msg.group_settings(group, len(people), admins, nxt, mine is not None and mine.is_admin)
+
+
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_weekday(text: str) -> int | None:
+    """0 = Monday, from "fri", "Friday", "fridays", "thurs", "weds"; None otherwise."""
+    t = text.strip().lower().rstrip(".,")
+    if t == "weds":
+        return 2
+    for i, full in enumerate(_FULL_DAYS):
+        if len(t) >= 3 and (full.startswith(t) or t == f"{full}s"):
+            return i
+    return None
+
+
+def _parse_post(rest: str) -> dict[str, ArgValue]:
+    day, _, time_text = rest.strip().partition(" ")
+    return {"day": day or None, "time": time_text.strip() or None}
+
+
+@command(
+    "group post",
+    Arg("day", ArgType.CHOICE, "Day of the week", required=True, choices=DAYS),
+    Arg("time", ArgType.TEXT, "Time of day, HH:MM", required=True),
+    usage="group post <day> <HH:MM>",
+    example=POST_EXAMPLE,
+    category="group",
+    parse=_parse_post,
+)
+async def set_post(cmd: Invocation, ctx: Context) -> Reply:
+    """For admins: when the weekly leaderboard goes out, in the group's timezone."""
+    day_text, time_text = cmd.text("day") or "", cmd.text("time") or ""
+    if not day_text or not time_text:
+        await _group_here(ctx, POST_EXAMPLE)
+        raise UserError(msg.POST_WHEN, POST_EXAMPLE)
+    group, _ = await _as_admin(ctx, typed(cmd, POST_EXAMPLE))
+    day = parse_weekday(day_text)
+    if day is None:
+        raise UserError(msg.bad_weekday(day_text), f"group post fri {time_text}")
+    at = parse_clock(time_text.lower().removeprefix("at "))
+    if at is None:
+        raise UserError(msg.bad_time(time_text), f"group post {DAYS[day]} 16:00")
+    group.leaderboard_weekday, group.leaderboard_time = day, at
+    return msg.post_moved(group, await _replan(ctx, group))
+
+
+def find_zone(text: str, example_of: str) -> str:
+    """The IANA name `text` means (any case), or a UserError suggesting the closest."""
+    match = next((z for z in zone_names() if z.lower() == text.lower()), None)
+    if match is None:
+        close = difflib.get_close_matches(text, zone_names(), n=1, cutoff=0.5)
+        suggestion = close[0] if close else "Europe/London"
+        raise UserError(msg.unknown_zone(text), f"{example_of} {suggestion}")
+    try:
+        ZoneInfo(match)
+    except ZoneInfoNotFoundError:  # listed but not loadable on this system
+        raise UserError(msg.unknown_zone(text), f"{example_of} Europe/London") from None
+    return match
+
+
+@command(
+    "group timezone",
+    Arg("zone", ArgType.TEXT, "IANA timezone, like Europe/London", required=True,
+        autocomplete="timezones"),
+    usage="group timezone <Area/City>",
+    example=ZONE_EXAMPLE,
+    category="group",
+)
+async def set_group_zone(cmd: Invocation, ctx: Context) -> Reply:
+    """For admins: the group's timezone; its week and its weekly post follow it."""
+    text = cmd.text("zone") or ""
+    if not text:
+        await _group_here(ctx, ZONE_EXAMPLE)
+        raise UserError(msg.WHICH_ZONE, ZONE_EXAMPLE)
+    group, _ = await _as_admin(ctx, typed(cmd, ZONE_EXAMPLE))
+    group.timezone = find_zone(text, "group timezone")
+    return msg.post_moved(group, await _replan(ctx, group))

@@ -106,7 +106,7 @@ async def test_two_groups_are_separate(console: ConsoleBackend) -> None:
 @pytest.mark.parametrize(
     ("user", "text", "group", "says", "example"),
     [
-        ("ann", "group setup", None, "Group commands work in the group's channel", "group setup"),
+        ("ann", "group setup", None, "the channel that should become the group", "group setup"),
         ("ann", "group join", None, "not in a DM", "group join"),
         ("ann", "leaderboard", None, "not in a DM", "leaderboard"),
         ("ann", "group report", None, "not in a DM", "group report"),

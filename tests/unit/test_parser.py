@@ -256,8 +256,7 @@ def error_of(text: str) -> tuple[str, str | None]:
         ("lgo meeting Jane", "log", "log meeting Jane Doe @Acme yesterday"),
         ("strek", "streak", "streak"),
         ("folowups", "followups", "followups"),
-        ("group jion", "group join", "group join"),
-        ("group", "group join", "group join"),
+        # "group" alone is a command now; `group jion` is answered by it (test_group_rhythm).
         ("forget", "forget me", "forget me"),
     ],
 )
