@@ -30,20 +30,23 @@ _MONTHS = {
 # Words that make a phrase a date on their own.
 _ANCHORS = _WEEKDAYS | {
     "today", "tonight", "yesterday", "tomorrow", "now", "ago", "noon", "midnight",
-    "morning", "afternoon", "evening",
+    "morning", "afternoon", "evening", "tmrw", "tmr", "tmrow", "yday", "yest", "tdy",
 }  # fmt: skip
 # Words that may appear inside a date phrase but do not make one.
 _FILLERS = {
     "in", "next", "last", "this", "on", "at", "a", "an", "day", "days", "week", "weeks",
     "month", "months", "hour", "hours", "min", "mins", "minute", "minutes", "one", "two",
     "three", "four", "five", "six", "seven", "eight", "nine", "ten", "am", "pm", "of",
+    "earlier", "few", "couple", "first", "thing", "the", "other", "past", "just", "night",
+    "after",
+    "weekend",
 }  # fmt: skip
 # Units of a relative date: "in 3 days", "next week".
 _UNITS = {
     "day", "days", "week", "weeks", "month", "months", "hour", "hours", "min", "mins",
-    "minute", "minutes",
+    "minute", "minutes", "night", "weekend",
 }  # fmt: skip
-_RELATIVE = {"in", "next", "last", "this"}
+_RELATIVE = {"in", "next", "last", "this", "other", "the"}
 # What may follow a leading bare number: "3 days ago", "3 dec", "3 pm" (not "Agent 47 today").
 _AFTER_NUMBER = _MONTHS | _UNITS | {"am", "pm", "of", "noon", "midnight"}
 _NUMBER = re.compile(r"^\d{1,4}(st|nd|rd|th)?$")
@@ -69,11 +72,17 @@ class DateError(ValueError):
     """A date phrase that could not be read; the message is shown to the member."""
 
 
+_ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)$")
+
+
 def _is_anchor(word: str, words: list[str]) -> bool:
     if word in _ANCHORS or _DATEISH.match(word):
         return True
+    # "on the 6th": an ordinal after "the" is a day of the month.
+    if _ORDINAL.match(word) and "the" in words[: words.index(word)]:
+        return True
     # A unit counts after a relative word: "in 3 days", "next week".
-    if word in _UNITS and words[0] in _RELATIVE:
+    if word in _UNITS and (words[0] in _RELATIVE or "other" in words):
         return True
     # A month name counts only beside a day number: "dec 3", not "June Smith".
     return word in _MONTHS and any(_NUMBER.match(w) for w in words)
@@ -105,6 +114,116 @@ def split_when(words: list[str]) -> tuple[list[str], str | None]:
             rest = rest[:-1]
         return rest, " ".join(tail)
     return words, None
+
+
+# Before a date phrase, these belong to it: "met Jane on tuesday", "call Jane by fri".
+_LEADING = {"on", "at", "by", "for", "from", "over"}
+_SHORT_DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+_UNREAD = {"by", "for", "from", "over"}
+# Everyday phrases dateparser does not read, in the words it does.
+_SAYINGS = {
+    "tmrw": "tomorrow",
+    "tmrow": "tomorrow",
+    "tmr": "tomorrow",
+    "yday": "yesterday",
+    "yest": "yesterday",
+    "tdy": "today",
+    "earlier today": "today",
+    "this past": "last",
+    "first thing this morning": "this morning",
+    "first thing": "this morning",
+    "just now": "now",
+    "a few days ago": "3 days ago",
+    "a couple of days ago": "2 days ago",
+    "a couple days ago": "2 days ago",
+    "the other day": "2 days ago",
+    "last night": "yesterday 20:00",
+    "next week": "next monday",
+    "the day after tomorrow": "in 2 days",
+    "day after tomorrow": "in 2 days",
+    "the day before yesterday": "2 days ago",
+    "day before yesterday": "2 days ago",
+    "this weekend": "saturday",
+    "last weekend": "last saturday",
+    "over the weekend": "last saturday",
+    "the weekend": "saturday",
+    "yesterday evening": "yesterday 18:00",
+    "yesterday morning": "yesterday 09:00",
+    "yesterday afternoon": "yesterday 15:00",
+}
+
+
+def find_when(words: list[str]) -> tuple[list[str], str | None]:
+    """Take the date phrase out of `words`, wherever it stands: (rest, phrase or None).
+
+    "Yesterday I met Jane", "met Jane yesterday for coffee" and "met Jane Tue at 3pm"
+    all read; two separate pieces ("yesterday ... at 10am") are joined. Names stay
+    names: a month needs a day number beside it, a number needs a unit after it.
+    """
+    lowered = [w.lower().strip(",.!?;:()") for w in words]
+    for k, w in enumerate(words[:-1]):
+        # "Sun Li", "Wed Ahmed": a capitalised short day before a capitalised word is a name.
+        name_like = w[:1].isupper() and words[k + 1][:1].isupper()
+        if lowered[k] in _SHORT_DAYS and name_like and not _is_date_word(lowered[k + 1]):
+            lowered[k] = "\0"
+    taken: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words) and len(taken) < 2:
+        span = _phrase_at(lowered, i)
+        if span is None:
+            i += 1
+            continue
+        start, end = span
+        lead = start - 1
+        if lead >= 0 and lowered[lead] in _LEADING and not any(b > lead for _, b in taken):
+            start = lead
+        taken.append((start, end))
+        i = end
+    if not taken:
+        return words, None
+    pieces = [lowered[a:b] for a, b in taken]
+    # "for friday", "by fri": the preposition goes with the date but is not read.
+    phrase = " ".join(" ".join(p[1:] if p[0] in _UNREAD else p) for p in pieces)
+    rest = [w for k, w in enumerate(words) if not any(a <= k < b for a, b in taken)]
+    return rest, phrase
+
+
+def _phrase_at(lowered: list[str], i: int) -> tuple[int, int] | None:
+    """The longest date phrase starting at word i, as (start, end)."""
+    if not _is_date_word(lowered[i]) or lowered[i] in _LEADING:
+        return None
+    for size in range(min(MAX_DATE_WORDS, len(lowered) - i), 0, -1):
+        window = lowered[i : i + size]
+        if not all(_is_date_word(w) for w in window):
+            continue
+        if not any(_is_anchor(w, window) for w in window):
+            continue
+        if _NUMBER.match(window[0]) and (len(window) == 1 or window[1] not in _AFTER_NUMBER):
+            continue  # a number in a name: "Agent 47 today"
+        while size > 1 and not _is_anchor(window[-1], window) and window[-1] in _FILLERS:
+            size -= 1  # "yesterday at Acme": the "at" is the company's
+            window = window[:size]
+        return i, i + size
+    return None
+
+
+_SAYING = re.compile(
+    r"\b(" + "|".join(re.escape(k) for k in sorted(_SAYINGS, key=len, reverse=True)) + r")\b"
+)
+_BARE_HOUR = re.compile(r"\bat (\d{1,2})$")
+
+
+def _said(cleaned: str) -> str:
+    """Everyday phrasings rewritten into ones dateparser reads."""
+    cleaned = _SAYING.sub(lambda m: _SAYINGS[m.group(0)], cleaned)
+    # "fri at 2": an hour of the working day, not the 2nd of a month.
+    bare = _BARE_HOUR.search(cleaned)
+    if bare:
+        hour = int(bare.group(1))
+        if 1 <= hour <= 12:
+            suffix = "pm" if hour == 12 or hour <= 7 else "am"
+            cleaned = cleaned[: bare.start(1)] + f"{hour}{suffix}"
+    return cleaned
 
 
 @lru_cache(maxsize=4096)
@@ -173,6 +292,35 @@ def _names_today(cleaned: str, local_now: datetime) -> bool:
     )
 
 
+_THE_NTH = re.compile(r"\b(?:on )?the (\d{1,2})(?:st|nd|rd|th)\b")
+
+
+def _day_of_month(cleaned: str, today: date, prefer: Prefer) -> str:
+    """"the 20th": that day of this month, or of the next (last) one when it has passed
+    (is still to come) — dateparser reads it as a day of some other month."""
+    found = _THE_NTH.search(cleaned)
+    if not found:
+        return cleaned
+    day = int(found.group(1))
+    year, month = today.year, today.month
+    for _ in range(3):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            candidate = None
+        if candidate is not None and (
+            (prefer == "future" and candidate >= today) or (prefer == "past" and candidate <= today)
+        ):
+            return cleaned[: found.start()] + candidate.isoformat() + cleaned[found.end() :]
+        step = 1 if prefer == "future" else -1
+        month += step
+        if month == 0:
+            year, month = year - 1, 12
+        elif month == 13:
+            year, month = year + 1, 1
+    return cleaned
+
+
 def parse_when(
     text: str,
     tz: ZoneInfo,
@@ -186,10 +334,12 @@ def parse_when(
     noon otherwise; a future date takes `default_time` (else 09:00).
     """
     cleaned = " ".join(_FULL_DAY.get(w, w) for w in text.lower().replace(",", " ").split())
+    cleaned = _said(cleaned)
     # dateparser reads "²" or "٣" as something; nobody means a date by them.
     if not cleaned or any(c.isdigit() and not c.isascii() for c in cleaned):
         raise DateError(text)
     local_now = now.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
+    cleaned = _day_of_month(cleaned, local_now.date(), prefer)
     parsed = _parse_local(cleaned, local_now, prefer)
     if parsed is None:
         raise DateError(text)
@@ -213,6 +363,30 @@ def parse_when(
         raise DateError(text)
     at = to_utc(parsed, tz)
     return When(at=at, local_date=parsed.date(), has_time=has_time)
+
+
+def nearer_when(
+    text: str, tz: ZoneInfo, now: datetime, default_time: time | None = None
+) -> tuple[When, When | None]:
+    """For words with no tense ("coffee with Jane friday", "interview at Hooli on Jan 15"):
+    the reading nearer to now, and the other one when it differs (offered as a fix)."""
+    readings: list[When] = []
+    prefers: tuple[Prefer, Prefer] = ("past", "future")
+    for prefer in prefers:
+        try:
+            readings.append(parse_when(text, tz, now, prefer, default_time))
+        except DateError:
+            continue
+    if not readings:
+        raise DateError(text)
+    if len(readings) == 1 or readings[0].local_date == readings[1].local_date:
+        return readings[0], None
+    past, future = readings
+    # A time of day names a plan more often than a memory: "interview with Acme thu 3pm".
+    planned = future.has_time and future.at - now <= timedelta(days=7)
+    if not planned and abs(now - past.at) <= abs(future.at - now):
+        return past, future
+    return future, past
 
 
 def local_date(instant: datetime, tz: ZoneInfo) -> date:

@@ -9,6 +9,9 @@ import bot.handlers  # noqa: F401  (the registry is filled by importing the hand
 from bot import messages as msg
 from bot.commands import REGISTRY, ArgType, ArgValue, CommandSpec, Invocation
 from bot.errors import UserError
+from bot.reading import read_sentence
+from bot.reading.intents import read_intent
+from bot.reading.invocations import to_invocation
 from bot.replies import Line
 
 # Short forms people actually type, mapped to a command and a text prefix for it.
@@ -75,15 +78,22 @@ def _positional(spec: CommandSpec, rest: str) -> dict[str, ArgValue]:
 
 def _find_spec(words: list[str]) -> tuple[CommandSpec, list[str]] | None:
     lowered = [w.lower() for w in words]
-    if len(lowered) >= 2 and f"{lowered[0]} {lowered[1]}" in REGISTRY:
-        return REGISTRY[f"{lowered[0]} {lowered[1]}"], words[2:]
-    if lowered and lowered[0] in REGISTRY:
-        return REGISTRY[lowered[0]], words[1:]
+    for size in (2, 1):
+        if len(lowered) >= size:
+            spec = REGISTRY.get(" ".join(lowered[:size]))
+            # Hidden commands are reached by reading, never by typing their name.
+            if spec is not None and not getattr(spec, "hidden", False):
+                return spec, words[size:]
     return None
 
 
 def parse_text(text: str, max_length: int = 2000) -> Invocation:
-    """Parse one message; raises UserError with a helpful example when it can't."""
+    """Parse one message; raises UserError with a helpful example when it can't.
+
+    A command word first (`log meeting ...`, `streak`) is the command; otherwise the
+    message is read as a sentence ("Yesterday I met Jane Doe from Acme"), then as
+    conversation ("hi", "thanks", "what should I do today?").
+    """
     text = _PREFIX.sub("", text.strip())
     if not text:
         raise UserError(msg.EMPTY_COMMAND, "next")
@@ -92,20 +102,66 @@ def parse_text(text: str, max_length: int = 2000) -> Invocation:
     words = text.split()
     lowered = [w.lower() for w in words]
     for prefix, name, inject in _SHORT_FORMS:
+        if tuple(lowered) == prefix:  # "owed", "y", "dashboard" on their own
+            words = [*name.split(), *inject.split()]
+            break
+    found = _find_spec(words)
+    if found is not None:
+        spec, rest_words = found
+        rest = " ".join(rest_words)
+        if spec.name == "help" and _asks_for_help(rest_words):
+            return _chat("help", text)  # "help me", "help, I'm lost"
+        if rest and ((not spec.args and spec.parse is None) or _is_family(spec, rest_words)):
+            # "next week I have an interview", "group interview at Starbucks": a sentence
+            # that starts like a command.
+            read = _read(text)
+            if read is not None and read.name != "chat":
+                return read
+        args = spec.parse(rest) if spec.parse else _positional(spec, rest)
+        return Invocation(spec.name, args)
+    read = _read(text)
+    if read is not None:
+        return read
+    for prefix, name, inject in _SHORT_FORMS:
         if tuple(lowered[: len(prefix)]) == prefix:
             after = words[len(prefix) :]
             if inject.endswith("@") and after:
-                # "applied to Hooli": the first word after is the company
-                after = ["@" + after[0].lstrip("@"), *after[1:]]
-            words = [name, *inject.rstrip("@").split(), *after]
-            break
-    found = _find_spec(words)
-    if found is None:
-        raise UserError(*_unknown(words))
-    spec, rest_words = found
-    rest = " ".join(rest_words)
-    args = spec.parse(rest) if spec.parse else _positional(spec, rest)
-    return Invocation(spec.name, args)
+                after = ["@" + after[0].lstrip("@"), *after[1:]]  # "applied Hooli"
+            spec = REGISTRY[name]
+            rest = " ".join([*inject.rstrip("@").split(), *after])
+            args = spec.parse(rest) if spec.parse else _positional(spec, rest)
+            return Invocation(spec.name, args)
+    raise UserError(*_unknown(words))
+
+
+_PLEAS = frozenset({"me", "please", "pls", "plz", "!", "?", "me!", "me?", "me please"})
+
+
+def _asks_for_help(rest_words: list[str]) -> bool:
+    """"help me", "help, I'm lost" (not "help log", nor "help frob": no such topic)."""
+    rest = " ".join(rest_words).lower().strip()
+    if not rest or _find_spec(rest_words) is not None:
+        return False
+    return rest in _PLEAS or len(rest_words) > 1
+
+
+def _is_family(spec: CommandSpec, rest_words: list[str]) -> bool:
+    """`group` followed by words that are none of its subcommands."""
+    family = [n for n in REGISTRY if n.startswith(f"{spec.name} ")]
+    return bool(family) and f"{spec.name} {rest_words[0].lower()}" not in REGISTRY
+
+
+def _chat(intent: str, text: str) -> Invocation:
+    return Invocation("chat", {"intent": intent, "text": text})
+
+
+def _read(text: str) -> Invocation | None:
+    """A sentence or a bit of conversation, as the command it means."""
+    reading = read_sentence(text)
+    if reading is not None:
+        return to_invocation(reading)
+    intent = read_intent(text)
+    return _chat(intent, text) if intent else None
 
 
 def _unknown(words: list[str]) -> tuple[Line, str]:

@@ -233,11 +233,12 @@ def test_phrase_splitting(text: str, expected: Phrase) -> None:
     assert parse_phrase(text) == expected
 
 
-def test_purpose_becomes_the_note_only_for_meetings() -> None:
-    assert parse_phrase("Jane from Acme for coffee yesterday", purpose_note=True) == Phrase(
+def test_a_purpose_becomes_the_note_and_a_job_the_role() -> None:
+    assert parse_phrase("Jane from Acme for coffee yesterday") == Phrase(
         "Jane", "Acme", None, "yesterday", "coffee"
     )
-    assert parse_phrase("Jane for coffee -- good", purpose_note=True).note == "coffee — good"
+    assert parse_phrase("Jane for coffee -- good").note == "coffee — good"
+    assert parse_phrase("Jane @Acme for the data analyst role").role == "data analyst"
 
 
 # --- errors ----------------------------------------------------------------------------------
