@@ -12,7 +12,7 @@ import random
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ GROUP = "demo-club"
 STEP = timedelta(minutes=15)
 # Monday 2 March 2026: New York moves its clocks on Sunday the 8th.
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+MEETING_ENDS = time(16, 0)  # scheduled conversations are at 15:00 local and last an hour
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,13 @@ PEOPLE = (
 )  # fmt: skip
 
 
+def _working_day_after(local: datetime, days: int) -> date:
+    day = local.date() + timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
 async def run_demo(weeks: int = 3, seed: int = 7, write: Callable[[str], None] = print) -> int:
     rng = random.Random(seed)
     clock = ManualClock(START)
@@ -94,20 +102,27 @@ async def run_demo(weeks: int = 3, seed: int = 7, write: Callable[[str], None] =
                     p.name, "group setup Demo job club" if i == 0 else "group join", GROUP
                 )
             progress = {p.name: 0 for p in PEOPLE}
+            # After `schedule`, the next step is that conversation: logged when it is over.
+            waiting: dict[str, datetime] = {}
             end = START + timedelta(weeks=weeks)
             while clock.now() < end:
                 for p in PEOPLE:
                     local = clock.now().astimezone(ZoneInfo(p.zone))
-                    working = local.weekday() < 5
-                    if (
-                        working
-                        and (local.hour, local.minute) in ((11, 0), (15, 0))
-                        and rng.random() < p.diligence
-                    ):
-                        text = p.script[progress[p.name] % len(p.script)]
-                        progress[p.name] += 1
-                        day = (local + timedelta(days=2)).strftime("%a").lower()
-                        await act(p, text.format(day=day))
+                    slot = local.weekday() < 5 and (local.hour, local.minute) in ((11, 0), (15, 0))
+                    keen = slot and rng.random() < p.diligence
+                    held = waiting.get(p.name)
+                    if held is not None:
+                        if clock.now() < held:
+                            continue
+                        del waiting[p.name]
+                    elif not keen:
+                        continue
+                    text = p.script[progress[p.name] % len(p.script)]
+                    progress[p.name] += 1
+                    day = _working_day_after(local, 2)
+                    if text.startswith("schedule"):
+                        waiting[p.name] = datetime.combine(day, MEETING_ENDS, local.tzinfo)
+                    await act(p, text.format(day=day.strftime("%a").lower()))
                 await planner.tick()
                 await dispatcher.tick()
                 clock.advance(STEP)

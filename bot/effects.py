@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.context import Context
+from bot.dates import local_midnight_utc
 from bot.domain import (
     Activity,
     ActivityKind,
@@ -13,6 +14,7 @@ from bot.domain import (
     FollowUp,
     FollowUpKind,
     FollowUpStatus,
+    Meeting,
     MeetingStatus,
     Opportunity,
     OpportunityStage,
@@ -131,16 +133,38 @@ async def owe_after_conversation(
     return thankyou, checkback
 
 
-async def mark_meeting_held(ctx: Context, contact: Contact | None, at: datetime) -> None:
-    """A logged conversation ends the scheduled one with that person around that day."""
-    if contact is None:
-        return
-    window = timedelta(days=1)
-    for m in await ctx.uow.meetings.upcoming(ctx.member_id, at - window, limit=20):
-        if m.contact_id == contact.id and abs(m.starts_at - at) <= window:
-            m.status = MeetingStatus.HELD
-            await ctx.uow.meetings.update(m)
-            return
+async def mark_meeting_held(
+    ctx: Context, contact: Contact | None, at: datetime, company: str | None = None
+) -> Meeting | None:
+    """A logged conversation ends the scheduled one with that person on that (local) day,
+    or, when the log or the meeting names no one, the one at that organisation: it gets
+    no prep or debrief any more. Returns the meeting marked held, if any."""
+    org = (company or (contact.company if contact else None) or "").casefold()
+    if contact is None and not org:
+        return None
+    tz = ctx.tz
+    day = at.astimezone(tz).date()
+    start, end = local_midnight_utc(day, tz), local_midnight_utc(day + timedelta(days=1), tz)
+
+    def with_them(m: Meeting) -> bool:
+        if contact is not None and m.contact_id == contact.id:
+            return True
+        same_org = bool(org) and (m.company or "").casefold() == org
+        return same_org and (contact is None or m.contact_id is None)
+
+    # The same day's meetings come first: one read, as before.
+    coming = await ctx.uow.meetings.upcoming(ctx.member_id, start, limit=20)
+    that_day = [m for m in coming if m.starts_at < end and with_them(m)]
+    if not that_day:
+        return None
+    # The person's own meeting before one at their organisation; then the nearest in time.
+    m = min(
+        that_day,
+        key=lambda m: (contact is None or m.contact_id != contact.id, abs(m.starts_at - at)),
+    )
+    m.status = MeetingStatus.HELD
+    await ctx.uow.meetings.update(m)
+    return m
 
 
 async def warm_opportunity(

@@ -170,7 +170,7 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
         if contact and kind is ActivityKind.INTERVIEW and contact.stage < 3:
             contact.stage = 3
             await ctx.uow.contacts.update(contact)
-        await mark_meeting_held(ctx, contact, when.at)
+        await mark_meeting_held(ctx, contact, when.at, activity.company)
         thankyou, _ = await owe_after_conversation(ctx, activity, contact, owed)
     await warm_opportunity(ctx, kind, activity.company)
     return msg.logged(kind, contact, activity.company, when, ctx.tz, ctx.today(), thankyou, closed)

@@ -33,6 +33,13 @@ def _id(nudge: Nudge, key: str) -> int:
     return int(value) if isinstance(value, int | str) else 0
 
 
+def _moved(nudge: Nudge, starts_at: datetime) -> bool:
+    """Planned for another start than the meeting's now: it was moved (a nudge queued
+    before starts were recorded in the payload is taken as planned for this one)."""
+    planned = nudge.payload.get("starts_at")
+    return isinstance(planned, str) and datetime.fromisoformat(planned) != starts_at
+
+
 def _working_days_back(member: Member, today_local: datetime, days: int) -> datetime:
     """The instant `days` of the member's working days before today's start."""
     day = today_local.date()
@@ -78,6 +85,10 @@ async def member_part(
         meeting = await uow.meetings.get(mid, _id(nudge, "meeting_id"))
         if meeting is None or meeting.status is MeetingStatus.CANCELLED:
             return "meeting cancelled"
+        if meeting.status is MeetingStatus.HELD:
+            return "already logged"
+        if _moved(nudge, meeting.starts_at):
+            return "meeting moved"
         contact = await uow.contacts.get(mid, meeting.contact_id) if meeting.contact_id else None
         if kind is NudgeKind.PREP:
             return say.prep(meeting, contact, tz, today)

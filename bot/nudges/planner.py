@@ -2,7 +2,7 @@
 
 Each tick reads only what falls due within the horizon, in batches, each batch its own
 short transaction. Dedupe keys (member + kind + local date, follow-up + reminder
-instant, meeting + kind) make a repeated or concurrent tick harmless: a nudge is
+instant, meeting + kind + start) make a repeated or concurrent tick harmless: a nudge is
 queued once. Whether a nudge still has something to say is decided when it is sent.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.domain import FollowUp, FollowUpKind, Group, Meeting, Member, MemberStatus
 from bot.nudges.config import NudgeConfig
@@ -283,12 +283,15 @@ class Planner:
             at = meeting.starts_at + offset
             if member is None or not wants(member, kind, at):
                 continue
+            starts = meeting.starts_at.astimezone(UTC).isoformat()
             yield Nudge(
                 kind,
                 member_due(member, at),
-                f"mt{meeting.id}:{kind}",
+                # Keyed by the start too: a moved meeting is planned afresh at its new time,
+                # and the nudge planned for the old one finds it moved when due (compose).
+                f"mt{meeting.id}:{kind}:{starts}",
                 member_id=member.id,
-                payload={"meeting_id": meeting.id},
+                payload={"meeting_id": meeting.id, "starts_at": starts},
             )
 
     async def _prune(self, now: datetime, report: PlanReport) -> None:

@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+
+import pytest
 
 from adapters.demo import run_demo
 
 STAMP = re.compile(r"^\[(\w{3} \d\d \w{3}) (\d\d:\d\d) UTC nudge to (@[\w ]+|#[\w-]+)\]$")
 
 
-async def test_demo_shows_checkins_at_local_times_across_dst_and_the_weekly_post() -> None:
+ACTION = re.compile(r"^\w{3} \d\d \w{3} \d\d:\d\d \S+\s+(\w+)> (.*)$")
+
+
+@pytest.fixture(scope="module")
+def transcript() -> str:
+    """Two simulated weeks, run once for every test here (it takes a while)."""
     printed: list[str] = []
-    assert await run_demo(weeks=2, write=printed.append) == 0
-    text = "\n".join(printed)
+    assert asyncio.run(run_demo(weeks=2, write=printed.append)) == 0
+    return "\n".join(printed)
+
+
+def events(text: str) -> list[tuple[str, str]]:
+    """In order: ("act", "Ann> text") for what a persona typed, ("@ann lee", message)
+    for each nudge delivered."""
+    out: list[tuple[str, str]] = []
+    for block in text.split("\n\n"):
+        for part in ("\n" + block).split("\n["):
+            lines = part.strip("\n").split("\n")
+            if m := STAMP.match("[" + lines[0]):
+                out.append((m.group(3), "\n".join(lines[1:])))
+                continue
+            for one in lines:
+                if a := ACTION.match(one):
+                    out.append(("act", f"{a.group(1)}> {a.group(2)}"))
+    return out
+
+
+def test_demo_shows_checkins_at_local_times_across_dst_and_the_weekly_post(
+    transcript: str,
+) -> None:
+    text = transcript
     deliveries = [
         (m.group(1), m.group(2), m.group(3), block.split("\n")[1])
         for block in text.split("\n[")
@@ -35,3 +65,20 @@ async def test_demo_shows_checkins_at_local_times_across_dst_and_the_weekly_post
     for who in ("@ann lee", "@bo park", "@chen wu", "@dev rao"):
         assert any(to == who for _, _, to, _ in deliveries), who
     assert "Ann Lee: Streak:" in text
+
+
+def test_no_prep_or_debrief_for_a_conversation_already_held(transcript: str) -> None:
+    """Ann schedules her interview with Noor, then logs it on its day: the prep comes
+    before, and nothing about it comes after (the demo once sent both)."""
+    held, preps, logged = False, 0, 0
+    for who, what in events(transcript):
+        if who == "act" and what.startswith("Ann> schedule Noor"):
+            held = False
+        elif who == "act" and what == "Ann> interviewed at Hooli with Noor":
+            held, logged = True, logged + 1
+        elif who == "@ann lee" and "Your interview with Noor (Hooli)" in what:
+            assert not held, what
+            preps += 1
+        elif who == "@ann lee":
+            assert "How did your interview" not in what, what
+    assert preps >= 1 and logged >= 1  # the story did happen

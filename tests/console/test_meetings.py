@@ -165,3 +165,25 @@ async def test_nothing_scheduled(console: ConsoleBackend) -> None:
         "Nothing on your calendar yet.",
         "Next: ask someone you've met for 20 minutes, then `schedule Jane Doe @Acme thu 3pm`.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("logged", "held"),
+    [
+        ("met Noor", True),  # the person, earlier on its day than planned
+        ("interviewed at Hooli", True),  # the organisation, no one named
+        ("log interview @hooli", True),  # the organisation, in any case
+        ("met Sam @Hooli", False),  # someone else there: another conversation
+        ("met Noor yesterday", False),  # another day
+        ("reached out to Noor", False),  # not a conversation
+    ],
+)
+async def test_a_conversation_logged_on_its_day_marks_the_scheduled_one_held(
+    console: ConsoleBackend, clock: FakeClock, logged: str, held: bool
+) -> None:
+    await ok(console, "ann", "schedule Noor @Hooli wed 3pm interview")
+    clock.set(datetime(2025, 1, 8, 10, 0, tzinfo=UTC))  # Wednesday morning
+    await ok(console, "ann", logged)
+    listed = await ok(console, "ann", "meetings")
+    assert ("#1 today 15:00 · interview with Noor (Hooli)" not in listed) is held
+    assert ("#1 today 15:00" in await ok(console, "ann", "contact Noor")) is not held

@@ -142,3 +142,36 @@ async def test_a_week_of_nudges_arrives_at_local_times(club: Club) -> None:
     assert post.startswith("[Fri 10 Jan 16:00 EST nudge to #club]")
     assert "Leaderboard — Job club" in post and "1. ann — 6 pts" in post
     assert "Jane" not in post and "Acme" not in post  # never contacts or companies
+
+
+def on(day: int, hour: int, minute: int = 0) -> datetime:
+    """January 2025 in New York."""
+    return local(date(2025, 1, day), hour, minute, "America/New_York")
+
+
+async def test_prep_and_debrief_only_for_conversations_still_to_come(club: Club) -> None:
+    """The demo's story: an interview with Noor two days out, the prep the day before,
+    then `interviewed at Hooli with Noor` on its day: no debrief comes after (the demo
+    once sent one). The next round is held that morning and logged at the company only;
+    a conversation moved to another day is prepared and debriefed at its new time only."""
+    c = club.console
+    await ok(c, "ann", "settings timezone America/New_York")
+    await ok(c, "ann", "schedule Noor @Hooli wed 15:00 interview")
+    await ok(c, "ann", "schedule Sam @Globex thu 11:00")
+    await club.run(on(7, 16))
+    await ok(c, "ann", "move Sam fri")  # same time of day, a day later
+    await club.run(on(8, 16))
+    await ok(c, "ann", "interviewed at Hooli with Noor")
+    assert "Noor" not in await ok(c, "ann", "meetings")
+    await ok(c, "ann", "schedule Noor @Hooli fri 15:00 interview")  # the next round
+    await club.run(on(10, 10))
+    await ok(c, "ann", "interviewed at Hooli")  # moved up to this morning
+    await club.run(on(11, 12))
+    got = [(at, text.splitlines()[0]) for at, text in club.received("ann")]
+    assert [(at, first) for at, first in got if first.startswith(("Your", "How did"))] == [
+        ("Tue 15:00", "Your interview with Noor (Hooli): tomorrow 15:00."),
+        ("Thu 11:00", "Your conversation with Sam (Globex): tomorrow 11:00."),
+        ("Thu 15:00", "Your interview with Noor (Hooli): tomorrow 15:00."),
+        ("Fri 13:00", "How did your conversation with Sam (Globex) go?"),
+        ("Fri 16:00", "Your week: 2 conversations of your goal of 5, 0 follow-ups, 0 outreaches."),
+    ]

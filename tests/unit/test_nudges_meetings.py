@@ -3,10 +3,12 @@ nudge and the thin-pipeline note, both merged into the check-in."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from bot.domain import MeetingStatus
+from bot.nudges.config import NudgeConfig
 from bot.nudges.model import NudgeKind, NudgeStatus
 from tests.unit.harness import local
 from tests.unit.nudge_world import NY, Delivered, NudgeWorld, ny, run_until
@@ -136,3 +138,74 @@ async def test_no_pipeline_line_with_six_in_the_works() -> None:
     assert with_line(world, THIN) == []
     (monday,) = [d for d in world.sent("ada") if d.at == utc(13, 9, 30)]
     assert monday.text.startswith("Who did you talk to or follow up with today?")
+
+
+# --- moved, cancelled and held meetings ---------------------------------------------------
+
+
+def about_noor(world: NudgeWorld) -> list[tuple[datetime, str]]:
+    """(when, first line) of every message about the interview with Noor."""
+    return [(d.at, d.text.splitlines()[0]) for d in world.sent("ada") if "Noor" in d.text]
+
+
+async def test_a_moved_meeting_is_prepared_and_debriefed_at_its_new_time_only() -> None:
+    world = await noor_on_thursday()
+    await run_until(world, ny(8, 14, 58))  # Wednesday's prep is queued
+    (queued,) = world.nudges(NudgeKind.PREP)
+    assert queued.status is NudgeStatus.PENDING
+    await world.ok("move Noor fri 15:00")
+    await run_until(world, ny(11, 0))
+    assert about_noor(world) == [
+        (ny(9, 15), "Your interview with Noor (Hooli): tomorrow 15:00."),
+        (ny(10, 17), "How did your interview with Noor (Hooli) go?"),
+    ]
+    assert (queued.id, NudgeStatus.SKIPPED, "meeting moved") in [
+        (n.id, n.status, n.note) for n in world.nudges(NudgeKind.PREP)
+    ]
+
+
+async def test_a_cancelled_meeting_gets_no_prep_or_debrief() -> None:
+    world = await noor_on_thursday()
+    await run_until(world, ny(8, 14, 58))
+    await world.ok("cancel Noor")
+    await run_until(world, ny(11, 0))
+    assert about_noor(world) == []
+    assert [(n.status, n.note) for n in world.nudges(NudgeKind.PREP)] == [
+        (NudgeStatus.SKIPPED, "meeting cancelled")
+    ]
+    assert world.nudges(NudgeKind.DEBRIEF) == []
+
+
+async def test_an_interview_logged_at_the_company_on_its_day_is_held() -> None:
+    world = await noor_on_thursday()
+    await run_until(world, ny(9, 10))
+    await world.ok("interviewed at Hooli")  # no person named: the organisation's one
+    (meeting,) = world.store.meetings.values()
+    assert meeting.status is MeetingStatus.HELD
+    await run_until(world, ny(11, 0))
+    assert [line for _, line in about_noor(world)] == [
+        "Your interview with Noor (Hooli): tomorrow 15:00."  # Wednesday's, before it
+    ]
+    assert world.nudges(NudgeKind.DEBRIEF) == []
+
+
+@pytest.mark.parametrize(
+    ("logged_at", "outbox"),
+    [
+        (ny(9, 11), []),  # held before the prep was planned: none queued
+        (ny(9, 11, 58), [(NudgeStatus.SKIPPED, "already logged")]),  # queued, then held
+    ],
+)
+async def test_no_prep_for_a_meeting_held_before_it(
+    logged_at: datetime, outbox: list[tuple[NudgeStatus, str]]
+) -> None:
+    # Prep three hours before: a conversation held early that morning makes it moot.
+    world = NudgeWorld(ny(9, 8), NudgeConfig(evening_spread_min=0, prep_before=timedelta(hours=3)))
+    await world.ok(f"settings timezone {NY}")
+    await world.ok("schedule Noor @Hooli 15:00 interview")
+    await run_until(world, logged_at)
+    await world.ok("log interview Noor @Hooli")
+    await run_until(world, ny(10, 0))
+    assert about_noor(world) == []
+    assert [(n.status, n.note) for n in world.nudges(NudgeKind.PREP)] == outbox
+    assert world.nudges(NudgeKind.DEBRIEF) == []
