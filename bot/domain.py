@@ -214,3 +214,15 @@ class Pending:
     action: str
     payload: dict[str, object] = field(default_factory=dict)
     expires_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Step:
+    """A logged step, kept for 24 hours so `undo` can take it back: what it changed,
+    as JSON-ready records (see bot/undo.py), and how to name it in the reply."""
+
+    member_id: int
+    summary: str  # "conversation with Jane Doe (Acme)": names as typed
+    changes: list[dict[str, object]] = field(default_factory=list)
+    created_at: datetime | None = None
+    id: int | None = None

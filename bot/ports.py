@@ -25,6 +25,7 @@ from bot.domain import (
     OpportunityStage,
     Pause,
     Pending,
+    Step,
 )
 from bot.nudges.model import Cursor, DeliveryResult, Nudge, NudgeStatus, Outbound
 
@@ -85,6 +86,19 @@ class ContactRepository(Protocol):
 
     async def count(self, member_id: int) -> int: ...
     async def companies(self, member_id: int, prefix: str, limit: int) -> list[str]: ...
+    async def in_use(self, member_id: int, contact_id: int) -> bool:
+        """Whether anything points at the contact: an activity, follow-up or meeting with
+        them, or a contact they referred."""
+        ...
+
+    async def reassign(self, member_id: int, source_id: int, target_id: int) -> None:
+        """Move every activity, follow-up and meeting with `source_id`, and every contact
+        it referred (but `target_id` itself), to `target_id`."""
+        ...
+
+    async def delete(self, member_id: int, contact_id: int) -> None:
+        """Delete the contact; what still points at it keeps its row, pointing at no one."""
+        ...
 
 
 class ActivityRepository(Protocol):
@@ -109,6 +123,9 @@ class ActivityRepository(Protocol):
 
     async def last_at(self, member_id: int, kinds: Iterable[ActivityKind]) -> datetime | None: ...
     async def all(self, member_id: int) -> list[Activity]: ...
+    async def delete(self, member_id: int, activity_id: int) -> None:
+        """Take an activity out of the log (undo); follow-ups it caused keep their row."""
+        ...
 
 
 class FollowUpRepository(Protocol):
@@ -134,6 +151,7 @@ class FollowUpRepository(Protocol):
         ...
 
     async def all(self, member_id: int) -> list[FollowUp]: ...
+    async def delete(self, member_id: int, followup_id: int) -> None: ...
 
 
 class MeetingRepository(Protocol):
@@ -149,6 +167,8 @@ class MeetingRepository(Protocol):
         """Scheduled meetings of every member with start <= starts_at < end."""
         ...
 
+    async def delete(self, member_id: int, meeting_id: int) -> None: ...
+
 
 class OpportunityRepository(Protocol):
     async def add(self, opportunity: Opportunity) -> Opportunity: ...
@@ -160,16 +180,37 @@ class OpportunityRepository(Protocol):
         at: datetime,
         stage: OpportunityStage,
         behind: Collection[OpportunityStage],
-    ) -> bool:
+    ) -> list[Opportunity]:
         """Mark the member's opportunities at `organisation` (ignoring case) active at `at`,
-        moving those at a stage in `behind` to `stage`. False when there is none."""
+        moving those at a stage in `behind` to `stage`. Returns them as they were before
+        (what undo puts back), by id; empty when there is none."""
         ...
+
+    async def get(self, member_id: int, opportunity_id: int) -> Opportunity | None: ...
+    async def delete(self, member_id: int, opportunity_id: int) -> None: ...
 
     async def by_organisation(self, member_id: int, organisation: str) -> Opportunity | None:
         """Case-insensitive match on the organisation name."""
         ...
 
     async def all(self, member_id: int) -> list[Opportunity]: ...
+
+
+class StepRepository(Protocol):
+    """The undo journal: what each logged step changed, newest on top."""
+
+    async def add(self, step: Step) -> Step:
+        """One INSERT (the log path's only extra statement); sets id and created_at."""
+        ...
+
+    async def last(self, member_id: int, since: datetime) -> Step | None:
+        """The member's newest step created at or after `since`."""
+        ...
+
+    async def delete(self, member_id: int, step_id: int) -> None: ...
+    async def prune(self, before: datetime) -> int:
+        """Delete every member's steps created before `before`; how many."""
+        ...
 
 
 class GroupRepository(Protocol):
@@ -288,6 +329,7 @@ class UnitOfWork(Protocol):
     followups: FollowUpRepository
     meetings: MeetingRepository
     opportunities: OpportunityRepository
+    steps: StepRepository
     groups: GroupRepository
     pending: PendingRepository
     outbox: OutboxRepository

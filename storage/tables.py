@@ -306,10 +306,25 @@ nudge_cursors = Table(
     Index(None, "group_id"),
 )
 
+# The undo journal: what each logged step changed, kept a day (see bot/undo.py). Rows
+# hold ids, not foreign keys: a record whose row is gone is skipped when taken back.
+steps = Table(
+    "steps",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _member_fk(),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("summary", Text(), nullable=False),
+    Column("changes", JSON(), nullable=False),
+    Index(None, "member_id", "created_at"),
+    sqlite_autoincrement=True,
+)
+
 # Every table holding rows of one member, children before parents: the order `forget` uses.
 MEMBER_TABLES = (
     outbox,  # group posts (member_id NULL) stay: they belong to the group
     nudge_cursors,
+    steps,
     pending,
     memberships,
     followups,

@@ -20,6 +20,7 @@ from bot.ports import (
     OpportunityRepository,
     OutboxRepository,
     PendingRepository,
+    StepRepository,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -35,6 +36,7 @@ from storage.repositories import (
     SqlOpportunityRepository,
     SqlOutboxRepository,
     SqlPendingRepository,
+    SqlStepRepository,
 )
 from storage.repositories._base import utcnow
 
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
     followups: FollowUpRepository
     meetings: MeetingRepository
     opportunities: OpportunityRepository
+    steps: StepRepository
     groups: GroupRepository
     pending: PendingRepository
     outbox: OutboxRepository
@@ -88,6 +91,7 @@ class SqlUnitOfWork:
         self.followups = SqlFollowUpRepository(conn, self._now)
         self.meetings = SqlMeetingRepository(conn, self._now)
         self.opportunities = SqlOpportunityRepository(conn, self._now)
+        self.steps = SqlStepRepository(conn, self._now)
         self.groups = SqlGroupRepository(conn, self._now)
         self.pending = SqlPendingRepository(conn, self._now)
         self.outbox = SqlOutboxRepository(conn, self._now)

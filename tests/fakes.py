@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -32,6 +33,7 @@ from bot.domain import (
     OpportunityStage,
     Pause,
     Pending,
+    Step,
 )
 from bot.nudges.model import Cursor, Nudge
 
@@ -78,6 +80,7 @@ class FakeStore:
     followups: dict[int, FollowUp] = field(default_factory=dict)
     meetings: dict[int, Meeting] = field(default_factory=dict)
     opportunities: dict[int, Opportunity] = field(default_factory=dict)
+    steps: dict[int, Step] = field(default_factory=dict)
     groups: dict[int, Group] = field(default_factory=dict)
     memberships: dict[tuple[int, int], Membership] = field(default_factory=dict)
     pending: dict[int, Pending] = field(default_factory=dict)  # by member id
@@ -135,6 +138,12 @@ def _by_id(rows: Iterable[R]) -> list[R]:
     return sorted(rows, key=lambda row: row.id or 0)
 
 
+def _delete(table: dict[int, Any], member_id: int, row_id: int) -> None:
+    row = table.get(row_id)
+    if row is not None and row.member_id == member_id:
+        del table[row_id]
+
+
 class FakeMemberRepository(_Repository):
     async def last_id(self) -> int:
         return max(self._store.members, default=0)
@@ -170,7 +179,8 @@ class FakeMemberRepository(_Repository):
         s.pending.pop(member_id, None)
         s.identities = {i: m for i, m in s.identities.items() if m != member_id}
         s.memberships = {k: v for k, v in s.memberships.items() if v.member_id != member_id}
-        for name in ("pauses", "contacts", "activities", "followups", "meetings", "opportunities"):
+        tables = ("pauses", "contacts", "activities", "followups", "meetings", "opportunities")
+        for name in (*tables, "steps"):
             rows: dict[int, Any] = getattr(s, name)
             setattr(s, name, {k: v for k, v in rows.items() if v.member_id != member_id})
         s.outbox = {k: v for k, v in s.outbox.items() if v.member_id != member_id}
@@ -231,6 +241,41 @@ class FakeContactRepository(_Repository):
         }
         return sorted(names, key=lambda n: (n.casefold(), n))[:limit]
 
+    async def in_use(self, member_id: int, contact_id: int) -> bool:
+        s = self._store
+        rows: list[Any] = [*s.activities.values(), *s.followups.values(), *s.meetings.values()]
+        if any(r.member_id == member_id and r.contact_id == contact_id for r in rows):
+            return True
+        return any(
+            c.member_id == member_id and c.referred_by_id == contact_id
+            for c in s.contacts.values()
+        )
+
+    async def reassign(self, member_id: int, source_id: int, target_id: int) -> None:
+        s = self._store
+        rows: list[Any] = [*s.activities.values(), *s.followups.values(), *s.meetings.values()]
+        for r in rows:
+            if r.member_id == member_id and r.contact_id == source_id:
+                r.contact_id = target_id
+        for c in s.contacts.values():
+            if c.member_id == member_id and c.referred_by_id == source_id and c.id != target_id:
+                c.referred_by_id = target_id
+
+    async def delete(self, member_id: int, contact_id: int) -> None:
+        s = self._store
+        contact = s.contacts.get(contact_id)
+        if contact is None or contact.member_id != member_id:
+            return
+        del s.contacts[contact_id]
+        # What the foreign keys do on the databases: ON DELETE SET NULL.
+        rows: list[Any] = [*s.activities.values(), *s.followups.values(), *s.meetings.values()]
+        for r in rows:
+            if r.contact_id == contact_id:
+                r.contact_id = None
+        for c in s.contacts.values():
+            if c.referred_by_id == contact_id:
+                c.referred_by_id = None
+
 
 class FakeActivityRepository(_Repository):
     def _of(self, member_id: int) -> list[Activity]:
@@ -279,6 +324,12 @@ class FakeActivityRepository(_Repository):
     async def all(self, member_id: int) -> list[Activity]:
         return self._of(member_id)
 
+    async def delete(self, member_id: int, activity_id: int) -> None:
+        _delete(self._store.activities, member_id, activity_id)
+        for f in self._store.followups.values():  # ON DELETE SET NULL
+            if f.source_activity_id == activity_id:
+                f.source_activity_id = None
+
 
 class FakeFollowUpRepository(_Repository):
     def _of(self, member_id: int) -> list[FollowUp]:
@@ -315,6 +366,9 @@ class FakeFollowUpRepository(_Repository):
     async def all(self, member_id: int) -> list[FollowUp]:
         return self._of(member_id)
 
+    async def delete(self, member_id: int, followup_id: int) -> None:
+        _delete(self._store.followups, member_id, followup_id)
+
 
 class FakeMeetingRepository(_Repository):
     def _of(self, member_id: int) -> list[Meeting]:
@@ -348,6 +402,9 @@ class FakeMeetingRepository(_Repository):
     async def all(self, member_id: int) -> list[Meeting]:
         return self._of(member_id)
 
+    async def delete(self, member_id: int, meeting_id: int) -> None:
+        _delete(self._store.meetings, member_id, meeting_id)
+
 
 class FakeOpportunityRepository(_Repository):
     async def add(self, opportunity: Opportunity) -> Opportunity:
@@ -363,18 +420,26 @@ class FakeOpportunityRepository(_Repository):
         at: datetime,
         stage: OpportunityStage,
         behind: Collection[OpportunityStage],
-    ) -> bool:
+    ) -> list[Opportunity]:
         _aware(at, "touch at")
         mine = [
             o
-            for o in self._store.opportunities.values()
+            for o in _by_id(self._store.opportunities.values())
             if o.member_id == member_id and o.organisation.casefold() == organisation.casefold()
         ]
+        before = [_copy(o) for o in mine]
         for o in mine:
             o.updated_at = at
             if o.stage in behind:
                 o.stage = stage
-        return bool(mine)
+        return before
+
+    async def get(self, member_id: int, opportunity_id: int) -> Opportunity | None:
+        found = self._store.opportunities.get(opportunity_id)
+        return _copy(found) if found and found.member_id == member_id else None
+
+    async def delete(self, member_id: int, opportunity_id: int) -> None:
+        _delete(self._store.opportunities, member_id, opportunity_id)
 
     async def by_organisation(self, member_id: int, organisation: str) -> Opportunity | None:
         name = organisation.casefold()
@@ -386,6 +451,32 @@ class FakeOpportunityRepository(_Repository):
     async def all(self, member_id: int) -> list[Opportunity]:
         rows = [o for o in self._store.opportunities.values() if o.member_id == member_id]
         return [_copy(o) for o in _by_id(rows)]
+
+
+class FakeStepRepository(_Repository):
+    async def add(self, step: Step) -> Step:
+        # Through JSON and back, as the databases store it: a value that does not
+        # survive that (a datetime, an enum) fails here as it would there.
+        step.changes = json.loads(json.dumps(step.changes))
+        return self._insert(self._store.steps, step)
+
+    async def last(self, member_id: int, since: datetime) -> Step | None:
+        mine = [
+            s
+            for s in self._store.steps.values()
+            if s.member_id == member_id and s.created_at is not None and s.created_at >= since
+        ]
+        newest = max(mine, key=lambda s: (s.created_at, s.id or 0), default=None)
+        return None if newest is None else _copy(newest)
+
+    async def delete(self, member_id: int, step_id: int) -> None:
+        _delete(self._store.steps, member_id, step_id)
+
+    async def prune(self, before: datetime) -> int:
+        old = [k for k, s in self._store.steps.items() if s.created_at and s.created_at < before]
+        for k in old:
+            del self._store.steps[k]
+        return len(old)
 
 
 class FakeGroupRepository(_Repository):
@@ -482,6 +573,7 @@ class FakeUnitOfWork:
         self.followups: ports.FollowUpRepository = FakeFollowUpRepository(store, clock)
         self.meetings: ports.MeetingRepository = FakeMeetingRepository(store, clock)
         self.opportunities: ports.OpportunityRepository = FakeOpportunityRepository(store, clock)
+        self.steps: ports.StepRepository = FakeStepRepository(store, clock)
         self.groups: ports.GroupRepository = FakeGroupRepository(store, clock)
         self.pending: ports.PendingRepository = FakePendingRepository(store, clock)
         from tests.fakes_nudges import FakeCursorRepository, FakeOutboxRepository

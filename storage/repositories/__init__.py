@@ -14,6 +14,7 @@ from storage.repositories.pipeline import (
     SqlMeetingRepository,
     SqlOpportunityRepository,
 )
+from storage.repositories.steps import SqlStepRepository
 
 __all__ = [
     "SqlActivityRepository",
@@ -27,4 +28,5 @@ __all__ = [
     "SqlOpportunityRepository",
     "SqlOutboxRepository",
     "SqlPendingRepository",
+    "SqlStepRepository",
 ]

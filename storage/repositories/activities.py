@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
+    delete,
     func,
     literal,
     select,
@@ -158,3 +159,10 @@ class SqlActivityRepository(SqlRepository):
             .order_by(activities.c.occurred_at, activities.c.id)
         )
         return [_activity_from_row(row) for row in await self._conn.execute(stmt)]
+
+    async def delete(self, member_id: int, activity_id: int) -> None:
+        await self._conn.execute(
+            delete(activities).where(
+                activities.c.id == activity_id, activities.c.member_id == member_id
+            )
+        )

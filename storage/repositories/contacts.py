@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, or_, select
+from sqlalchemy import Row, bindparam, delete, exists, func, or_, select
 
 from bot.domain import Contact
 from storage.repositories._base import (
@@ -15,7 +15,7 @@ from storage.repositories._base import (
     require_id,
     update_row,
 )
-from storage.tables import contacts
+from storage.tables import activities, contacts, followups, meetings
 
 
 def _contact_values(contact: Contact) -> dict[str, Any]:
@@ -118,3 +118,36 @@ class SqlContactRepository(SqlRepository):
             .limit(limit)
         )
         return list((await self._conn.execute(stmt)).scalars())
+
+    async def in_use(self, member_id: int, contact_id: int) -> bool:
+        """One statement: does any activity, follow-up, meeting or referral point here?"""
+        pointing = [
+            exists().where(t.c.member_id == member_id, t.c.contact_id == contact_id)
+            for t in (activities, followups, meetings)
+        ]
+        referred = exists().where(
+            contacts.c.member_id == member_id, contacts.c.referred_by_id == contact_id
+        )
+        return bool((await self._conn.execute(select(or_(*pointing, referred)))).scalar())
+
+    async def reassign(self, member_id: int, source_id: int, target_id: int) -> None:
+        for t in (activities, followups, meetings):
+            await self._conn.execute(
+                t.update()
+                .where(t.c.member_id == member_id, t.c.contact_id == source_id)
+                .values(contact_id=target_id)
+            )
+        await self._conn.execute(
+            contacts.update()
+            .where(
+                contacts.c.member_id == member_id,
+                contacts.c.referred_by_id == source_id,
+                contacts.c.id != target_id,
+            )
+            .values(referred_by_id=target_id)
+        )
+
+    async def delete(self, member_id: int, contact_id: int) -> None:
+        await self._conn.execute(
+            delete(contacts).where(contacts.c.id == contact_id, contacts.c.member_id == member_id)
+        )

@@ -6,7 +6,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, select
+from sqlalchemy import Row, Table, bindparam, case, delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import (
     ActivityKind,
@@ -76,20 +77,30 @@ _INSERTED = tuple(c.name for c in followups.columns if c.name != "id")
 _ADD_FOLLOWUPS = followups.insert().returning(
     followups.c.id, *(followups.c[name] for name in _INSERTED)
 )
-# The log path keeps an opportunity warm in one statement, moving it forward only.
-_TOUCH = (
+# The log path keeps an opportunity warm, moving it forward only, and hands back the rows
+# as they were (what undo restores). PostgreSQL does it in one statement: the locked rows
+# read in a sub-select are the old values RETURNING gives. SQLite's RETURNING only sees
+# new values, so there a read comes first: with no opportunity there, it is the only one.
+_TOUCH_STAGE = case(
+    (opportunities.c.stage.in_(bindparam("behind", expanding=True)), bindparam("b_stage")),
+    else_=opportunities.c.stage,
+)
+_MATCHING = (
+    opportunities.c.member_id == bindparam("b_member_id"),
+    opportunities.c.organisation_key == bindparam("b_key"),
+)
+_OLD = select(opportunities).where(*_MATCHING).with_for_update().subquery("old")
+_TOUCH_PG = (
     opportunities.update()
-    .where(
-        opportunities.c.member_id == bindparam("b_member_id"),
-        opportunities.c.organisation_key == bindparam("b_key"),
-    )
-    .values(
-        updated_at=bindparam("at"),
-        stage=case(
-            (opportunities.c.stage.in_(bindparam("behind", expanding=True)), bindparam("b_stage")),
-            else_=opportunities.c.stage,
-        ),
-    )
+    .where(opportunities.c.id == _OLD.c.id)
+    .values(updated_at=bindparam("at"), stage=_TOUCH_STAGE)
+    .returning(*_OLD.c)
+)
+_TOUCH_READ = select(opportunities).where(*_MATCHING).order_by(opportunities.c.id)
+_TOUCH_SQLITE = (
+    opportunities.update()
+    .where(*_MATCHING)
+    .values(updated_at=bindparam("at"), stage=_TOUCH_STAGE)
 )
 _BY_ORGANISATION = (
     select(opportunities)
@@ -132,6 +143,10 @@ def _followup_from_row(row: Row[Any]) -> FollowUp:
         next_nudge_at=row.next_nudge_at,
         nudges_sent=row.nudges_sent,
     )
+
+
+async def _delete_row(conn: AsyncConnection, table: Table, member_id: int, row_id: int) -> None:
+    await conn.execute(delete(table).where(table.c.id == row_id, table.c.member_id == member_id))
 
 
 class SqlFollowUpRepository(SqlRepository):
@@ -205,6 +220,9 @@ class SqlFollowUpRepository(SqlRepository):
         )
         return [_followup_from_row(row) for row in await self._conn.execute(stmt)]
 
+    async def delete(self, member_id: int, followup_id: int) -> None:
+        await _delete_row(self._conn, followups, member_id, followup_id)
+
 
 def _meeting_values(meeting: Meeting) -> dict[str, Any]:
     return {
@@ -273,6 +291,9 @@ class SqlMeetingRepository(SqlRepository):
         )
         return [_meeting_from_row(row) for row in await self._conn.execute(stmt)]
 
+    async def delete(self, member_id: int, meeting_id: int) -> None:
+        await _delete_row(self._conn, meetings, member_id, meeting_id)
+
 
 def _opportunity_values(opportunity: Opportunity) -> dict[str, Any]:
     return {
@@ -328,7 +349,7 @@ class SqlOpportunityRepository(SqlRepository):
         at: datetime,
         stage: OpportunityStage,
         behind: Collection[OpportunityStage],
-    ) -> bool:
+    ) -> list[Opportunity]:
         params = {
             "b_member_id": member_id,
             "b_key": fold(organisation),
@@ -336,7 +357,25 @@ class SqlOpportunityRepository(SqlRepository):
             "b_stage": str(stage),
             "behind": [str(b) for b in behind] or [""],
         }
-        return bool((await self._conn.execute(_TOUCH, params)).rowcount)
+        if self._conn.dialect.name == "postgresql":
+            rows = list(await self._conn.execute(_TOUCH_PG, params))
+            return sorted((_opportunity_from_row(row) for row in rows), key=lambda o: o.id or 0)
+        # SQLite: one writer at a time (BEGIN IMMEDIATE), so nothing moves in between.
+        key = {"b_member_id": member_id, "b_key": params["b_key"]}
+        before = [_opportunity_from_row(row) for row in await self._conn.execute(_TOUCH_READ, key)]
+        if before:
+            await self._conn.execute(_TOUCH_SQLITE, params)
+        return before
+
+    async def get(self, member_id: int, opportunity_id: int) -> Opportunity | None:
+        stmt = select(opportunities).where(
+            opportunities.c.id == opportunity_id, opportunities.c.member_id == member_id
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return None if row is None else _opportunity_from_row(row)
+
+    async def delete(self, member_id: int, opportunity_id: int) -> None:
+        await _delete_row(self._conn, opportunities, member_id, opportunity_id)
 
     async def by_organisation(self, member_id: int, organisation: str) -> Opportunity | None:
         """Case-insensitive; with several at one organisation, the first added."""

@@ -26,6 +26,7 @@ from bot.domain import (
     Opportunity,
     Pause,
     Pending,
+    Step,
 )
 from bot.nudges.model import Cursor, Nudge, NudgeKind
 from storage.tables import MEMBER_TABLES, groups, members, nudge_cursors, outbox
@@ -262,6 +263,7 @@ async def _fill(uow: Uow, member: Member, group: Group) -> None:
         )
         await u.meetings.add(Meeting(mid, T0, contact_id=referred.id))
         await u.opportunities.add(Opportunity(mid, "Acme"))
+        await u.steps.add(Step(mid, "conversation with Jane", [{"op": "add", "id": act.id}]))
         await u.members.add_pause(Pause(mid, T0.date(), None))
         await u.pending.put(Pending(mid, "forget"))
         await u.groups.join(Membership(group.id or 0, mid))

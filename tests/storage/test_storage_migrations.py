@@ -16,10 +16,10 @@ from sqlalchemy import Connection, delete, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from bot.domain import FollowUp, FollowUpKind
+from bot.domain import FollowUp, FollowUpKind, Identity, Member, Step
 from storage.engine import make_engine
 from storage.migrate import alembic_config, upgrade
-from storage.tables import followups, identities, members, metadata
+from storage.tables import followups, identities, members, metadata, steps
 from storage.uow import SqlUnitOfWork
 
 
@@ -63,7 +63,7 @@ async def test_migrated_schema_equals_metadata(fresh_url: str) -> None:
     try:
         async with engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
-            assert await conn.run_sync(_state) == (set(metadata.tables), "0003")
+            assert await conn.run_sync(_state) == (set(metadata.tables), "0004")
         async with engine.begin() as conn:
             await conn.run_sync(_downgrade)
         async with engine.connect() as conn:
@@ -79,7 +79,7 @@ async def test_migrated_schema_equals_metadata(fresh_url: str) -> None:
         await engine.dispose()
 
 
-NEW_IN_0002 = {"outbox", "nudge_cursors"}
+AFTER_0001 = {"outbox", "nudge_cursors", "steps"}  # 0002 and 0004
 
 
 def _downgrade_to(revision: str) -> Callable[[Connection], None]:
@@ -170,7 +170,7 @@ async def test_0002_keeps_existing_rows_and_fills_the_new_columns(fresh_url: str
         async with engine.begin() as conn:
             await conn.run_sync(_downgrade_to("0001"))
         async with engine.connect() as conn:
-            assert await conn.run_sync(_state) == (set(metadata.tables) - NEW_IN_0002, "0001")
+            assert await conn.run_sync(_state) == (set(metadata.tables) - AFTER_0001, "0001")
             assert "nudges_off" not in await conn.run_sync(_columns("members"))
             assert "nudge_at" not in await conn.run_sync(_columns("followups"))
             count = select(func.count()).select_from(followups.alias())
@@ -179,3 +179,50 @@ async def test_0002_keeps_existing_rows_and_fills_the_new_columns(fresh_url: str
             assert names.scalars().all() == ["Ada"]
     finally:
         await engine.dispose()
+
+
+async def test_0004_adds_the_undo_journal_and_takes_it_away_again(fresh_url: str) -> None:
+    """A 0003 database with a member gains `steps` (usable at once, forgotten with the
+    member); downgrading drops only that table."""
+    t0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+    await upgrade(fresh_url, "0003")
+    engine = make_engine(fresh_url, poolclass=NullPool)
+    try:
+        async with SqlUnitOfWork(engine) as u:
+            member = await u.members.add(Member("Ada"), Identity("slack", "T", "U"))
+        assert member.id is not None
+        async with engine.connect() as conn:
+            assert "steps" not in await conn.run_sync(_state_tables)
+
+        await upgrade(fresh_url)
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_diff) == []
+        changes: list[dict[str, object]] = [{"op": "add", "t": "activity", "id": 1}]
+        async with SqlUnitOfWork(engine) as u:
+            await u.steps.add(Step(member.id, "conversation with Jane", changes, t0))
+        async with SqlUnitOfWork(engine) as u:
+            step = await u.steps.last(member.id, t0)
+            assert step is not None and step.changes == changes
+
+        async with engine.begin() as conn:
+            await conn.run_sync(_downgrade_to("0003"))
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_state) == (set(metadata.tables) - {"steps"}, "0003")
+            names = await conn.execute(select(members.c.display_name))
+            assert names.scalars().all() == ["Ada"]
+    finally:
+        await engine.dispose()
+    await upgrade(fresh_url)  # and up again, onto a database that had the table once
+    engine = make_engine(fresh_url, poolclass=NullPool)
+    try:
+        async with SqlUnitOfWork(engine) as u:
+            await u.members.forget(member.id)  # forget reaches the new table
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_diff) == []
+            assert (await conn.execute(select(func.count()).select_from(steps))).scalar_one() == 0
+    finally:
+        await engine.dispose()
+
+
+def _state_tables(conn: Connection) -> set[str]:
+    return _state(conn)[0]
