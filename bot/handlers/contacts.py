@@ -1,8 +1,11 @@
-"""Contacts, private to their member: `contacts`, `contact add`, `contact`, `contact stage`."""
+"""Contacts, private to their member: `contacts`, `contact add`, `contact` (the card, or a
+fix to the company or name), `contact stage`, `contact merge`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
@@ -93,18 +96,38 @@ async def _one(ctx: Context, name: str, retry: Callable[[str], str]) -> Contact:
     return await resolve_contact(ctx, name, None, retry, create=False)
 
 
+# "Jane Doe company Acme", "Jane name Jane Smith": the first `company`/`name` after a name.
+_FIX = re.compile(r"(?P<name>.+?)\s+(?P<field>company|name)(?:\s+(?P<value>.*))?", re.I)
+_FIX_EXAMPLE = {"company": "contact Jane company Acme", "name": "contact Jane name Jane Smith"}
+
+
+def _parse_contact(rest: str) -> dict[str, ArgValue]:
+    fix = _FIX.fullmatch(rest.strip())
+    if fix is None:
+        return {"name": rest.strip() or None, "field": None, "value": None}
+    value = (fix["value"] or "").strip() or None
+    return {"name": fix["name"], "field": fix["field"].lower(), "value": value}
+
+
 @command(
     "contact",
     Arg("name", ArgType.PERSON, "Who", required=True, autocomplete="contacts"),
-    usage="contact <name>",
+    Arg("field", ArgType.CHOICE, "What to fix", choices=("company", "name")),
+    Arg("value", ArgType.TEXT, "The right company or name"),
+    usage="contact <name> [company <company> | name <new name>]",
     example="contact Jane Doe",
     category="people",
+    parse=_parse_contact,
 )
 async def show_contact(cmd: Invocation, ctx: Context) -> Reply:
-    """Your history with one person: stage, who referred them, what you did together."""
-    name = cmd.text("name")
+    """Your history with one person: stage, who referred them, what you did together.
+    Fix a slip: `contact Jane company Acme` sets where they work,
+    `contact Jane name Jane Smith` renames them."""
+    name, field = cmd.text("name"), cmd.text("field")
     if not name:
         raise UserError(msg.CONTACT_WHO, "contact Jane Doe")
+    if field is not None:
+        return await _fix(ctx, name, field.lower(), cmd.text("value"))
     contact = await _one(ctx, name, lambda ref: f"contact {ref}")
     assert contact.id is not None
     history = await ctx.uow.activities.for_contact(ctx.member_id, contact.id, limit=10)
@@ -154,4 +177,83 @@ async def set_stage(cmd: Invocation, ctx: Context) -> Reply:
         body=(line(*who(contact), f" is now stage {stage}: {_STAGES[stage]}."),),
         next_step=line("Next: ", "ask ", UserText(contact.name), " who else you should meet."),
         actions=(Action("Log follow-up", f"log followup #{contact.id}"),),
+    )
+
+
+async def _fix(ctx: Context, name: str, field: str, value: str | None) -> Reply:
+    example = _FIX_EXAMPLE.get(field)
+    if example is None:
+        raise UserError(msg.FIX_WHAT, _FIX_EXAMPLE["company"])
+    if not value:
+        raise UserError(msg.fix_needs_value(field, name), example)
+    what = "A company name" if field == "company" else "A name"
+    check_length(ctx, what, value, ctx.config.max_name, example)
+    contact = await _one(ctx, name, lambda ref: f"contact {ref} {field} {value}")
+    if field == "company":
+        contact.company = value
+        await ctx.uow.contacts.update(contact)
+        return msg.company_fixed(contact)
+    namesakes = await find_contact(ctx, value, None)
+    other = next(
+        (c for c in namesakes if c.name.casefold() == value.casefold() and c.id != contact.id),
+        None,
+    )
+    if other is not None:  # two cards for one person: that's a merge
+        raise UserError(msg.name_taken(other), f"contact merge {contact.name} into {other.name}")
+    old, contact.name = contact.name, value
+    await ctx.uow.contacts.update(contact)
+    return msg.renamed(old, contact)
+
+
+MERGE_EXAMPLE = "contact merge Jane Doe into Jane Smith"
+_INTO = re.compile(r"\s+into\s+", re.I)
+
+
+def _parse_merge(rest: str) -> dict[str, ArgValue]:
+    parts = _INTO.split(rest.strip(), maxsplit=1)
+    source = parts[0].strip()
+    target = parts[1].strip() if len(parts) > 1 else ""
+    return {"source": source or None, "target": target or None}
+
+
+@command(
+    "contact merge",
+    Arg("source", ArgType.PERSON, "The duplicate", required=True, autocomplete="contacts"),
+    Arg("target", ArgType.PERSON, "The one to keep", required=True, autocomplete="contacts"),
+    usage="contact merge <duplicate> into <contact to keep>",
+    example=MERGE_EXAMPLE,
+    category="people",
+    parse=_parse_merge,
+)
+async def merge_contacts(cmd: Invocation, ctx: Context) -> Reply:
+    """Two cards for one person: move everything onto the one you keep.
+    History, follow-ups, meetings and referrals move; empty details are filled in."""
+    src, dst = cmd.text("source"), cmd.text("target")
+    if not src or not dst:
+        raise UserError(msg.MERGE_HOW, MERGE_EXAMPLE)
+    source = await _one(ctx, src, lambda ref: f"contact merge {ref} into {dst}")
+    target = await _one(ctx, dst, lambda ref: f"contact merge #{source.id} into {ref}")
+    if source.id == target.id:
+        raise UserError(msg.merge_itself(source), MERGE_EXAMPLE)
+    assert source.id is not None and target.id is not None
+    kept = merged(target, source)
+    await ctx.uow.contacts.reassign(ctx.member_id, source.id, target.id)
+    await ctx.uow.contacts.update(kept)  # before the delete: its referrer may be `source`
+    await ctx.uow.contacts.delete(ctx.member_id, source.id)
+    return msg.contacts_merged(source, kept)
+
+
+def merged(target: Contact, source: Contact) -> Contact:
+    """`target` with its empty details filled from `source`, the higher stage, both notes."""
+    notes = list(dict.fromkeys(n for n in (target.notes, source.notes) if n))
+    referrers = (target.referred_by_id, source.referred_by_id)
+    referrer = next((r for r in referrers if r not in (None, source.id, target.id)), None)
+    return replace(
+        target,
+        company=target.company or source.company,
+        role=target.role or source.role,
+        how_met=target.how_met or source.how_met,
+        referred_by_id=referrer,
+        stage=max(target.stage, source.stage),
+        notes=" · ".join(notes) or None,
     )

@@ -126,3 +126,60 @@ def contact_card(
         next_step=step,
         actions=(Action("Log follow-up", f"log followup #{contact.id}"),),
     )
+
+
+# Fixing a contact: `contact Jane company Acme`, `... name Jane Smith`, `contact merge`.
+FIX_WHAT = "I can fix a contact's company or name."
+MERGE_HOW = "Name the duplicate, then the contact to keep."
+
+
+def fix_needs_value(field: str, name: str) -> Line:
+    if field == "company":
+        return line("Where does ", UserText(name), " work?")
+    return line("What should ", UserText(name), " be called?")
+
+
+def company_fixed(contact: Contact) -> Reply:
+    return Reply(
+        body=(line(UserText(contact.name), " is now at ", UserText(contact.company or ""), "."),),
+        next_step=line(
+            "Next: ask ", UserText(contact.name), " who else you should meet there."
+        ),
+        actions=(Action("Show contact", f"contact #{contact.id}"),),
+    )
+
+
+def name_taken(other: Contact) -> Line:
+    return line(
+        "You already have ", *who(other), " — if they're one person, merge the two cards."
+    )
+
+
+def renamed(old: str, contact: Contact) -> Reply:
+    return Reply(
+        body=(line("Renamed ", UserText(old), " to ", *who(contact), "."),),
+        next_step=line("Next: when did you last hear from ", UserText(contact.name), "?"),
+        actions=(Action("Show contact", f"contact #{contact.id}"),),
+    )
+
+
+def merge_itself(contact: Contact) -> Line:
+    return line(
+        "Both names lead to ", *who(contact), ": name the duplicate first, then the one to keep."
+    )
+
+
+def contacts_merged(source: Contact, kept: Contact) -> Reply:
+    return Reply(
+        body=(
+            line(
+                "Merged ",
+                UserText(source.name),
+                " into ",
+                *who(kept),
+                ": one card now holds your history, follow-ups and meetings.",
+            ),
+        ),
+        next_step=line("Next: `contact ", UserText(kept.name), "` shows it all in one place."),
+        actions=(Action("Show contact", f"contact #{kept.id}"),),
+    )

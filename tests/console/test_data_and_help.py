@@ -186,6 +186,7 @@ SETUP: dict[str, list[tuple[str, str | None]]] = {
     "contact add": [("contact add Sam Rivera", None)],
     "contact": [("contact add Jane Doe @Acme", None)],
     "contact stage": [("contact add Jane Doe @Acme", None)],
+    "contact merge": [("contact add Jane Doe", None), ("contact add Jane Smith @Acme", None)],
     "followups": [("met Jane Doe @Acme yesterday", None)],
     "done": [("met Jane Doe @Acme yesterday", None), ("lead Priya @Initech via Sam", None)],
     "snooze": [("met Jane Doe @Acme yesterday", None), ("lead Priya @Initech via Sam", None)],
