@@ -57,6 +57,7 @@ _HAS_TIME = re.compile(
     r"(\d(am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\bmorning\b|\bafternoon\b|\bevening\b|"
     r"\btonight\b|\bnow\b|\bhours?\b|\bmin(ute)?s?\b|\b(am|pm)\b)"
 )
+_CLOCK = re.compile(r"\d(am|pm)\b|\d:\d\d|\b(am|pm)\b|\bnoon\b|\bmidnight\b")
 MAX_DATE_WORDS = 5
 MAX_DISTANCE = timedelta(days=366)
 
@@ -359,6 +360,9 @@ def parse_when(
             parsed = datetime.combine(parsed.date(), time(12, 0))
         else:
             parsed = datetime.combine(parsed.date(), default_time or time(9, 0))
+    vague = not _CLOCK.search(cleaned)  # "this morning", not "at 9am"
+    if prefer == "past" and vague and parsed.date() == local_now.date() and parsed > local_now:
+        parsed = local_now  # "this morning" said at 7 am: earlier today, never later
     if abs(parsed - local_now) > MAX_DISTANCE:
         raise DateError(text)
     at = to_utc(parsed, tz)

@@ -78,15 +78,52 @@ def _match(
     return None
 
 
+def _firsts(pattern: tuple[Element, ...]) -> frozenset[str] | None:
+    """The words a pattern can start with (None: any word, in a loose match)."""
+    if not pattern:
+        return frozenset()
+    (alts, optional), rest = pattern[0], pattern[1:]
+    if alts == (("ADJ",),):
+        tail = _firsts(rest)
+        return None if tail is None else ADJECTIVES | tail
+    heads = frozenset(alt[0] for alt in alts)
+    if optional:
+        tail = _firsts(rest)
+        return None if tail is None else heads | tail
+    return heads
+
+
+def _index() -> tuple[dict[str, tuple[Verb, ...]], tuple[Verb, ...]]:
+    """Verbs by the word they can start with (so a message tries a handful, not all),
+    and those that open with ADJ (a loose match may start them with any word)."""
+    by_word: dict[str, list[Verb]] = {}
+    for verb in VERBS:
+        for word in _firsts(verb.pattern) or ():
+            by_word.setdefault(word, []).append(verb)
+    open_ = tuple(v for v in VERBS if v.pattern[0][0] == (("ADJ",),))
+    return {w: tuple(vs) for w, vs in by_word.items()}, open_
+
+
+_BY_WORD, _OPEN = _index()
+# A loose match needs one of these nouns ("interview", "call"...) somewhere in the message.
+_NOUNS = frozenset(w for v in _OPEN for alt in v.pattern[1][0] for w in alt[:1])
+
+
 def _find_verb(lowered: list[str]) -> tuple[Verb, int, int] | None:
     """The verb phrase: (verb, start, end), at the start or after fillers. Known words
     first; then a noun with words the lexicon lacks before it ("HM interview with")."""
     for loose in (0, 2):
+        if loose and _NOUNS.isdisjoint(lowered):
+            break
         for start in range(min(_MAX_LEAD, len(lowered)) + 1):
             if start > 0 and lowered[start - 1] not in FILLERS:
                 break
             best: tuple[Verb, int, int] | None = None
-            for verb in VERBS:
+            first = lowered[start] if start < len(lowered) else ""
+            candidates = _BY_WORD.get(first, ())
+            if loose:
+                candidates = (*candidates, *_OPEN)
+            for verb in candidates:
                 end = _match(verb.pattern, lowered, start, loose)
                 if end is not None and end > start and (best is None or end > best[2]):
                     best = (verb, start, end)
@@ -128,7 +165,10 @@ def _giving(lowered: list[str]) -> tuple[int, int, int, ActivityKind] | None:
 
 
 def _find_middle(lowered: list[str], middles: tuple[list[str], ...]) -> tuple[int, int] | None:
+    firsts = {m[0] for m in middles}
     for i in range(1, len(lowered)):
+        if lowered[i] not in firsts:
+            continue
         for m in middles:
             if lowered[i : i + len(m)] == m:
                 return i, i + len(m)

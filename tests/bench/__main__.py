@@ -15,6 +15,7 @@ from pathlib import Path
 
 from adapters.runtime.scheduler import Intervals
 from tests.bench.nudges import dispatcher_rate, planner_day
+from tests.bench.parsing import parse_corpus
 from tests.bench.scenarios import Row, run_all
 
 
@@ -53,7 +54,7 @@ async def pg_databases(url: str, names: list[str]) -> list[str]:
 
 
 async def main(quick: bool, postgres: bool) -> int:
-    rows: list[Row] = []
+    rows: list[Row] = parse_corpus()
     with tempfile.TemporaryDirectory(prefix="nextinterview-bench-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         rows += await run_all("sqlite", url, quick)
