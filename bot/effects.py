@@ -3,6 +3,7 @@ meetings held, opportunities kept warm."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.context import Context
@@ -80,9 +81,11 @@ async def close_followups(
         match = [f for f in mine if f.kind is fk]
         if match:
             target = match[0]
+            before = replace(target)
             target.status = FollowUpStatus.DONE
             target.closed_at = ctx.now()
             await ctx.uow.followups.update(target)
+            ctx.journal.updated(before, target)
             closed.append(target)
             if kind in (ActivityKind.THANKYOU, ActivityKind.FOLLOWUP):
                 break  # one message answers one follow-up
@@ -127,9 +130,13 @@ async def owe_after_conversation(
         )
         new.append(checkback)
     elif checkback.due_at < checkback_due:
+        before = replace(checkback)
         checkback.due_at = checkback_due  # a newer conversation restarts the clock
         await ctx.uow.followups.update(checkback)
+        ctx.journal.updated(before, checkback)
     await ctx.uow.followups.add_many(new)  # one statement for both
+    for f in new:
+        ctx.journal.added(f)
     return thankyou, checkback
 
 
@@ -176,12 +183,18 @@ async def warm_opportunity(
     stage = _STAGE_FOR.get(kind, OpportunityStage.CONTACTED)
     # Forward only, and a closed one stays closed.
     behind = _STAGE_ORDER[: _STAGE_ORDER.index(stage)]
-    if await uow.opportunities.touch(ctx.member_id, company, ctx.now(), stage, behind):
+    touched = await uow.opportunities.touch(ctx.member_id, company, ctx.now(), stage, behind)
+    for old in touched:
+        moved = stage if old.stage in behind else old.stage
+        ctx.journal.updated(old, replace(old, stage=moved, updated_at=ctx.now()))
+    if touched:
         return None
     if kind not in _CREATES_OPPORTUNITY:
         return None
-    return await uow.opportunities.add(
+    added = await uow.opportunities.add(
         Opportunity(
             member_id=ctx.member_id, organisation=company, stage=stage, updated_at=ctx.now()
         )
     )
+    ctx.journal.added(added)
+    return added

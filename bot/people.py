@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import messages as msg
 from bot.context import Context
@@ -94,9 +94,15 @@ async def resolve_contact(
     contact = await existing_contact(ctx, query, company, retry)
     if contact is not None:
         if company and not contact.company:
+            before = replace(contact)
             contact.company = company
             await ctx.uow.contacts.update(contact)
+            ctx.journal.updated(before, contact)
         return contact
     if not create or query.startswith("#"):
         raise UserError(msg.no_such_contact(query), "contacts")
-    return await ctx.uow.contacts.add(Contact(member_id=ctx.member_id, name=query, company=company))
+    added = await ctx.uow.contacts.add(
+        Contact(member_id=ctx.member_id, name=query, company=company)
+    )
+    ctx.journal.added(added)
+    return added

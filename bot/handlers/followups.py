@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
@@ -14,6 +15,7 @@ from bot.formatting import is_number
 from bot.handlers.log import read_when, record
 from bot.people import AmbiguousContact, existing_contact
 from bot.replies import Reply
+from bot.undo import finish
 
 _LOGS_AS = {
     FollowUpKind.THANKYOU: ActivityKind.THANKYOU,
@@ -110,13 +112,17 @@ _TARGET = Arg(
 async def done(cmd: Invocation, ctx: Context) -> Reply:
     """Mark a follow-up as sent; it counts for your streak."""
     f = await _target(ctx, cmd.text("target"), "done", lambda f: f"done {f.id}")
+    before = replace(f)
     f.status, f.closed_at = FollowUpStatus.DONE, ctx.now()
     await ctx.uow.followups.update(f)
+    ctx.journal.updated(before, f)
     contact = await ctx.uow.contacts.get(ctx.member_id, f.contact_id) if f.contact_id else None
     now = ctx.now()
-    await record(ctx, _LOGS_AS[f.kind], contact, f.company, When(now, ctx.today(), True), None)
+    kind = _LOGS_AS[f.kind]
+    await record(ctx, kind, contact, f.company, When(now, ctx.today(), True), None)
     remaining = len(await ctx.uow.followups.open(ctx.member_id))
-    return msg.followup_done(f, contact, remaining)
+    reply = msg.followup_done(f, contact, remaining)
+    return await finish(ctx, reply, msg.step_summary(kind, contact, f.company))
 
 
 @command(

@@ -16,6 +16,7 @@ from bot.domain import (
     Contact,
     FollowUp,
     FollowUpKind,
+    MeetingStatus,
 )
 from bot.effects import (
     CLOSES,
@@ -28,6 +29,7 @@ from bot.errors import UserError
 from bot.people import PhraseParts, check_length, resolve_contact
 from bot.phrases import parse_phrase
 from bot.replies import Reply
+from bot.undo import finish
 
 KIND_WORDS: dict[str, ActivityKind] = {
     **{k.value: k for k in ActivityKind},
@@ -102,7 +104,7 @@ async def record(
     when: When,
     note: str | None,
 ) -> Activity:
-    return await ctx.uow.activities.add(
+    activity = await ctx.uow.activities.add(
         Activity(
             member_id=ctx.member_id,
             kind=kind,
@@ -113,6 +115,8 @@ async def record(
             note=note,
         )
     )
+    ctx.journal.added(activity, main=True)
+    return activity
 
 
 @command(
@@ -168,12 +172,17 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
     thankyou = None
     if kind in CONVERSATIONS:
         if contact and kind is ActivityKind.INTERVIEW and contact.stage < 3:
+            before = replace(contact)
             contact.stage = 3
             await ctx.uow.contacts.update(contact)
-        await mark_meeting_held(ctx, contact, when.at, activity.company)
+            ctx.journal.updated(before, contact)
+        held = await mark_meeting_held(ctx, contact, when.at, activity.company)
+        if held is not None:  # only a scheduled one is marked held
+            ctx.journal.updated(replace(held, status=MeetingStatus.SCHEDULED), held)
         thankyou, _ = await owe_after_conversation(ctx, activity, contact, owed)
     await warm_opportunity(ctx, kind, activity.company)
-    return msg.logged(kind, contact, activity.company, when, ctx.tz, ctx.today(), thankyou, closed)
+    reply = msg.logged(kind, contact, activity.company, when, ctx.tz, ctx.today(), thankyou, closed)
+    return await finish(ctx, reply, msg.step_summary(kind, contact, activity.company))
 
 
 @command(
@@ -211,9 +220,11 @@ async def _lead(cmd: Invocation, ctx: Context) -> Reply:
         )
     contact = await resolve_contact(ctx, person, company, retry.with_person)
     if referrer is not None and contact.referred_by_id is None and referrer.id != contact.id:
+        before = replace(contact)
         contact.referred_by_id = referrer.id
         contact.how_met = contact.how_met or "referral"
         await ctx.uow.contacts.update(contact)
+        ctx.journal.updated(before, contact)
     await record(ctx, ActivityKind.REFERRAL, contact, company, when, note)
     owed = await ctx.uow.followups.add(
         FollowUp(
@@ -224,7 +235,9 @@ async def _lead(cmd: Invocation, ctx: Context) -> Reply:
             company=company or contact.company,
         )
     )
-    return msg.lead_recorded(contact, referrer, owed, ctx.tz, ctx.today())
+    ctx.journal.added(owed)
+    reply = msg.lead_recorded(contact, referrer, owed, ctx.tz, ctx.today())
+    return await finish(ctx, reply, msg.step_summary(ActivityKind.REFERRAL, contact, company))
 
 
 @command(
@@ -262,4 +275,6 @@ async def followup(cmd: Invocation, ctx: Context) -> Reply:
             company=company or (contact.company if contact else None),
         )
     )
-    return msg.followup_planned(contact, planned, ctx.tz, ctx.today())
+    ctx.journal.added(planned, main=True)
+    reply = msg.followup_planned(contact, planned, ctx.tz, ctx.today())
+    return await finish(ctx, reply, msg.planned_summary(contact, planned.company))

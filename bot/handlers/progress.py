@@ -19,6 +19,7 @@ from bot.phrases import parse_phrase
 from bot.ports import UnitOfWork
 from bot.replies import Reply
 from bot.streaks import Streak, compute_streak
+from bot.undo import finish
 
 _MEETING_KINDS = ("interview", "meeting")
 _AGAIN = "again"  # add it even though one with them is coming already
@@ -90,7 +91,9 @@ async def schedule(cmd: Invocation, ctx: Context) -> Reply:
             company=company or (contact.company if contact else None),
         )
     )
-    return msg.scheduled(meeting, contact, ctx.tz, ctx.today())
+    ctx.journal.added(meeting, main=True)
+    reply = msg.scheduled(meeting, contact, ctx.tz, ctx.today())
+    return await finish(ctx, reply, msg.scheduled_summary(kind, contact, meeting.company))
 
 
 def _already_coming(

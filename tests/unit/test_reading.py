@@ -47,10 +47,10 @@ def read(text: str) -> dict[str, object]:
         ("Sam referred me to Priya at Initech", {"person": "Priya", "referrer": "Sam",
                                                  "company": "Initech"}),
         ("messaged Kim from HHM on linkedin", {"person": "Kim", "company": "HHM", "note": None}),
-        ("met jane. great chat about their data team", {"note": "great chat about their data team"}),
+        ("met jane. great chat about their team", {"note": "great chat about their team"}),
         ("interviewed at Bank of America yesterday", {"company": "Bank of America"}),
         ("I have a call with Raj on monday", {"command": "schedule", "person": "Raj"}),
-        ("remind me to follow up with Jane on friday", {"command": "followup", "when": "on friday"}),
+        ("remind me to follow up with Jane on fri", {"command": "followup", "when": "on fri"}),
         ("Stripe made me an offer!", {"kind": ActivityKind.OFFER, "company": "Stripe"}),
     ],
 )  # fmt: skip
@@ -86,7 +86,8 @@ async def test_a_conversation_still_to_come_is_scheduled_and_says_so() -> None:
     reply = await chat.ok("coffee with Jane tomorrow")
     assert "put it on your calendar" in reply.text()
     (meeting,) = chat.store.meetings.values()
-    assert meeting.status is MeetingStatus.SCHEDULED and str(meeting.starts_at.date()) == "2025-01-09"
+    assert meeting.status is MeetingStatus.SCHEDULED
+    assert str(meeting.starts_at.date()) == "2025-01-09"
     assert chat.activities() == []  # nothing logged as held
 
 
