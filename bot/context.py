@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import Identity, Member
 from bot.nudges.config import NudgeConfig
 from bot.ports import Clock, UnitOfWork
+from bot.undo import Journal
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class Context:
     caller: Caller
     where: Where
     config: Config
+    journal: Journal = field(default_factory=Journal)  # what this command changed (undo)
 
     @property
     def member_id(self) -> int:

@@ -11,4 +11,5 @@ from bot.handlers import (  # noqa: F401
     pipeline,
     progress,
     settings,
+    undo,
 )

@@ -25,6 +25,7 @@ from bot.nudges.schedule import (
 )
 from bot.nudges.timing import out_of_quiet, zone
 from bot.ports import Clock, Timer, UnitOfWork, UnitOfWorkFactory
+from bot.undo import WINDOW as UNDO_WINDOW
 
 
 @dataclass(slots=True)
@@ -299,4 +300,5 @@ class Planner:
             return
         async with self._uow() as uow:
             report.pruned = await uow.outbox.prune(now - self.config.keep_finished)
+            await uow.steps.prune(now - UNDO_WINDOW)  # past undo, a step is dead weight
         self._pruned_at = now

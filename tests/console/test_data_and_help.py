@@ -223,6 +223,7 @@ SETUP: dict[str, list[tuple[str, str | None]]] = {
     "landed": [],
     "export": [],
     "forget me": [],
+    "undo": [("met Jane Doe @Acme yesterday", None)],
     "yes": [("forget me", None)],
     "no": [("forget me", None)],
     "help": [],

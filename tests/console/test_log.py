@@ -56,6 +56,7 @@ async def test_short_forms_read_like_sentences(console: ConsoleBackend) -> None:
     assert reached.splitlines() == [
         "Logged: you reached out to Sam (Globex) today.",
         "Next: suggest a time yourself rather than waiting for Sam.",
+        "[Undo: undo]",
     ]
 
     interviewed = await ok(console, "ann", "interviewed at Initech tue")

@@ -32,6 +32,7 @@ async def test_dashboard_shows_the_next_scheduled_conversation(
     assert scheduled.splitlines() == [
         "Your next interview: Jane Doe (Acme), Thu 15:00.",
         "Next: research them and write down three questions before then.",
+        "[Undo: undo]",
     ]
     await ok(console, "ann", "schedule Sam @Globex fri 10:00")
     dash = await ok(console, "ann", "next")
