@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import bot.handlers  # noqa: F401  (registers the commands)
 from bot import messages as msg
-from bot.commands import REGISTRY, Invocation
+from bot.commands import REGISTRY, CommandSpec, Invocation
 from bot.context import Caller, Config, Context, Where
-from bot.domain import Member
+from bot.domain import Member, Pending
 from bot.errors import UserError
 from bot.nudges.schedule import member_cursors
 from bot.parser import parse_text
@@ -22,6 +22,8 @@ from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
+# Commands that answer the pending question; any other lets it lapse.
+_ANSWERS = frozenset({"yes", "no"})
 
 
 def _valid_zone(name: str | None) -> str | None:
@@ -46,7 +48,8 @@ class Core:
         try:
             invocation = parse_text(text, self.config.max_text)
         except UserError as e:
-            return await self._welcome_if_new(caller, msg.error(e.message, e.example))
+            reply = await self._welcome_if_new(caller, msg.error(e.message, e.example))
+            return await self._lapse_unread(caller, reply)
         return await self.handle(caller, where, invocation)
 
     async def handle(self, caller: Caller, where: Where, invocation: Invocation) -> Reply:
@@ -55,6 +58,7 @@ class Core:
             reply = msg.error(msg.unknown_command(invocation.name, None), "help")
             return await self._welcome_if_new(caller, reply)
         was_unreachable: int | None = None
+        lapsed: Pending | None = None  # the question this command let lapse
         new = False
         try:
             async with self.uow_factory() as uow:
@@ -65,8 +69,9 @@ class Core:
                     was_unreachable = member.id
                     member.unreachable = False
                     await uow.members.update(member)
+                lapsed = await self._lapse(uow, member, spec.name)
                 ctx = Context(uow, self.clock, member, caller, where, self.config)
-                reply = await spec.handler(invocation, ctx)
+                reply = await self._run(spec, invocation, ctx, lapsed)
             return msg.welcomed(reply) if new else reply
         except AmbiguousContact as e:
             commands = [e.retry(f"#{c.id}") for c in e.candidates]
@@ -78,9 +83,50 @@ class Core:
             reply = msg.error(msg.SOMETHING_BROKE, None)
         if was_unreachable is not None:  # the failed command rolled that back
             await self._reachable_again(was_unreachable)
+        if lapsed is not None:  # ...and the lapse of the question with it
+            reply = await self._lapse_again(lapsed, reply)
         if new:  # ...and the new member with it: keep them, so the welcome comes once
             reply = await self._welcome_if_new(caller, reply)
         return reply
+
+    async def _lapse(self, uow: UnitOfWork, member: Member, name: str) -> Pending | None:
+        """A question is answered by the very next message or not at all: any other
+        command clears it. Others pay nothing: the flag comes with the member's row."""
+        if member.pending is None or member.id is None or name in _ANSWERS:
+            return None
+        lapsed = Pending(member.id, member.pending)
+        member.pending = None
+        await uow.pending.clear(member.id)
+        return lapsed
+
+    async def _run(
+        self, spec: CommandSpec, invocation: Invocation, ctx: Context, lapsed: Pending | None
+    ) -> Reply:
+        reply = await spec.handler(invocation, ctx)
+        if lapsed is None or ctx.member.pending is not None:  # it asked anew (`forget me`)
+            return reply
+        return msg.question_dropped(reply, lapsed.action)
+
+    async def _lapse_again(self, lapsed: Pending, reply: Reply) -> Reply:
+        try:
+            async with self.uow_factory() as uow:
+                await uow.pending.clear(lapsed.member_id)
+        except Exception:
+            log.exception("could not clear the question of member %s", lapsed.member_id)
+            return reply
+        return msg.question_dropped(reply, lapsed.action)
+
+    async def _lapse_unread(self, caller: Caller, reply: Reply) -> Reply:
+        """A message that didn't read is still the next one: the question lapses. Only
+        unreadable messages pay this read."""
+        try:
+            async with self.uow_factory() as uow:
+                member = await uow.members.by_identity(caller.identity)
+                lapsed = None if member is None else await self._lapse(uow, member, "")
+        except Exception:
+            log.exception("could not clear the question of %s", caller.identity)
+            return reply
+        return reply if lapsed is None else msg.question_dropped(reply, lapsed.action)
 
     async def _reachable_again(self, member_id: int) -> None:
         try:

@@ -103,6 +103,9 @@ class Member:
     unreachable: bool = False  # a platform said DMs are closed or the user is gone
     created_at: datetime | None = None
     id: int | None = None
+    # Read with the member (by_identity), not stored on its row: the pending question's
+    # action ("forget"), so every command knows for free whether one awaits an answer.
+    pending: str | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)

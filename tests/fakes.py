@@ -150,11 +150,15 @@ class FakeMemberRepository(_Repository):
 
     async def by_identity(self, identity: Identity) -> Member | None:
         member_id = self._store.identities.get(identity)
-        return None if member_id is None else await self.get(member_id)
+        member = None if member_id is None else await self.get(member_id)
+        if member is not None and member_id is not None:  # read along, as SQL joins it
+            asked = self._store.pending.get(member_id)
+            member.pending = asked.action if asked else None
+        return member
 
     async def get(self, member_id: int) -> Member | None:
         member = self._store.members.get(member_id)
-        return None if member is None else _copy(member)
+        return None if member is None else dataclasses.replace(_copy(member), pending=None)
 
     async def get_many(self, member_ids: Collection[int]) -> dict[int, Member]:
         found = (self._store.members.get(member_id) for member_id in set(member_ids))

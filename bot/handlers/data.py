@@ -17,8 +17,9 @@ from bot.domain import Activity, Contact, FollowUp, Opportunity, Pending
 from bot.replies import File, Reply
 
 _FORGET = "forget"
-# `yes` confirms only right after the question, so a stray yes later deletes nothing.
-CONFIRM_MINUTES = 2
+# `yes` confirms only as the very next message (bot/core.py lets the question lapse on any
+# other) and only within these minutes, so a stray yes later deletes nothing.
+CONFIRM_MINUTES = 5
 
 
 def _plain(value: Any) -> Any:
@@ -52,8 +53,10 @@ def _csv(rows: list[dict[str, Any]], of: type[Any]) -> bytes:
 async def export(cmd: Invocation, ctx: Context) -> Reply:
     """All your data, as a JSON file and CSV files."""
     uow, mid = ctx.uow, ctx.member_id
+    member = _rows([ctx.member])[0]
+    member.pop("pending")  # read along with the member, not part of it
     data: dict[str, Any] = {
-        "member": _rows([ctx.member])[0],
+        "member": member,
         "identities": _rows(await uow.members.identities(mid)),
         "pauses": _rows(await uow.members.pauses(mid)),
         "contacts": _rows(await uow.contacts.search(mid, None, limit=1_000_000)),
@@ -85,6 +88,7 @@ async def forget_me(cmd: Invocation, ctx: Context) -> Reply:
             expires_at=ctx.now() + timedelta(minutes=CONFIRM_MINUTES),
         )
     )
+    ctx.member.pending = _FORGET  # asked anew: nothing lapsed
     return msg.confirm_forget()
 
 
@@ -103,9 +107,11 @@ async def yes(cmd: Invocation, ctx: Context) -> Reply:
 @command("no", usage="no", example="no", category="data")
 async def no(cmd: Invocation, ctx: Context) -> Reply:
     """Cancel what I just asked."""
-    had = await ctx.uow.pending.get(ctx.member_id)
+    pending = await ctx.uow.pending.get(ctx.member_id)
     await ctx.uow.pending.clear(ctx.member_id)
-    return msg.cancelled(had is not None)
+    if pending is None or (pending.expires_at is not None and pending.expires_at < ctx.now()):
+        return msg.nothing_to_confirm()
+    return msg.cancelled()
 
 
 @command(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from bot.commands import CommandSpec
 from bot.formatting import plural
@@ -29,7 +30,8 @@ def confirm_forget() -> Reply:
             ),
         ),
         next_step=line(
-            "Answer `yes` to delete, or `no` to keep it all. Want a copy first? `export`."
+            "Answer `yes` to delete, or `no` to keep it all. "
+            "Want a copy first? `export`, then `forget me` again."
         ),
         actions=(Action("Yes, delete", "yes"), Action("No, keep", "no", primary=True)),
     )
@@ -44,14 +46,26 @@ def forgotten() -> Reply:
 
 def nothing_to_confirm() -> Reply:
     return Reply(
-        body=(line("There's nothing waiting for a yes."),),
+        body=(line("There's nothing to confirm: I haven't asked you anything."),),
         next_step=line("Next: `next` shows what to do today."),
     )
 
 
-def cancelled(had: bool) -> Reply:
-    text = "Kept everything." if had else "Nothing to cancel."
-    return Reply(body=(line(text),), next_step=line("Next: `next` shows what to do today."))
+def cancelled() -> Reply:
+    return Reply(
+        body=(line("Kept everything."),), next_step=line("Next: `next` shows what to do today.")
+    )
+
+
+# What each pending question (its action) was about, for the line saying it lapsed.
+_ASKED_ABOUT = {"forget": "deleting your data"}
+
+
+def question_dropped(reply: Reply, action: str) -> Reply:
+    """`reply`, saying first that the question awaiting an answer lapsed."""
+    about = _ASKED_ABOUT.get(action)
+    note = f"(I dropped the question about {about}.)" if about else "(I dropped my question.)"
+    return replace(reply, body=(line(note), *reply.body))
 
 
 def help_all(by_category: Mapping[str, list[CommandSpec]]) -> Reply:

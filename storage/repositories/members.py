@@ -85,10 +85,12 @@ def _identity_clause(identity: Identity) -> list[Any]:
     ]
 
 
-# Every command starts here: built once (see _base.insert_row for why).
+# Every command starts here: built once (see _base.insert_row for why). The pending
+# question comes along (a primary-key join), so no command pays a read to learn of it.
 _BY_IDENTITY = (
-    select(members)
+    select(members, pending_table.c.action.label("pending_action"))
     .join(identities, identities.c.member_id == members.c.id)
+    .outerjoin(pending_table, pending_table.c.member_id == members.c.id)
     .where(
         identities.c.platform == bindparam("platform"),
         identities.c.tenant == bindparam("tenant"),
@@ -105,7 +107,11 @@ class SqlMemberRepository(SqlRepository):
             "user_id": identity.user_id,
         }
         row = (await self._conn.execute(_BY_IDENTITY, params)).first()
-        return None if row is None else member_from_row(row)
+        if row is None:
+            return None
+        member = member_from_row(row)
+        member.pending = row.pending_action
+        return member
 
     async def get(self, member_id: int) -> Member | None:
         row = (await self._conn.execute(select(members).where(members.c.id == member_id))).first()

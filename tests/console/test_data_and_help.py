@@ -83,7 +83,8 @@ async def test_forget_me_then_yes_deletes_everything(
     assert console.render(asked).splitlines()[:2] == [
         "This deletes everything I hold about you — contacts, log, follow-ups, groups. "
         "It can't be undone.",
-        "Answer `yes` to delete, or `no` to keep it all. Want a copy first? `export`.",
+        "Answer `yes` to delete, or `no` to keep it all. "
+        "Want a copy first? `export`, then `forget me` again.",
     ]
     assert [a.command for a in asked.actions] == ["yes", "no"]
     done = await ok(console, "ann", "yes")
@@ -97,7 +98,7 @@ async def test_forget_me_then_yes_deletes_everything(
     assert "Here's everything: 0 contacts, 0 logged steps." in await ok(console, "ann", "export")
     assert json.loads((export_dir / "nextinterview.json").read_text())["groups"] == []
     # A second yes has nothing to confirm; Bob is untouched.
-    assert "There's nothing waiting for a yes." in await ok(console, "ann", "yes")
+    assert "There's nothing to confirm" in await ok(console, "ann", "yes")
     assert "Sam" in await ok(console, "bob", "contacts")
 
 
@@ -105,25 +106,24 @@ async def test_forget_me_then_no_keeps_everything(console: ConsoleBackend) -> No
     await ok(console, "ann", "met Jane Doe from Acme yesterday")
     await ok(console, "ann", "forget me")
     assert (await ok(console, "ann", "no")).splitlines()[0] == "Kept everything."
-    assert "There's nothing waiting for a yes." in await ok(console, "ann", "yes")
+    assert "There's nothing to confirm" in await ok(console, "ann", "yes")
     assert "Jane Doe (Acme)" in await ok(console, "ann", "contacts")
-    assert "Nothing to cancel." in await ok(console, "ann", "no")
+    assert "There's nothing to confirm" in await ok(console, "ann", "no")
 
 
 async def test_a_late_yes_deletes_nothing(console: ConsoleBackend, clock: FakeClock) -> None:
     await ok(console, "ann", "met Jane Doe from Acme yesterday")
     await ok(console, "ann", "forget me")
     clock.advance(timedelta(minutes=30))
-    assert "There's nothing waiting for a yes." in await ok(console, "ann", "yes")
+    assert "There's nothing to confirm" in await ok(console, "ann", "yes")
     assert "Jane Doe (Acme)" in await ok(console, "ann", "contacts")
 
 
 async def test_yes_is_personal(console: ConsoleBackend) -> None:
     await ok(console, "ann", "met Jane Doe from Acme yesterday")
     await ok(console, "ann", "forget me")
-    assert "There's nothing waiting for a yes." in await ok(console, "bob", "yes")
-    assert "Jane Doe (Acme)" in await ok(console, "ann", "contacts")
-    await ok(console, "ann", "y")  # the short form
+    assert "There's nothing to confirm" in await ok(console, "bob", "yes")
+    await ok(console, "ann", "y")  # the short form; Bob's yes neither took nor lapsed it
     assert "No contacts yet." in await ok(console, "ann", "contacts")
 
 

@@ -179,6 +179,25 @@ async def test_pending_put_replaces_and_clear_removes(uow: Uow) -> None:
         assert await u.pending.get(member_id) is None
 
 
+async def test_the_member_comes_with_the_action_of_their_pending_question(uow: Uow) -> None:
+    ada = await add_member(uow)
+    bob = await add_member(uow, "Bob", "U2")
+    assert ada.id is not None and bob.id is not None
+    async with uow() as u:
+        await u.pending.put(Pending(ada.id, "forget", {}, T0))
+    async with uow() as u:
+        read = await u.members.by_identity(Identity("slack", "T1", "U1"))
+        assert read is not None and read.pending == "forget"
+        other = await u.members.by_identity(Identity("slack", "T1", "U2"))
+        assert other is not None and other.pending is None
+        got = await u.members.get(ada.id)  # only the command's read carries it
+        assert got is not None and got.pending is None
+        await u.pending.clear(ada.id)
+    async with uow() as u:
+        read = await u.members.by_identity(Identity("slack", "T1", "U1"))
+        assert read is not None and read.pending is None
+
+
 def a_group(channel: str = "C1") -> Group:
     return Group("slack", "T1", channel, "Job club", "Europe/Berlin", 0, time(17, 30))
 
