@@ -1,0 +1,79 @@
+"""The README's examples, typed as written: the first conversation replies as shown, and
+every command in "What you can say" works."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from adapters.console.backend import ConsoleBackend
+from tests.console.helpers import ok
+
+README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def _section(title: str) -> str:
+    start = README.index(f"## {title}")
+    end = README.find("\n## ", start + 1)
+    return README[start : end if end > 0 else None]
+
+
+def first_conversation() -> list[tuple[str, list[str]]]:
+    """(what Ann types, the lines shown after it) from the README's transcript."""
+    block = _section("A first conversation").split("```")[1]
+    turns: list[tuple[str, list[str]]] = []
+    for raw in block.splitlines():
+        if raw.startswith("Ann> "):
+            turns.append((raw.removeprefix("Ann> "), []))
+        elif turns and raw.strip():
+            turns[-1][1].append(raw)
+    return turns
+
+
+async def test_the_first_conversation_replies_as_the_readme_shows(console: ConsoleBackend) -> None:
+    turns = first_conversation()
+    assert len(turns) >= 5
+    for text, shown in turns:
+        answer = await console.reply("Ann", text)
+        assert not answer.is_error, answer.text()
+        reply = console.render(answer).splitlines()  # the welcome included
+        at = 0
+        for expected in shown:
+            if expected == "...":
+                continue  # more lines follow that the README leaves out
+            assert expected in reply[at:], f"{text!r}: {expected!r} not in\n" + "\n".join(reply)
+            at = reply.index(expected, at) + 1
+
+
+# Commands the table shows with placeholders, alternatives or as an argument-less family.
+_SHOWN_AS_PATTERN = re.compile(r"[\[\]<>|]|\\|\.\.\.")
+SETUP = (
+    "met Jane Doe @Acme yesterday",
+    "contact add Sam @Globex",
+    "lead Priya @Initech via Sam",
+)
+
+
+def what_you_can_say() -> list[str]:
+    table = "\n".join(r for r in _section("What you can say").splitlines() if r.startswith("|"))
+    examples = re.findall(r"`([^`]+)`", table)
+    return [e for e in examples if not _SHOWN_AS_PATTERN.search(e)]
+
+
+async def test_every_example_in_what_you_can_say_works(console: ConsoleBackend) -> None:
+    examples = what_you_can_say()
+    assert len(examples) >= 30
+    for text in SETUP:
+        await ok(console, "Ann", text)
+    await ok(console, "Ann", "group setup", group="club")
+    for text in examples:
+        in_group = text.split()[0] in ("group", "leaderboard")
+        if text in ("group setup", "forget me"):
+            continue  # done above; and a question that waits for `yes`
+        # Group commands from a member (Bo); the admin's own from Ann, who set it up.
+        who = "Ann" if not in_group or text == "group report" else "Bo"
+        await ok(console, who, text, group="club" if in_group else None)
+        if text == "done 3":
+            await ok(console, "Ann", "undo")  # the table's next examples act on #3 too
+        if text == "group leave":
+            await ok(console, "Bo", "group join", group="club")
