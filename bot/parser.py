@@ -76,13 +76,16 @@ def _positional(spec: CommandSpec, rest: str) -> dict[str, ArgValue]:
     return values
 
 
+_READ_ONLY = frozenset({"chat"})
+
+
 def _find_spec(words: list[str]) -> tuple[CommandSpec, list[str]] | None:
     lowered = [w.lower() for w in words]
     for size in (2, 1):
         if len(lowered) >= size:
             spec = REGISTRY.get(" ".join(lowered[:size]))
-            # Hidden commands are reached by reading, never by typing their name.
-            if spec is not None and not getattr(spec, "hidden", False):
+            # `chat` is reached by reading ("hi"), never by its name ("chat with Jane").
+            if spec is not None and spec.name not in _READ_ONLY:
                 return spec, words[size:]
     return None
 

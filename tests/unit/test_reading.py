@@ -182,3 +182,27 @@ async def test_any_mix_of_corpus_words_gets_a_reply(text: str) -> None:
     reply = await chat.say(text)
     assert reply.text().strip()
     assert "Something went wrong" not in reply.text()
+
+
+async def test_the_other_reading_button_swaps_the_step_for_what_was_meant() -> None:
+    chat = Chat()
+    reply = await chat.ok("interview with Acme friday 3pm")
+    (swap,) = [a for a in reply.actions if a.command.startswith("instead ")]
+    assert swap.label == "It was last Fri"
+    await chat.ok(swap.command)
+    assert chat.store.meetings == {}  # the plan is gone...
+    (held,) = chat.activities(ActivityKind.INTERVIEW)  # ...and the interview is logged
+    assert str(held.local_date) == "2025-01-03" and held.company == "Acme"
+
+
+async def test_a_swap_button_under_an_older_reply_changes_nothing() -> None:
+    chat = Chat()
+    reply = await chat.ok("coffee with Jane monday")  # Wednesday: Monday just past is nearer
+    (met,) = chat.activities(ActivityKind.MEETING)
+    assert str(met.local_date) == "2025-01-06"
+    (swap,) = [a for a in reply.actions if a.command.startswith("instead ")]
+    await chat.ok("emailed Sam")
+    before = chat.store.snapshot()
+    stale = await chat.say(swap.command)
+    assert stale.is_error and "earlier step" in stale.text()
+    assert chat.store.snapshot() == before
