@@ -148,6 +148,9 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
     if kind is ActivityKind.REFERRAL:
         return await _lead(cmd, ctx)
     person, company, note = cmd.text("person"), cmd.text("company"), cmd.text("note")
+    if kind in (ActivityKind.APPLICATION, ActivityKind.OFFER) and person and not company:
+        if not person.startswith("#"):  # "#3" is a contact, from a button
+            person, company = None, person  # about an organisation: "log offer Globex"
     retry = PhraseParts(f"log {kind.value}", company, None, cmd.text("when"), note)
     if not person and not company:
         raise UserError(msg.log_needs_who(kind), retry.with_person("Jane Doe @Acme"))
