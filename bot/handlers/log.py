@@ -138,8 +138,8 @@ async def record(
 )
 async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
     """Log a conversation or a step toward one.
-    Kinds: outreach, meeting (networking or informational), interview, followup,
-    thankyou, referral, application, offer. Short forms work too: `met Jane from Acme`,
+    Kinds: outreach, meeting (networking or informational), interview, follow-up,
+    thank-you, lead, application, offer. Short forms work too: `met Jane from Acme`,
     `reached out to Sam @Globex`, `interviewed at Initech tue`, `thanked Jane`."""
     raw_kind = cmd.text("kind")
     kind = KIND_WORDS.get((raw_kind or "").lower())

@@ -192,8 +192,9 @@ async def set_goal(cmd: Invocation, ctx: Context) -> Reply:
     category="settings",
 )
 async def set_nudges(cmd: Invocation, ctx: Context) -> Reply:
-    """Turn my reminders on or off, all of them or one kind (checkin, followup, lead,
-    prep, debrief, interview, pipeline, streak, weekly, summary)."""
+    """Turn my reminders on or off, all of them or one kind.
+    Kinds: check-in, follow-up, lead, prep, debrief, interview, pipeline, streak, weekly,
+    summary."""
     state = (cmd.text("state") or "").lower()
     if state not in ("on", "off"):
         raise UserError(msg.NUDGES_HOW, "nudges off")
@@ -203,9 +204,10 @@ async def set_nudges(cmd: Invocation, ctx: Context) -> Reply:
         m.nudges_enabled = state == "on"
         await ctx.uow.members.update(m)
         return msg.nudges_set(m.nudges_enabled)
-    kind = msg.NUDGE_WORDS.get(word)
-    if kind is None:
+    known = msg.nudge_word(word)
+    if known is None:
         raise UserError(msg.unknown_nudge_kind(word), "nudges off streak")
+    word, kind = known, msg.NUDGE_WORDS[known]
     m.nudges_off = m.nudges_off - {kind} if state == "on" else m.nudges_off | {kind}
     await ctx.uow.members.update(m)
     return msg.nudge_kind_set(word, state == "on", m.nudges_enabled)

@@ -14,7 +14,7 @@ from bot.domain import (
 )
 from bot.formatting import when_label, who
 from bot.messages.meetings import meeting_word
-from bot.messages.words import FOLLOWUP_WORD
+from bot.messages.words import ACTIVITY_WORD, FOLLOWUP_WORD
 from bot.replies import Action, Field, Line, Reply, Section, UserText, line
 
 CONTACT_NEEDS_NAME = "Who should I add?"
@@ -83,7 +83,7 @@ def contact_card(
     lines = tuple(
         line(
             when_label(a.occurred_at, tz, today, with_time=False),
-            f" · {a.kind.value}",
+            f" · {ACTIVITY_WORD[a.kind]}",
             *((" — ", UserText(a.note)) if a.note else ()),
         )
         for a in history

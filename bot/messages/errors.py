@@ -14,7 +14,8 @@ LOG_IN_FUTURE = "That's still ahead — schedule it and I'll remind you."
 LEAD_NEEDS_PERSON = "I couldn't tell who the lead is."
 FOLLOWUP_NEEDS_WHO = "I couldn't tell who you followed up with."
 SOMETHING_BROKE = "Something went wrong on my side and nothing was saved. Please try again."
-KIND_LIST = "outreach, meeting, interview, followup, thankyou, referral, application, offer"
+# The kind words `log` reads, as members write them (bot/handlers/log.py KIND_WORDS).
+KIND_LIST = "outreach, meeting, interview, follow-up, thank-you, lead, application, offer"
 
 
 def too_long(what: str, limit: int) -> str:

@@ -95,7 +95,8 @@ def leaderboard(group: Group, standings: list[Standing], monday: date) -> Reply:
         title=line("Leaderboard — ", UserText(group.name), f", week of {monday.strftime('%d %b')}"),
         body=(*lines, *tail),
         next_step=line(
-            "Points: conversation 5, follow-up or thank-you 3, outreach 2, application 1. Next: one more conversation this week."
+            "Points: conversation 5, follow-up or thank-you 3, outreach 2, lead or application 1. "
+            "Next: one more conversation this week."
         ),
         visibility=Visibility.PUBLIC,
     )

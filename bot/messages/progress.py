@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import (
+    CONVERSATIONS,
     ActivityKind,
     Contact,
     FollowUp,
@@ -15,7 +16,7 @@ from bot.domain import (
     MemberStatus,
 )
 from bot.formatting import plural, when_label, who
-from bot.messages.words import FOLLOWUP_WORD, TARGET_HIGH, TARGET_LOW
+from bot.messages.words import ACTIVITY_WORDS, FOLLOWUP_WORD, TARGET_HIGH, TARGET_LOW
 from bot.replies import Action, Field, Line, Reply, UserText, line
 from bot.streaks import Streak
 
@@ -61,9 +62,14 @@ def streak(s: Streak, member: Member) -> Reply:
 
 def stats(period: str, counts: Mapping[ActivityKind, int], goal: int) -> Reply:
     conversations = counts.get(ActivityKind.MEETING, 0) + counts.get(ActivityKind.INTERVIEW, 0)
-    fields = tuple(
-        Field(k.value, line(str(counts.get(k, 0)))) for k in ActivityKind if counts.get(k, 0)
-    )
+    interviews = counts.get(ActivityKind.INTERVIEW, 0)
+    fields = []
+    for k in ActivityKind:
+        if k is ActivityKind.MEETING and conversations:  # any meeting or interview (VOICE.md)
+            split = f" ({plural(interviews, 'interview')})" if interviews else ""
+            fields.append(Field(ACTIVITY_WORDS[k], line(f"{conversations}{split}")))
+        elif k not in CONVERSATIONS and counts.get(k, 0):
+            fields.append(Field(ACTIVITY_WORDS[k], line(str(counts[k]))))
     target = goal if period == "week" else goal * 4
     body = line(f"This {period}: {plural(conversations, 'conversation')} of your goal of {target}.")
     step = (
@@ -71,7 +77,7 @@ def stats(period: str, counts: Mapping[ActivityKind, int], goal: int) -> Reply:
         if conversations >= target
         else line(f"Next: {target - conversations} more — who could you ask for 20 minutes?")
     )
-    return Reply(title=line(f"Your {period}"), body=(body,), fields=fields, next_step=step)
+    return Reply(title=line(f"Your {period}"), body=(body,), fields=tuple(fields), next_step=step)
 
 
 def dashboard(

@@ -16,8 +16,8 @@ BAD_GOAL = "A weekly goal is a number of conversations from 1 to 50."
 NUDGES_HOW = "Nudges are `on` or `off`, all of them or one kind."
 # The words members use for each kind of nudge (`nudges off streak`).
 NUDGE_WORDS = {
-    "checkin": NudgeKind.CHECKIN.value,
-    "followup": NudgeKind.FOLLOWUP.value,
+    "check-in": NudgeKind.CHECKIN.value,
+    "follow-up": NudgeKind.FOLLOWUP.value,
     "lead": NudgeKind.LEAD.value,
     "prep": NudgeKind.PREP.value,
     "debrief": NudgeKind.DEBRIEF.value,
@@ -27,6 +27,27 @@ NUDGE_WORDS = {
     "weekly": NudgeKind.WEEKLY_REVIEW.value,
     "summary": NudgeKind.ADMIN_SUMMARY.value,
 }
+# Other spellings people type for the same nudge words.
+_NUDGE_ALIASES = {
+    "checkin": "check-in",
+    "checkins": "check-in",
+    "check-ins": "check-in",
+    "followup": "follow-up",
+    "followups": "follow-up",
+    "follow-ups": "follow-up",
+    "leads": "lead",
+    "interviews": "interview",
+    "streaks": "streak",
+}
+
+
+def nudge_word(typed: str) -> str | None:
+    """The nudge word `typed` means ("checkin" is "check-in"), or None."""
+    word = typed.strip().lower()
+    word = _NUDGE_ALIASES.get(word, word)
+    return word if word in NUDGE_WORDS else None
+
+
 BAD_PAUSE = "A pause is 1 to 90 days: a number of days, or until a date ahead."
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

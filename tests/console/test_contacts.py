@@ -55,7 +55,7 @@ async def test_building_a_network(console: ConsoleBackend) -> None:
     card = await ok(console, "ann", "contact Sam Rivera")
     history = card.split("History\n", 1)[1].splitlines()
     assert history[:2] == [
-        "  today · meeting — coffee, talked about the data team",
+        "  today · conversation — coffee, talked about the data team",
         "  yesterday · outreach",
     ]
     assert "Owed\n  #1 thank-you due tomorrow 09:00" in card

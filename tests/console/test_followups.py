@@ -82,9 +82,9 @@ async def test_done_counts_as_a_step_and_drop_does_not(console: ConsoleBackend) 
 
     await ok(console, "ann", "done 1")  # the thank-you, logged as one
     week = await ok(console, "ann", "stats")
-    assert "thankyou: 1" in week
+    assert "thank-yous: 1" in week
     assert "Today counts already." in await ok(console, "ann", "streak")
-    assert "today · thankyou" in await ok(console, "ann", "contact Jane")
+    assert "today · thank-you" in await ok(console, "ann", "contact Jane")
 
 
 async def test_snooze_defaults_to_tomorrow_and_accepts_dates(console: ConsoleBackend) -> None:
@@ -126,7 +126,7 @@ async def test_a_closed_followup_cannot_be_closed_again(console: ConsoleBackend)
     assert "There's no open follow-up for `1`." in await err(console, "ann", "snooze 1 fri")
     await ok(console, "ann", "drop 2")
     assert "There's no open follow-up for `#2`." in await err(console, "ann", "drop #2")
-    assert "thankyou: 1" in await ok(console, "ann", "stats")  # done once, counted once
+    assert "thank-yous: 1" in await ok(console, "ann", "stats")  # done once, counted once
 
 
 @pytest.mark.parametrize(
