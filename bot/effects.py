@@ -33,8 +33,14 @@ _STAGE_FOR = {
     ActivityKind.OFFER: OpportunityStage.OFFER,
 }
 _STAGE_ORDER = list(OpportunityStage)
-# Activities that are clearly about an opening there: put it in the works.
-_CREATES_OPPORTUNITY = {ActivityKind.INTERVIEW, ActivityKind.APPLICATION, ActivityKind.OFFER}
+# A conversation there, or a step clearly about an opening there, puts the organisation
+# in the works (at its stage: a meeting at "conversation", an interview at "interviewing").
+_CREATES_OPPORTUNITY = {
+    ActivityKind.MEETING,
+    ActivityKind.INTERVIEW,
+    ActivityKind.APPLICATION,
+    ActivityKind.OFFER,
+}
 # What each kind closes among the open follow-ups with that person, in order of preference.
 CLOSES: dict[ActivityKind, tuple[FollowUpKind, ...]] = {
     ActivityKind.THANKYOU: (FollowUpKind.THANKYOU,),

@@ -45,7 +45,12 @@ def pipeline(opps: list[Opportunity], warm: list[Opportunity], tz: ZoneInfo, tod
         tag = "" if o.id in warm_ids or o.stage.value in ("target", "closed") else " (gone cold)"
         role: Line = line(" — ", UserText(o.role)) if o.role else ()
         by_stage.setdefault(o.stage.value, []).append(line(UserText(o.organisation), *role, tag))
-    sections = tuple(Section(stage.capitalize(), tuple(lines)) for stage, lines in by_stage.items())
+    # The funnel's order, target to offer, then closed.
+    sections = tuple(
+        Section(stage.value.capitalize(), tuple(by_stage[stage.value]))
+        for stage in OpportunityStage
+        if stage.value in by_stage
+    )
     step = (
         line("Next: who could you talk to at a company on your list?")
         if len(warm) < TARGET_LOW

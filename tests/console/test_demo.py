@@ -82,3 +82,16 @@ def test_no_prep_or_debrief_for_a_conversation_already_held(transcript: str) -> 
         elif who == "@ann lee":
             assert "How did your interview" not in what, what
     assert preps >= 1 and logged >= 1  # the story did happen
+
+
+def test_conversations_put_their_organisations_in_the_works(transcript: str) -> None:
+    """Chen meets people at Grab and Shopee: Monday's note counts them in the works
+    (it once said "You have 0 things in the works")."""
+    met, notes = False, []
+    for who, what in events(transcript):
+        if who == "act" and what.startswith("Chen> met"):
+            met = True
+        elif who == "@chen wu" and met and "in the works" in what:
+            notes.append(what)
+    assert notes and all("You have 0 things" not in n for n in notes), notes
+    assert any("You have 2 things in the works" in n for n in notes), notes

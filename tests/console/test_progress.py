@@ -271,7 +271,7 @@ async def test_a_day_ends_at_the_members_midnight(
     assert "Next: one outreach or follow-up today keeps it going." in wednesday
     # "yesterday" is read on the member's calendar too.
     await ok(console, "ann", "met Jane yesterday")
-    assert "yesterday · conversation" in await ok(console, "ann", "contact Jane")
+    assert "yesterday · meeting" in await ok(console, "ann", "contact Jane")
 
 
 # --- stats -------------------------------------------------------------------------------
@@ -290,7 +290,8 @@ async def test_stats_week_and_month(console: ConsoleBackend, clock: FakeClock) -
         "Your week",
         "This week: 2 conversations of your goal of 2.",
         "outreach: 1",
-        "conversations: 2 (1 interview)",
+        "meeting: 1",
+        "interview: 1",
         "Goal met — next: a follow-up with each person you met keeps them warm.",
     ]
     assert week == await ok(console, "ann", "stats")  # a week by default
@@ -301,7 +302,7 @@ async def test_stats_week_and_month(console: ConsoleBackend, clock: FakeClock) -
         "This month: 3 conversations of your goal of 8.",
         "outreach: 1",
     ]
-    assert "conversations: 3 (1 interview)" in month
+    assert "meeting: 2" in month
     assert month.splitlines()[-1] == "Next: 5 more — who could you ask for 20 minutes?"
 
     # Next month starts from zero.
@@ -314,3 +315,41 @@ async def test_stats_week_and_month(console: ConsoleBackend, clock: FakeClock) -
 async def test_stats_period_must_be_week_or_month(console: ConsoleBackend) -> None:
     error = await err(console, "ann", "stats year")
     assert error.splitlines() == ["Stats cover a `week` or a `month`.", "Try: `stats month`"]
+
+
+async def test_talking_to_people_fills_the_pipeline_in_funnel_order(
+    console: ConsoleBackend,
+) -> None:
+    # The demo's Chen: conversations at Grab and Shopee used to leave 0 in the works.
+    await ok(console, "ann", "met Lin from Grab")
+    assert "You have 1 thing in the works" in await ok(console, "ann", "pipeline")
+    await ok(console, "ann", "met Ravi from Shopee")
+    assert field(await ok(console, "ann", "next"), "Things in the works") == "2 (aim for 6–10)"
+    # Only forward: an interview moves Grab on; another coffee there keeps it there.
+    await ok(console, "ann", "interviewed at Grab with Lin")
+    await ok(console, "ann", "met Lin from Grab")
+    # A scheduled conversation is not one held yet: Lazada stays off the list.
+    await ok(console, "ann", "schedule Mei @Lazada fri 10:00")
+    for text in (
+        "opportunity add Sea",
+        "applied to Gojek",
+        "got an offer from Tokopedia",
+        "opportunity add Foodpanda",
+        "opportunity Foodpanda closed",
+    ):
+        await ok(console, "ann", text)
+    pipeline = await ok(console, "ann", "pipeline")
+    assert "5 things in the works" not in pipeline  # Sea is a target, Foodpanda closed
+    assert "You have 4 things in the works; aim for 6 to 10." in pipeline
+    headings = [line for line in pipeline.splitlines() if line and not line.startswith(" ")]
+    assert headings[headings.index("Target") :] == [
+        "Target",
+        "Contacted",
+        "Conversation",
+        "Interviewing",
+        "Offer",
+        "Closed",
+        "Next: who could you talk to at a company on your list?",
+    ]
+    assert "Conversation\n  Shopee\nInterviewing\n  Grab\nOffer\n  Tokopedia" in pipeline
+    assert "Lazada" not in pipeline
