@@ -1,6 +1,8 @@
 """Streaks: consecutive working days, on the member's own calendar, with at least one
 qualifying action. Freezes are earned (one per full working week, two banked at most)
-and spent automatically on a missed day; pauses and `landed` stop the clock.
+and spent automatically on a missed day; pauses and `landed` stop the clock: a day off
+the clock is never a miss, and one acted on still counts, so pausing or landing changes
+neither the streak nor the best.
 
 Pure and fast: three years of history is about a thousand loop steps on ints.
 """
@@ -20,7 +22,8 @@ class Streak:
     best: int
     freezes: int  # banked, ready to cover a missed day
     frozen_days: int  # days covered by a freeze in the current run
-    today_done: bool
+    today_done: bool  # something qualifying was logged today
+    today_counts: bool  # ...on a working day, so it is in `current`
     resting_today: bool  # paused, landed, or not a working day
     broken_on: date | None  # the day the last streak ended, if it did
 
@@ -51,7 +54,8 @@ def compute_streak(
     week_days = week_hits = 0
     for o in range(first, last + 1):
         weekday = (o - 1) % 7  # ordinal 1 (0001-01-01) is a Monday
-        if weekday in working_days and o not in resting:
+        # Off the clock (paused, landed) a day is no miss, but one acted on still counts.
+        if weekday in working_days and (o not in resting or o in active_ords):
             week_days += 1
             if o in active_ords:
                 current += 1
@@ -76,6 +80,7 @@ def compute_streak(
         freezes=freezes,
         frozen_days=frozen,
         today_done=last in active_ords,
+        today_counts=last in active_ords and today_weekday in working_days,
         resting_today=today_weekday not in working_days or last in resting,
         broken_on=date.fromordinal(broken) if broken is not None else None,
     )

@@ -47,11 +47,11 @@ def streak(s: Streak, member: Member) -> Reply:
     body.append(line(f"Best: {plural(s.best, 'day')} · freezes banked: {s.freezes} of 2."))
     if member.status is MemberStatus.LANDED:
         body.append(line("You landed — the clock is stopped, your streak kept."))
-    elif s.resting_today:
+    elif s.resting_today and not s.today_counts:  # one thing: a rest day, or a day that counts
         body.append(line("Today is a rest day: it doesn't count against you."))
     if member.status is MemberStatus.LANDED:
         step = line("Next: thank someone who helped you — keep your network warm.")
-    elif s.today_done:
+    elif s.today_counts:
         step = line("Today counts already. Next: line up tomorrow's conversation.")
     elif s.resting_today:
         step = line("Enjoy the rest. Next: pick tomorrow's first outreach.")

@@ -31,9 +31,9 @@ async def test_every_kind_in_long_form_is_logged_and_counted(console: ConsoleBac
 
     month = await ok(console, "ann", "stats month")
     assert "This month: 2 conversations of your goal of 20." in month
-    for kind in ("outreach", "meeting", "interview", "followup", "thankyou", "referral"):
+    for kind in ("outreach", "follow-ups", "thank-yous", "leads", "applications", "offers"):
         assert f"{kind}: 1" in month
-    assert "application: 1" in month and "offer: 1" in month
+    assert "conversations: 2 (1 interview)" in month
 
     contacts = await ok(console, "ann", "contacts")
     assert "Your contacts (4)" in contacts
@@ -43,8 +43,8 @@ async def test_every_kind_in_long_form_is_logged_and_counted(console: ConsoleBac
     assert "Priya (Initech) · stage 3" in contacts
 
     history = await ok(console, "ann", "contact Jane Doe")
-    assert "yesterday · meeting — coffee" in history
-    assert "today · thankyou" in history
+    assert "yesterday · conversation — coffee" in history
+    assert "today · thank-you" in history
 
 
 async def test_short_forms_read_like_sentences(console: ConsoleBackend) -> None:
@@ -116,7 +116,7 @@ async def test_other_phrasings(console: ConsoleBackend, text: str, expected: str
 async def test_purpose_becomes_the_note(console: ConsoleBackend) -> None:
     await ok(console, "ann", "met Jane from Acme for coffee yesterday")
     card = await ok(console, "ann", "contact Jane")
-    assert "yesterday · meeting — coffee" in card
+    assert "yesterday · conversation — coffee" in card
 
 
 async def test_thankyou_action_from_the_reply_closes_the_thankyou(
@@ -139,7 +139,7 @@ async def test_lead_is_a_first_outreach_owed_within_48_hours(console: ConsoleBac
     ]
     card = await ok(console, "ann", "contact Priya")
     assert "Referred by: Sam" in card
-    assert "today · referral" in card
+    assert "today · lead" in card
     assert "first outreach due Wed 09:00" in card
 
     owed = await ok(console, "ann", "followups")
@@ -182,7 +182,7 @@ async def test_followup_logs_now_or_plans_a_reminder(console: ConsoleBackend) ->
 
     # Planning is not doing: only the logged follow-up counts.
     week = await ok(console, "ann", "stats")
-    assert "followup: 1" in week
+    assert "follow-ups: 1" in week
 
     # Following up on the day closes the planned reminder.
     assert "Follow-up closed." in await ok(console, "ann", "followed up with Sam")

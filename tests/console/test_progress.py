@@ -271,7 +271,7 @@ async def test_a_day_ends_at_the_members_midnight(
     assert "Next: one outreach or follow-up today keeps it going." in wednesday
     # "yesterday" is read on the member's calendar too.
     await ok(console, "ann", "met Jane yesterday")
-    assert "yesterday · meeting" in await ok(console, "ann", "contact Jane")
+    assert "yesterday · conversation" in await ok(console, "ann", "contact Jane")
 
 
 # --- stats -------------------------------------------------------------------------------
@@ -290,8 +290,7 @@ async def test_stats_week_and_month(console: ConsoleBackend, clock: FakeClock) -
         "Your week",
         "This week: 2 conversations of your goal of 2.",
         "outreach: 1",
-        "meeting: 1",
-        "interview: 1",
+        "conversations: 2 (1 interview)",
         "Goal met — next: a follow-up with each person you met keeps them warm.",
     ]
     assert week == await ok(console, "ann", "stats")  # a week by default
@@ -302,7 +301,7 @@ async def test_stats_week_and_month(console: ConsoleBackend, clock: FakeClock) -
         "This month: 3 conversations of your goal of 8.",
         "outreach: 1",
     ]
-    assert "meeting: 2" in month
+    assert "conversations: 3 (1 interview)" in month
     assert month.splitlines()[-1] == "Next: 5 more — who could you ask for 20 minutes?"
 
     # Next month starts from zero.

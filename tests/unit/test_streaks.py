@@ -177,6 +177,71 @@ def test_streak_invariants(offsets: set[int], today_offset: int, working: frozen
         assert s.broken_on < today
 
 
+# --- pausing and landing change neither figure ------------------------------------------
+
+
+def test_pausing_after_acting_today_keeps_both_figures() -> None:
+    active = [day(1), day(2)]  # Tue and Wed; today is Wed
+    s = compute_streak(active, day(2), MON_FRI, pauses=[(day(2), day(4))])
+    assert (s.current, s.best) == (2, 2)
+    assert s.today_counts and s.resting_today  # one reply says which: it counts
+
+
+def test_landing_after_acting_today_keeps_both_figures() -> None:
+    s = compute_streak([day(1), day(2)], day(2), MON_FRI, landed_on=day(2))
+    assert (s.current, s.best) == (2, 2)
+    assert s.today_counts
+
+
+def test_a_day_acted_on_while_paused_counts_and_one_not_is_no_miss() -> None:
+    active = [day(1), day(2), day(3)]  # paused Wed to Fri; Thursday acted on anyway
+    s = compute_streak(active, day(7), MON_FRI, pauses=[(day(2), day(4))])
+    assert (s.current, s.best, s.broken_on) == (3, 3, None)
+    assert not s.today_counts and not s.resting_today  # Monday, back, not done yet
+
+
+def test_today_counts_only_on_a_working_day() -> None:
+    saturday = compute_streak([day(4), day(5)], day(5), MON_FRI)
+    assert saturday.today_done and not saturday.today_counts and saturday.current == 1
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    offsets=st.sets(st.integers(min_value=0, max_value=60), max_size=50),
+    today_offset=st.integers(min_value=0, max_value=60),
+    working=st.frozensets(st.integers(min_value=0, max_value=6), min_size=1),
+    start=st.integers(min_value=0, max_value=60),
+    length=st.integers(min_value=0, max_value=20),
+    landed=st.booleans(),
+)
+def test_a_pause_or_landing_never_lowers_either_figure(
+    offsets: set[int],
+    today_offset: int,
+    working: frozenset[int],
+    start: int,
+    length: int,
+    landed: bool,
+) -> None:
+    today = day(today_offset)
+    active = {day(o) for o in offsets if o <= today_offset}
+    plain = compute_streak(active, today, working)
+    off = day(min(start, today_offset))
+    if landed:
+        rested = compute_streak(active, today, working, landed_on=off)
+    else:
+        rested = compute_streak(active, today, working, [(off, off + timedelta(days=length))])
+    assert rested.current >= plain.current and rested.best >= plain.best
+    assert rested.today_counts == plain.today_counts == (
+        today in active and today.weekday() in working
+    )
+    if off == today:  # pausing or landing today changes nothing at all
+        assert (rested.current, rested.best, rested.freezes) == (
+            plain.current,
+            plain.best,
+            plain.freezes,
+        )
+
+
 # --- through the Core: the member's own calendar --------------------------------------
 
 
