@@ -103,7 +103,7 @@ async def test_merge_moves_everything_onto_the_contact_kept(
         ] * len(moved), table
         assert len(after[table]) == len(before[table])
     card = await ok(console_db, ANN, "contact Jane Smith")
-    assert "meeting" in card and "Coming up" in card
+    assert "History\n  yesterday · " in card and "Coming up\n  #1 Fri 15:00" in card
 
 
 async def test_merge_asks_which_and_refuses_one_into_itself(

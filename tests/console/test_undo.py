@@ -46,10 +46,12 @@ async def test_a_conversation_taken_back_with_all_it_set_in_motion(
     )
     assert [c["name"] for c in made["contacts"]] == ["Jane Doe"]
     assert sorted(f["kind"] for f in made["followups"]) == ["checkback", "thankyou"]
-    assert undone.splitlines()[0] == (
+    first = undone.splitlines()[0]
+    assert first.startswith(
         "Took back your conversation with Jane Doe (Acme) yesterday: its thank-you and "
-        "check-back are gone; Jane Doe is off your contacts."
+        "check-back are gone; "
     )
+    assert first.endswith("; Jane Doe is off your contacts.")
     assert await state(console_db, export_dir) == {name: [] for name in TABLES}
     again = await ok(console_db, ANN, "undo")  # nothing left to take back
     assert again.splitlines() == [

@@ -46,9 +46,9 @@ async def taken_back(chat: Chat, text: str) -> tuple[Reply, str]:
 
 async def test_a_new_contact_and_its_follow_ups_go() -> None:
     chat = Chat()
-    _, undone = await taken_back(chat, "met Jane Doe from Acme")
+    _, undone = await taken_back(chat, "met Jane Doe yesterday")
     assert undone.splitlines()[0] == (
-        "Took back your conversation with Jane Doe (Acme) today: its thank-you and "
+        "Took back your conversation with Jane Doe yesterday: its thank-you and "
         "check-back are gone; Jane Doe is off your contacts."
     )
 
