@@ -229,6 +229,10 @@ class GroupRepository(Protocol):
         only those shown on the leaderboard."""
         ...
 
+    async def admins(self, group_id: int) -> list[int]:
+        """The member ids of the group's admins, by id."""
+        ...
+
     async def of_member(self, member_id: int) -> list[Group]: ...
 
 

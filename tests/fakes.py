@@ -538,6 +538,13 @@ class FakeGroupRepository(_Repository):
         ]
         return sorted(rows)
 
+    async def admins(self, group_id: int) -> list[int]:
+        return sorted(
+            ms.member_id
+            for ms in self._store.memberships.values()
+            if ms.group_id == group_id and ms.is_admin
+        )
+
     async def members(self, group_id: int) -> list[tuple[Member, Membership]]:
         """In member id order (the ports do not say)."""
         pairs = [

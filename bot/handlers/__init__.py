@@ -5,6 +5,7 @@ from bot.handlers import (  # noqa: F401
     contacts,
     data,
     followups,
+    group_settings,
     groups,
     log,
     meetings,

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot import messages as msg
-from bot.commands import REGISTRY, Arg, ArgType, ArgValue, Invocation, command
+from bot.commands import REGISTRY, Arg, ArgType, Invocation, command
 from bot.context import Context
 from bot.dates import local_midnight_utc, week_start
-from bot.domain import STREAK_KINDS, Group, Membership
+from bot.domain import STREAK_KINDS, ActivityKind, Group, Member, Membership
 from bot.errors import UserError
 from bot.formatting import first_name
-from bot.handlers.settings import parse_clock, zone_names
 from bot.leaderboard import rank
-from bot.nudges.schedule import group_cursors, next_group_time
+from bot.nudges.model import NudgeKind
+from bot.nudges.schedule import group_cursors
 from bot.ports import UnitOfWork
 from bot.replies import Reply
-
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-POST_EXAMPLE = "group post fri 16:00"
-ZONE_EXAMPLE = "group timezone Europe/London"
 
 
 def typed(cmd: Invocation, example: str) -> str:
@@ -33,7 +28,7 @@ def typed(cmd: Invocation, example: str) -> str:
     return " ".join([cmd.name, *words]) if words else example
 
 
-async def _group_here(ctx: Context, example: str) -> Group:
+async def group_here(ctx: Context, example: str) -> Group:
     w = ctx.where
     if w.channel_id is None:
         # Suggest the same command, where it works: the channel of the member's group.
@@ -53,15 +48,56 @@ def group_week(group: Group, now: datetime) -> tuple[datetime, datetime, date]:
 
 
 def public_names(roster: list[tuple[int, str]]) -> dict[int, str]:
-    """First names by member id; a last initial where two members share one. Never more."""
+    """First names by member id; a last initial where two members share one (in any
+    case: "Ann" and "ann"). Never more."""
     firsts = [first_name(name) for _, name in roster]
-    shared = Counter(firsts)  # counted once: a 1,000-member group is not 1,000,000 steps
+    shared = Counter(f.casefold() for f in firsts)  # once: 1,000 members, not 1,000,000 steps
     out: dict[int, str] = {}
     for (member_id, name), first in zip(roster, firsts, strict=True):
         parts = name.split()
-        clash = shared[first] > 1 and len(parts) > 1
+        clash = shared[first.casefold()] > 1 and len(parts) > 1
         out[member_id] = f"{first} {parts[-1][0]}." if clash else first
     return out
+
+
+def told_apart(names: dict[int, str], people: list[tuple[Member, Membership]]) -> dict[int, str]:
+    """For admins' eyes (the report): names that still read alike ("Ann", "ann") get the
+    full name, then the day they joined, then a number, so no two read the same."""
+    full = {m.id: m.display_name for m, _ in people if m.id is not None}
+    joined = {ms.member_id: ms.joined_at for _, ms in people}
+    out = dict(names)
+    for widen in ("full", "joined", "number"):
+        alike: dict[str, list[int]] = {}
+        for mid, name in sorted(out.items()):
+            alike.setdefault(name.casefold(), []).append(mid)
+        clashes = [ids for ids in alike.values() if len(ids) > 1]
+        if not clashes:
+            break
+        for ids in clashes:
+            for n, mid in enumerate(ids, start=1):
+                name, day = full.get(mid, out[mid]), joined.get(mid)
+                if widen == "full":
+                    out[mid] = name
+                elif widen == "joined" and day is not None:
+                    out[mid] = f"{name} (joined {day.strftime('%d %b')})"
+                elif widen == "number":
+                    out[mid] = f"{name} ({n})"
+    return out
+
+
+async def coaches_of(uow: UnitOfWork, admin_ids: list[int]) -> set[int]:
+    """Admins who log nothing: the group's coaches, not job seekers on its board."""
+    kinds = tuple(ActivityKind)
+    return {mid for mid in admin_ids if await uow.activities.last_at(mid, kinds) is None}
+
+
+def _off_board(group_id: int) -> str:
+    """Kept among the member's turned-off kinds after they leave a group opted out, so a
+    rejoin keeps them off its board (the membership row goes when they leave)."""
+    return f"{NudgeKind.LEADERBOARD.value}:g{group_id}"
+
+
+_OFF_BOARD_KEPT = 8  # groups remembered at most; the column holds 200 characters
 
 
 @command(
@@ -99,27 +135,52 @@ async def setup(cmd: Invocation, ctx: Context) -> Reply:
 @command("group join", usage="group join", example="group join", category="group")
 async def join(cmd: Invocation, ctx: Context) -> Reply:
     """Join this channel's group and its weekly leaderboard."""
-    group = await _group_here(ctx, "group join")
+    group = await group_here(ctx, "group join")
     assert group.id is not None
     if await ctx.uow.groups.membership(group.id, ctx.member_id):
         return msg.already_member(group)
-    await ctx.uow.groups.join(Membership(group_id=group.id, member_id=ctx.member_id))
-    return msg.joined(group)
+    # A group nobody runs (its last admin left it empty) is run by whoever joins next.
+    runs_it = not await ctx.uow.groups.admins(group.id)
+    marker = _off_board(group.id)
+    stays_off = marker in ctx.member.nudges_off
+    await ctx.uow.groups.join(
+        Membership(
+            group_id=group.id,
+            member_id=ctx.member_id,
+            is_admin=runs_it,
+            leaderboard_opt_in=not stays_off,
+        )
+    )
+    if stays_off:  # the membership row holds it again
+        ctx.member.nudges_off = ctx.member.nudges_off - {marker}
+        await ctx.uow.members.update(ctx.member)
+    return msg.joined(group, admin=runs_it, off_board=stays_off)
 
 
 @command("group leave", usage="group leave", example="group leave", category="group")
 async def leave(cmd: Invocation, ctx: Context) -> Reply:
-    """Leave this channel's group."""
-    group = await _group_here(ctx, "group leave")
+    """Leave this channel's group (its last admin hands over first)."""
+    group = await group_here(ctx, "group leave")
     assert group.id is not None
-    if not await ctx.uow.groups.membership(group.id, ctx.member_id):
+    mine = await ctx.uow.groups.membership(group.id, ctx.member_id)
+    if mine is None:
         raise UserError(msg.NOT_A_MEMBER, "group join")
+    if mine.is_admin and await ctx.uow.groups.admins(group.id) == [ctx.member_id]:
+        roster = await ctx.uow.groups.roster(group.id, opted_in_only=False)
+        others = [name for mid, name in roster if mid != ctx.member_id]
+        if others:  # alone, they may go: whoever joins next runs the group
+            raise UserError(msg.last_admin_leaving(group), f"group admin {others[0]}")
+    if not mine.leaderboard_opt_in:
+        kept = sorted(k for k in ctx.member.nudges_off if k.startswith("leaderboard:g"))
+        drop = set(kept[: max(0, len(kept) - _OFF_BOARD_KEPT + 1)])
+        ctx.member.nudges_off = (ctx.member.nudges_off - drop) | {_off_board(group.id)}
+        await ctx.uow.members.update(ctx.member)
     await ctx.uow.groups.leave(group.id, ctx.member_id)
     return msg.left(group)
 
 
 async def _set_opt_in(ctx: Context, opt_in: bool, example: str) -> Reply:
-    group = await _group_here(ctx, example)
+    group = await group_here(ctx, example)
     assert group.id is not None
     membership = await ctx.uow.groups.membership(group.id, ctx.member_id)
     if membership is None:
@@ -146,8 +207,12 @@ async def build_leaderboard(uow: UnitOfWork, group: Group, now: datetime) -> Rep
     assert group.id is not None
     # Ids and names only: a 1,000-member group needs no full member rows here.
     shown = await uow.groups.roster(group.id, opted_in_only=True)
+    on_board = {mid for mid, _ in shown}
+    coaches = await coaches_of(uow, [m for m in await uow.groups.admins(group.id) if m in on_board])
+    shown = [(mid, name) for mid, name in shown if mid not in coaches]
     start, end, monday = group_week(group, now)
-    counts = await uow.activities.counts_by_member([mid for mid, _ in shown], start, end)
+    ids = [mid for mid, _ in shown]
+    counts = await uow.activities.counts_by_member(ids, start, end)
     names = public_names(shown)
     standings = rank([(mid, names[mid], counts.get(mid, {})) for mid in names])
     return msg.leaderboard(group, standings, monday)
@@ -156,153 +221,36 @@ async def build_leaderboard(uow: UnitOfWork, group: Group, now: datetime) -> Rep
 async def build_report(uow: UnitOfWork, group: Group, now: datetime) -> Reply:
     """Who is active and who is stalled; the admins' weekly summary reuses it."""
     assert group.id is not None
-    members = [m for m, _ in await uow.groups.members(group.id)]
+    people = await uow.groups.members(group.id)
     start, end, monday = group_week(group, now)
-    ids = [m.id for m in members if m.id is not None]
+    admins = [ms.member_id for _, ms in people if ms.is_admin]
+    coaches = await coaches_of(uow, admins)
+    ids = [m.id for m, _ in people if m.id is not None and m.id not in coaches]
     counts = await uow.activities.counts_by_member(ids, start, end)
     last: dict[int, datetime | None] = {}
     for mid in ids:
         last[mid] = await uow.activities.last_at(mid, STREAK_KINDS)
-    names = public_names([(m.id, m.display_name) for m in members if m.id is not None])
-    return msg.group_report(group, names, counts, last, now, monday)
+    names = told_apart(
+        public_names([(m.id, m.display_name) for m, _ in people if m.id is not None]), people
+    )
+    seekers = {mid: names[mid] for mid in ids}
+    coached = [names[mid] for mid in sorted(coaches)]
+    return msg.group_report(group, seekers, counts, last, now, monday, coaches=coached)
 
 
 @command("leaderboard", usage="leaderboard", example="leaderboard", category="group")
 async def leaderboard(cmd: Invocation, ctx: Context) -> Reply:
     """This week's points in this group: conversations and follow-ups count most."""
-    group = await _group_here(ctx, "leaderboard")
+    group = await group_here(ctx, "leaderboard")
     return await build_leaderboard(ctx.uow, group, ctx.now())
 
 
 @command("group report", usage="group report", example="group report", category="group")
 async def report(cmd: Invocation, ctx: Context) -> Reply:
     """For admins: who is active, who is stalled, conversations this week."""
-    group = await _group_here(ctx, "group report")
+    group = await group_here(ctx, "group report")
     assert group.id is not None
     mine = await ctx.uow.groups.membership(group.id, ctx.member_id)
     if mine is None or not mine.is_admin:
         raise UserError(msg.ADMINS_ONLY, "leaderboard")
     return await build_report(ctx.uow, group, ctx.now())
-
-
-async def _as_admin(ctx: Context, example: str) -> tuple[Group, Membership]:
-    group = await _group_here(ctx, example)
-    assert group.id is not None
-    mine = await ctx.uow.groups.membership(group.id, ctx.member_id)
-    if mine is None or not mine.is_admin:
-        raise UserError(msg.ADMINS_SET_RHYTHM, "group")
-    return group, mine
-
-
-async def _replan(ctx: Context, group: Group) -> datetime:
-    """The post's day, time or zone changed: lay the group's cursor anew, so the next
-    post (and the admins' summary with it) comes at the new time, once."""
-    assert group.id is not None
-    await ctx.uow.groups.update(group)
-    await ctx.uow.cursors.drop_group(group.id)
-    await ctx.uow.cursors.put_many(group_cursors(group, ctx.now()))
-    return next_group_time(group, ctx.now())
-
-
-@command(
-    "group",
-    Arg("what", ArgType.TEXT, "Nothing: the group's settings"),
-    usage="group",
-    example="group",
-    category="group",
-)
-async def show_group(cmd: Invocation, ctx: Context) -> Reply:
-    """This group's settings: name, timezone, when the weekly post goes out, who runs it."""
-    what = cmd.text("what")
-    if what:  # "group jion": did you mean `group join`?
-        word, _, rest = what.partition(" ")
-        subs = sorted(n for n in REGISTRY if n.startswith("group "))
-        close = difflib.get_close_matches(f"group {word.lower()}", subs, n=1, cutoff=0.6)
-        suggestion = f"{close[0]} {rest}".strip() if close else "help group"
-        message = msg.unknown_group_command(f"group {word}", close[0] if close else None)
-        raise UserError(message, suggestion)
-    group = await _group_here(ctx, "group")
-    assert group.id is not None
-    people = await ctx.uow.groups.members(group.id)
-    admins = [m.display_name for m, ms in people if ms.is_admin]
-    nxt = next_group_time(group, ctx.now())
-    mine = next((ms for m, ms in people if m.id == ctx.member_id), None)
-    return msg.group_settings(group, len(people), admins, nxt, mine is not None and mine.is_admin)
-
-
-_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def parse_weekday(text: str) -> int | None:
-    """0 = Monday, from "fri", "Friday", "fridays", "thurs", "weds"; None otherwise."""
-    t = text.strip().lower().rstrip(".,")
-    if t == "weds":
-        return 2
-    for i, full in enumerate(_FULL_DAYS):
-        if len(t) >= 3 and (full.startswith(t) or t == f"{full}s"):
-            return i
-    return None
-
-
-def _parse_post(rest: str) -> dict[str, ArgValue]:
-    day, _, time_text = rest.strip().partition(" ")
-    return {"day": day or None, "time": time_text.strip() or None}
-
-
-@command(
-    "group post",
-    Arg("day", ArgType.CHOICE, "Day of the week", required=True, choices=DAYS),
-    Arg("time", ArgType.TEXT, "Time of day, HH:MM", required=True),
-    usage="group post <day> <HH:MM>",
-    example=POST_EXAMPLE,
-    category="group",
-    parse=_parse_post,
-)
-async def set_post(cmd: Invocation, ctx: Context) -> Reply:
-    """For admins: when the weekly leaderboard goes out, in the group's timezone."""
-    day_text, time_text = cmd.text("day") or "", cmd.text("time") or ""
-    if not day_text or not time_text:
-        await _group_here(ctx, POST_EXAMPLE)
-        raise UserError(msg.POST_WHEN, POST_EXAMPLE)
-    group, _ = await _as_admin(ctx, typed(cmd, POST_EXAMPLE))
-    day = parse_weekday(day_text)
-    if day is None:
-        raise UserError(msg.bad_weekday(day_text), f"group post fri {time_text}")
-    at = parse_clock(time_text.lower().removeprefix("at "))
-    if at is None:
-        raise UserError(msg.bad_time(time_text), f"group post {DAYS[day]} 16:00")
-    group.leaderboard_weekday, group.leaderboard_time = day, at
-    return msg.post_moved(group, await _replan(ctx, group))
-
-
-def find_zone(text: str, example_of: str) -> str:
-    """The IANA name `text` means (any case), or a UserError suggesting the closest."""
-    match = next((z for z in zone_names() if z.lower() == text.lower()), None)
-    if match is None:
-        close = difflib.get_close_matches(text, zone_names(), n=1, cutoff=0.5)
-        suggestion = close[0] if close else "Europe/London"
-        raise UserError(msg.unknown_zone(text), f"{example_of} {suggestion}")
-    try:
-        ZoneInfo(match)
-    except ZoneInfoNotFoundError:  # listed but not loadable on this system
-        raise UserError(msg.unknown_zone(text), f"{example_of} Europe/London") from None
-    return match
-
-
-@command(
-    "group timezone",
-    Arg("zone", ArgType.TEXT, "IANA timezone, like Europe/London", required=True,
-        autocomplete="timezones"),
-    usage="group timezone <Area/City>",
-    example=ZONE_EXAMPLE,
-    category="group",
-)
-async def set_group_zone(cmd: Invocation, ctx: Context) -> Reply:
-    """For admins: the group's timezone; its week and its weekly post follow it."""
-    text = cmd.text("zone") or ""
-    if not text:
-        await _group_here(ctx, ZONE_EXAMPLE)
-        raise UserError(msg.WHICH_ZONE, ZONE_EXAMPLE)
-    group, _ = await _as_admin(ctx, typed(cmd, ZONE_EXAMPLE))
-    group.timezone = find_zone(text, "group timezone")
-    return msg.post_moved(group, await _replan(ctx, group))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.domain import (
     ActivityKind,
@@ -12,16 +11,13 @@ from bot.domain import (
 )
 from bot.formatting import plural
 from bot.leaderboard import Standing
-from bot.replies import Field, Line, Reply, Section, UserText, Visibility, line
+from bot.replies import Line, Reply, Section, UserText, Visibility, line
 
 SETUP_IN_CHANNEL = "Type it in the channel that should become the group, not in a DM."
 NO_GROUP_HERE = "This channel isn't a job-search group yet."
 GROUP_EXISTS = "This channel is already a group."
 NOT_A_MEMBER = "You're not in this group yet."
 ADMINS_ONLY = "Only the group's admins can see the report."
-ADMINS_SET_RHYTHM = "Only the group's admins can change when it posts."
-POST_WHEN = "When should the weekly leaderboard go out? Give a day and a time."
-_WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 STALLED_DAYS = 7
 
 
@@ -46,15 +42,23 @@ def already_member(group: Group) -> Reply:
     )
 
 
-def joined(group: Group) -> Reply:
+def joined(group: Group, admin: bool = False, off_board: bool = False) -> Reply:
+    body = [
+        line(
+            "Welcome to ",
+            UserText(group.name),
+            "! The leaderboard counts conversations and follow-ups, never details.",
+        )
+    ]
+    if admin:
+        body.append(line("Nobody was running it, so you're its admin now: `group` shows how."))
+    if off_board:
+        return Reply(
+            body=(*body, line("You're still off its leaderboard, as you chose.")),
+            next_step=line("Next: log your next step. Want your name back on? `group optin`."),
+        )
     return Reply(
-        body=(
-            line(
-                "Welcome to ",
-                UserText(group.name),
-                "! The leaderboard counts conversations and follow-ups, never details.",
-            ),
-        ),
+        body=tuple(body),
         next_step=line(
             "Next: log your first step, like `met Jane from Acme`. Prefer to stay off the board? `group optout`."
         ),
@@ -109,6 +113,7 @@ def group_report(
     last: Mapping[int, datetime | None],
     now: datetime,
     monday: date,
+    coaches: Sequence[str] = (),
 ) -> Reply:
     active, stalled = [], []
     total = 0
@@ -139,74 +144,26 @@ def group_report(
             line(
                 f"{plural(total, 'conversation')} this week across {plural(len(names), 'member')}."
             ),
+            *((line("Coach: ", *_joined(coaches), "."),) if coaches else ()),
         ),
         sections=sections,
         next_step=step,
     )
 
 
-def unknown_group_command(typed: str, close: str | None) -> Line:
-    if close:
-        return line("I don't know `", UserText(typed), f"` — did you mean `{close}`?")
-    return line("I don't know `", UserText(typed), "`. `help group` lists the group commands.")
-
-
-def bad_weekday(text: str) -> Line:
-    return line("I couldn't read `", UserText(text), "` as a day of the week.")
-
-
-def _post_time(group: Group) -> str:
-    return f"{_WEEKDAYS[group.leaderboard_weekday]} at {group.leaderboard_time.strftime('%H:%M')}"
-
-
-def _next_post(at: datetime, group: Group) -> str:
-    return at.astimezone(ZoneInfo(group.timezone)).strftime("%a %d %b, %H:%M")
-
-
-def group_settings(
-    group: Group, members: int, admins: list[str], next_post: datetime, is_admin: bool
-) -> Reply:
-    names: list[str | UserText] = []
-    for i, name in enumerate(admins):
-        names += [", "] if i else []
-        names.append(UserText(name))
-    fields = (
-        Field("Timezone", line(group.timezone)),
-        Field(
-            "Weekly leaderboard",
-            line(f"{_post_time(group)} (next: {_next_post(next_post, group)})"),
-        ),
-        Field("Members", line(str(members))),
-        Field("Admins", line(*names) if names else line("none yet — `group join` makes you one")),
-    )
-    step = (
-        line("Change when it posts: `group post fri 16:00` or `group timezone Europe/London`.")
-        if is_admin
-        else line("Next: `leaderboard` shows this week so far.")
-    )
-    return Reply(title=line("Group: ", UserText(group.name)), fields=fields, next_step=step)
-
-
-def post_moved(group: Group, next_post: datetime) -> Reply:
-    return Reply(
-        body=(
-            line(
-                f"The weekly leaderboard now goes out {_post_time(group)}, {group.timezone} time.",
-            ),
-        ),
-        next_step=line(f"Next post: {_next_post(next_post, group)}. `group` shows every setting."),
-    )
+def _joined(names: Sequence[str]) -> list[str | UserText]:
+    out: list[str | UserText] = []
+    for i, name in enumerate(names):
+        out += [", "] if i else []
+        out.append(UserText(name))
+    return out
 
 
 def group_in_channel(command: str, groups: list[str]) -> Line:
     """A group command typed in a DM: the same command, and where it works."""
     if not groups:
         return line("`", UserText(command), "` works in a group's channel, not in a DM.")
-    names: list[str | UserText] = []
-    for i, name in enumerate(groups[:3]):
-        names += [", "] if i else []
-        names.append(UserText(name))
     return line(
-        "Type `", UserText(command), "` in your group's channel (", *names,
+        "Type `", UserText(command), "` in your group's channel (", *_joined(groups[:3]),
         ") — group commands work there, not in a DM.",
     )  # fmt: skip

@@ -348,6 +348,14 @@ class SqlGroupRepository(SqlRepository):
         rows = await self._conn.execute(stmt, {"group_id": group_id})
         return [(int(member_id), name) for member_id, name in rows]
 
+    async def admins(self, group_id: int) -> list[int]:
+        stmt = (
+            select(memberships.c.member_id)
+            .where(memberships.c.group_id == group_id, memberships.c.is_admin.is_(True))
+            .order_by(memberships.c.member_id)
+        )
+        return [int(member_id) for member_id in (await self._conn.execute(stmt)).scalars()]
+
     async def of_member(self, member_id: int) -> list[Group]:
         stmt = (
             select(groups)

@@ -211,6 +211,8 @@ SETUP: dict[str, list[tuple[str, str | None]]] = {
     "group": [("group setup", "club")],
     "group post": [("group setup", "club")],
     "group timezone": [("group setup", "club")],
+    "group admin": [("group setup", "club")],
+    "group admins": [("group setup", "club")],
     "settings": [],
     "settings timezone": [],
     "settings checkin": [],
@@ -231,6 +233,12 @@ SETUP: dict[str, list[tuple[str, str | None]]] = {
 }
 
 
+# Someone else who must have spoken first: (user, text, group).
+OTHERS: dict[str, list[tuple[str, str, str | None]]] = {
+    "group admin": [("Bob Stone", "group join", "club")],
+}
+
+
 def test_every_command_has_an_example_scenario() -> None:
     assert set(SETUP) == set(REGISTRY)
 
@@ -241,6 +249,8 @@ async def test_each_commands_example_works(console: ConsoleBackend, name: str) -
     assert parse_text(spec.example).name == name
     for text, group in SETUP[name]:
         await ok(console, "ann", text, group)
+    for user, text, group in OTHERS.get(name, []):
+        await ok(console, user, text, group)
     group = "club" if spec.category == "group" else None
     user = "bob" if name == "group join" else "ann"
     reply = await ok(console, user, spec.example, group)

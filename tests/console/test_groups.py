@@ -144,4 +144,5 @@ async def test_forgotten_member_leaves_the_group(console: ConsoleBackend) -> Non
     await ok(console, "bob", "forget me")
     await ok(console, "bob", "yes")
     assert "bob" not in await ok(console, "ann", "leaderboard", CLUB)
-    assert "across 1 member." in await ok(console, "ann", "group report", CLUB)
+    report = await ok(console, "ann", "group report", CLUB)
+    assert "across 0 members." in report and "Coach: ann." in report and "bob" not in report
