@@ -142,7 +142,7 @@ def test_console_answers_piped_commands_in_order(tmp_path: Path, db_url: str) ->
     other = nextinterview(
         tmp_path, "console", "--as", "Bob", stdin="contacts\n", database_url=db_url
     )
-    assert exchanges(other.stdout)[0][1].startswith("No contacts yet.")
+    assert exchanges(other.stdout)[0][1].startswith(WELCOMED + "No contacts yet.")
 
 
 def test_console_users_meet_in_a_group(tmp_path: Path, db_url: str) -> None:
