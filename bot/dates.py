@@ -51,7 +51,8 @@ _RELATIVE = {"in", "next", "last", "this", "other", "the"}
 _AFTER_NUMBER = _MONTHS | _UNITS | {"am", "pm", "of", "noon", "midnight"}
 _NUMBER = re.compile(r"^\d{1,4}(st|nd|rd|th)?$")
 _DATEISH = re.compile(
-    r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}(/\d{2,4})?|\d{1,2}(:\d{2})?(am|pm)|\d{1,2}:\d{2})$"
+    r"^(\d{4}-\d{1,2}-\d{1,2}(t\d{1,2}:\d{2}(:\d{2})?)?|\d{1,2}/\d{1,2}(/\d{2,4})?|"
+    r"\d{1,2}(:\d{2})?(am|pm)|\d{1,2}:\d{2})$"
 )
 _HAS_TIME = re.compile(
     r"(\d(am|pm)\b|\d:\d\d|\bnoon\b|\bmidnight\b|\bmorning\b|\bafternoon\b|\bevening\b|"
@@ -71,6 +72,13 @@ class When:
 
 class DateError(ValueError):
     """A date phrase that could not be read; the message is shown to the member."""
+
+
+class DateOutOfRange(DateError):
+    """A date that reads, but lies further than MAX_DISTANCE from now."""
+
+
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 
 _ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)$")
@@ -364,7 +372,8 @@ def parse_when(
     if prefer == "past" and vague and parsed.date() == local_now.date() and parsed > local_now:
         parsed = local_now  # "this morning" said at 7 am: earlier today, never later
     if abs(parsed - local_now) > MAX_DISTANCE:
-        raise DateError(text)
+        # A year typed out is a real date, too far off; else a misreading ("32/13": 1932).
+        raise (DateOutOfRange if _YEAR.search(cleaned) else DateError)(text)
     at = to_utc(parsed, tz)
     return When(at=at, local_date=parsed.date(), has_time=has_time)
 

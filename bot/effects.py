@@ -123,7 +123,10 @@ async def owe_after_conversation(
             source_activity_id=activity.id,
         )
         new.append(thankyou)
-    checkback_due = activity.occurred_at + timedelta(days=ctx.config.checkback_days)
+    checkback_after = timedelta(days=ctx.config.checkback_days)
+    # Logged late, the check-back keeps its usual gap after the thank-you, never before it.
+    usual_gap = checkback_after - timedelta(hours=ctx.config.thankyou_hours)
+    checkback_due = max(activity.occurred_at + checkback_after, thankyou.due_at + usual_gap)
     checkback = next((f for f in open_ if f.kind is FollowUpKind.CHECKBACK), None)
     if checkback is None:
         checkback = FollowUp(

@@ -13,6 +13,7 @@ from bot.domain import ActivityKind, Contact, FollowUp, FollowUpKind, FollowUpSt
 from bot.errors import UserError
 from bot.formatting import is_number
 from bot.handlers.log import read_when, record
+from bot.handlers.progress import member_streak
 from bot.people import AmbiguousContact, existing_contact
 from bot.replies import Reply
 from bot.undo import finish
@@ -145,7 +146,8 @@ async def snooze(cmd: Invocation, ctx: Context) -> Reply:
     f.next_nudge_at, f.nudges_sent = None, 0  # reminders start over from the new day
     await ctx.uow.followups.update(f)
     contact = await ctx.uow.contacts.get(ctx.member_id, f.contact_id) if f.contact_id else None
-    return msg.followup_snoozed(f, contact, ctx.tz, ctx.today())
+    streak = await member_streak(ctx)  # what today still needs, so the next step is true
+    return msg.followup_snoozed(f, contact, ctx.tz, ctx.today(), streak)
 
 
 @command(

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
-from bot.dates import DateError, When, parse_when
+from bot.dates import DateError, DateOutOfRange, When, parse_when
 from bot.domain import (
     CONVERSATIONS,
     Activity,
@@ -92,6 +92,8 @@ def read_when(ctx: Context, text: str | None, example: str, prefer: str = "past"
             "future" if prefer == "future" else "past",
             default_time=ctx.member.checkin_time,
         )
+    except DateOutOfRange:
+        raise UserError(msg.date_out_of_range(text or ""), example) from None
     except DateError:
         raise UserError(msg.bad_date(text or ""), example) from None
 
@@ -148,9 +150,9 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
     if kind is ActivityKind.REFERRAL:
         return await _lead(cmd, ctx)
     person, company, note = cmd.text("person"), cmd.text("company"), cmd.text("note")
-    if kind in (ActivityKind.APPLICATION, ActivityKind.OFFER) and person and not company:
-        if not person.startswith("#"):  # "#3" is a contact, from a button
-            person, company = None, person  # about an organisation: "log offer Globex"
+    about_organisation = kind in (ActivityKind.APPLICATION, ActivityKind.OFFER) and not company
+    if about_organisation and person and not person.startswith("#"):  # "#3": a contact
+        person, company = None, person  # a bare name is the organisation: "log offer Globex"
     retry = PhraseParts(f"log {kind.value}", company, None, cmd.text("when"), note)
     if not person and not company:
         raise UserError(msg.log_needs_who(kind), retry.with_person("Jane Doe @Acme"))

@@ -9,13 +9,14 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot import messages as msg
-from bot.commands import Arg, ArgType, ArgValue, Invocation, command
+from bot.commands import REGISTRY, Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
 from bot.domain import MON_FRI, MemberStatus, Pause
 from bot.errors import UserError
 from bot.formatting import is_number, plural
 from bot.handlers.log import read_when
 from bot.nudges.schedule import member_cursors
+from bot.nudges.timing import in_quiet
 from bot.replies import Reply
 
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -65,7 +66,20 @@ def parse_days(text: str) -> frozenset[int] | None:
     return frozenset(days) or None
 
 
-@command("settings", usage="settings", example="settings", category="settings")
+def _parse_settings(rest: str) -> dict[str, ArgValue]:
+    """`settings` alone shows them; `settings foo` names the ones there are."""
+    if not rest.strip():
+        return {}
+    names = [n.split()[1] for n in REGISTRY if n.startswith("settings ")]
+    word = rest.split()[0].lower()
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.5)
+    example = REGISTRY[f"settings {close[0]}"].example if close else "settings"
+    raise UserError(msg.unknown_setting(rest.split()[0], names), example)
+
+
+@command(
+    "settings", usage="settings", example="settings", category="settings", parse=_parse_settings
+)
 async def show_settings(cmd: Invocation, ctx: Context) -> Reply:
     """Your settings: timezone, check-in time, working days, quiet hours, goal, nudges."""
     return msg.settings(ctx.member)
@@ -120,7 +134,16 @@ async def set_checkin(cmd: Invocation, ctx: Context) -> Reply:
     ctx.member.checkin_time = value
     await replan(ctx)
     await ctx.uow.members.update(ctx.member)
-    return msg.setting_saved(f"Daily check-in at {value.strftime('%H:%M')} your time.")
+    return _saved_checking_quiet(ctx, f"Daily check-in at {value.strftime('%H:%M')} your time.")
+
+
+def _saved_checking_quiet(ctx: Context, saved: str) -> Reply:
+    m = ctx.member
+    if m.quiet_start is None or m.quiet_end is None:
+        return msg.setting_saved(saved)
+    if not in_quiet(m.checkin_time, m.quiet_start, m.quiet_end):
+        return msg.setting_saved(saved)
+    return msg.checkin_in_quiet(saved, m.checkin_time, m.quiet_start, m.quiet_end)
 
 
 @command(
@@ -163,7 +186,9 @@ async def set_quiet(cmd: Invocation, ctx: Context) -> Reply:
         raise UserError(msg.bad_quiet(text), "settings quiet 21:00-08:00")
     ctx.member.quiet_start, ctx.member.quiet_end = start, end
     await ctx.uow.members.update(ctx.member)
-    return msg.setting_saved(f"Quiet from {start.strftime('%H:%M')} to {end.strftime('%H:%M')}.")
+    return _saved_checking_quiet(
+        ctx, f"Quiet from {start.strftime('%H:%M')} to {end.strftime('%H:%M')}."
+    )
 
 
 @command(

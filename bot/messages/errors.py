@@ -54,6 +54,10 @@ def bad_date(text: str) -> Line:
     return line("I couldn't read `", UserText(text), "` as a date.")
 
 
+def date_out_of_range(text: str) -> Line:
+    return line("`", UserText(text), "` is too far off: dates go up to a year back or ahead.")
+
+
 def log_needs_who(kind: ActivityKind) -> str:
     verbs = {
         ActivityKind.MEETING: "who you met",

@@ -12,6 +12,7 @@ from bot.domain import (
 from bot.formatting import when_label, who
 from bot.messages.words import FOLLOWUP_WORD
 from bot.replies import Action, Line, Reply, Section, UserText, line
+from bot.streaks import Streak
 
 SNOOZE_IN_PAST = "Snooze needs a time still ahead."
 
@@ -94,7 +95,15 @@ def followup_done(f: FollowUp, contact: Contact | None, remaining: int) -> Reply
     )
 
 
-def followup_snoozed(f: FollowUp, contact: Contact | None, tz: ZoneInfo, today: date) -> Reply:
+def followup_snoozed(
+    f: FollowUp, contact: Contact | None, tz: ZoneInfo, today: date, streak: Streak
+) -> Reply:
+    if streak.today_counts:
+        step = line("Today counts already. Next: `followups` shows what else is owed.")
+    elif streak.resting_today:
+        step = line("Next: enjoy the rest day; I'll remind you then.")
+    else:
+        step = line("Next: one other follow-up today keeps your streak going.")
     return Reply(
         body=(
             line(
@@ -105,7 +114,7 @@ def followup_snoozed(f: FollowUp, contact: Contact | None, tz: ZoneInfo, today: 
                 f" until {when_label(f.due_at, tz, today)}.",
             ),
         ),
-        next_step=line("Next: one other follow-up today keeps your streak going."),
+        next_step=step,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from bot.domain import (
     Member,
@@ -56,16 +56,40 @@ def unknown_zone(zone: str) -> Line:
     return line("I don't know the timezone `", UserText(zone), "`.")
 
 
+def _unread(text: str, what: str) -> Line:
+    if not text.strip():  # nothing typed: say what is missing, not "I couldn't read ``"
+        return line(f"Add {what}.")
+    return line("I couldn't read `", UserText(text), f"` as {what}.")
+
+
 def bad_time(text: str) -> Line:
-    return line("I couldn't read `", UserText(text), "` as a time of day.")
+    return _unread(text, "a time of day")
 
 
 def bad_days(text: str) -> Line:
-    return line("I couldn't read `", UserText(text), "` as working days.")
+    return _unread(text, "working days")
 
 
 def bad_quiet(text: str) -> Line:
-    return line("I couldn't read `", UserText(text), "` as quiet hours.")
+    return _unread(text, "quiet hours")
+
+
+def unknown_setting(word: str, names: list[str]) -> Line:
+    return line("I don't know the setting `", UserText(word), f"`. Settings: {', '.join(names)}.")
+
+
+def checkin_in_quiet(saved: str, checkin: time, start: time, end: time) -> Reply:
+    """Saved, but the daily check-in falls inside the quiet hours: it waits for their end."""
+    return Reply(
+        body=(
+            line(saved),
+            line(
+                f"Heads-up: your {checkin:%H:%M} check-in falls in your quiet hours "
+                f"({start:%H:%M}–{end:%H:%M}), so it will come at {end:%H:%M} instead."
+            ),
+        ),
+        next_step=line(f"Next: pick its time yourself, like `settings checkin {end:%H:%M}`."),
+    )
 
 
 def _nudges_state(m: Member) -> str:

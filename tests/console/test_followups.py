@@ -28,7 +28,7 @@ async def test_working_through_what_is_owed(console: ConsoleBackend, clock: Fake
         "  #1 thank-you · Jane Doe (Acme) · due today 13:00",
         "  #3 first outreach · Priya (Initech) · due Wed 09:00",
         "  #4 follow-up · Sam · due Fri 09:30",
-        "  #2 check-back · Jane Doe (Acme) · due Sun 12:00",
+        "  #2 check-back · Jane Doe (Acme) · due Sun 13:00",  # six days after the thank-you
     ]
     assert "Next: send Jane Doe (Acme) that thank-you today." in owed
     assert [a.command for a in reply.actions] == ["done 1", "snooze 1 tomorrow", "drop 1"]
@@ -55,7 +55,7 @@ async def test_working_through_what_is_owed(console: ConsoleBackend, clock: Fake
         "Follow-ups owed (2)",
         "Coming up",
         "  #3 first outreach · Priya (Initech) · due tomorrow 09:30",
-        "  #2 check-back · Jane Doe (Acme) · due Sun 12:00",
+        "  #2 check-back · Jane Doe (Acme) · due Sun 13:00",
     ]
 
     # By name: the earliest one owed to that person.

@@ -86,7 +86,7 @@ async def test_short_forms_read_like_sentences(console: ConsoleBackend) -> None:
     # The thank-you to Jane is closed; Initech's thank-you is overdue.
     owed = await ok(console, "ann", "followups")
     assert "thank-you · Jane Doe" not in owed
-    assert "check-back · Jane Doe (Acme) · due Sun 12:00" in owed
+    assert "check-back · Jane Doe (Acme) · due Sun 13:00" in owed  # six days after thank-you
     assert "thank-you · Initech · due today 13:00" in owed
 
 
@@ -178,7 +178,7 @@ async def test_followup_logs_now_or_plans_a_reminder(console: ConsoleBackend) ->
     owed = await ok(console, "ann", "followups")
     assert "follow-up · Jane Doe (Acme) · due Fri 09:30" in owed
     assert "follow-up · Sam (Globex) · due Thu 09:30" in owed
-    assert "check-back · Jane Doe (Acme) · due Sun 12:00" in owed
+    assert "check-back · Jane Doe (Acme) · due Sun 13:00" in owed
 
     # Planning is not doing: only the logged follow-up counts.
     week = await ok(console, "ann", "stats")
