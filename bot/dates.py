@@ -385,13 +385,16 @@ def nearer_when(
     the reading nearer to now, and the other one when it differs (offered as a fix)."""
     readings: list[When] = []
     prefers: tuple[Prefer, Prefer] = ("past", "future")
+    too_far = False
     for prefer in prefers:
         try:
             readings.append(parse_when(text, tz, now, prefer, default_time))
+        except DateOutOfRange:
+            too_far = True
         except DateError:
             continue
     if not readings:
-        raise DateError(text)
+        raise DateOutOfRange(text) if too_far else DateError(text)
     if len(readings) == 1 or readings[0].local_date == readings[1].local_date:
         return readings[0], None
     past, future = readings

@@ -48,6 +48,11 @@ _SHORT_FORMS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("dashboard",), "next", ""),
     (("forget", "me"), "forget me", ""),
     (("y",), "yes", ""),
+    (("yes", "please"), "yes", ""),
+    (("yep",), "yes", ""),
+    (("yeah",), "yes", ""),
+    (("nope",), "no", ""),
+    (("no", "thanks"), "no", ""),
     (("?",), "help", ""),
 )
 
@@ -103,6 +108,8 @@ def parse_text(text: str, max_length: int = 2000) -> Invocation:
     if len(text) > max_length:
         raise UserError(msg.too_long("That message", max_length), "log meeting Jane Doe @Acme")
     words = text.split()
+    if len(words) <= 2:  # "yes.", "Streak!", "no thanks!": a short answer's punctuation
+        words = [w.rstrip(".!,") or w for w in words]
     lowered = [w.lower() for w in words]
     for prefix, name, inject in _SHORT_FORMS:
         if tuple(lowered) == prefix:  # "owed", "y", "dashboard" on their own

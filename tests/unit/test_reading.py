@@ -206,3 +206,11 @@ async def test_a_swap_button_under_an_older_reply_changes_nothing() -> None:
     stale = await chat.say(swap.command)
     assert stale.is_error and "earlier step" in stale.text()
     assert chat.store.snapshot() == before
+
+
+async def test_a_far_date_in_a_sentence_is_called_too_far_not_unreadable() -> None:
+    chat = Chat()
+    reply = await chat.say("coffee with Jane 2030-01-01")
+    assert reply.is_error
+    assert "couldn't read" not in reply.text()
+    assert chat.store.meetings == {} and chat.activities() == []
