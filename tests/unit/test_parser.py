@@ -84,6 +84,11 @@ SHORT_FORMS: dict[str, tuple[str, Invocation]] = {
     "dashboard": ("dashboard", Invocation("next")),
     "forget me": ("Forget Me", Invocation("forget me")),
     "y": ("y", Invocation("yes")),
+    "yes please": ("Yes please!", Invocation("yes")),
+    "yep": ("yep.", Invocation("yes")),
+    "yeah": ("yeah", Invocation("yes")),
+    "nope": ("nope", Invocation("no")),
+    "no thanks": ("no thanks", Invocation("no")),
     "?": ("?", Invocation("help")),
 }
 
@@ -341,7 +346,7 @@ SETUP = (
     "contact add Jane Smith @Globex",
     "met Jane Doe yesterday",
     "lead Priya @Initech via Sam",
-    "opportunity add Acme",
+    "opportunity add Hooli",
     "schedule Jane Smith tomorrow 3pm",
 )
 FUZZ = settings(
