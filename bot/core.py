@@ -14,7 +14,7 @@ from bot import messages as msg
 from bot.commands import REGISTRY, CommandSpec, Invocation
 from bot.context import Caller, Config, Context, Where
 from bot.domain import Member, Pending
-from bot.errors import UserError
+from bot.errors import AskFirst, UserError
 from bot.nudges.schedule import member_cursors
 from bot.parser import parse_text
 from bot.people import AmbiguousContact
@@ -76,6 +76,8 @@ class Core:
         except AmbiguousContact as e:
             commands = [e.retry(f"#{c.id}") for c in e.candidates]
             reply = msg.ambiguous(e.query, e.candidates, commands)
+        except AskFirst as e:  # a question instead of the step: nothing it began is kept
+            reply = e.reply
         except UserError as e:
             reply = msg.error(e.message, e.example)
         except Exception:

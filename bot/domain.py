@@ -143,6 +143,8 @@ class Activity:
     note: str | None = None
     created_at: datetime | None = None
     id: int | None = None
+    # The same step (kind, person or company) was logged earlier that local day.
+    repeated: bool = False
 
 
 @dataclass(slots=True)

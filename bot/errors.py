@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from bot.replies import Line, plain
+from bot.replies import Line, Reply, plain
+
+
+class AskFirst(Exception):
+    """End the command with `reply`, a question, and roll back what it wrote so far."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(plain(reply.body[0]) if reply.body else "asked first")
+        self.reply = reply
 
 
 class UserError(Exception):

@@ -17,6 +17,9 @@ POINTS: dict[ActivityKind, int] = {
     ActivityKind.APPLICATION: 1,
     ActivityKind.OFFER: 0,  # an outcome, not an action; celebrated, not scored
 }
+# Scored at most once per contact (or company) a day: the board rewards real follow-ups,
+# not the same one sent four times. `stats` still counts every one.
+ONCE_A_DAY = frozenset({ActivityKind.FOLLOWUP, ActivityKind.THANKYOU})
 
 
 def points(counts: Mapping[ActivityKind, int]) -> int:

@@ -109,9 +109,27 @@ class ActivityRepository(Protocol):
         ...
 
     async def counts_by_member(
-        self, member_ids: Sequence[int], start: datetime, end: datetime
+        self,
+        member_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        once_a_day: Collection[ActivityKind] = (),
     ) -> dict[int, dict[ActivityKind, int]]:
-        """Per member and kind, how many activities fell in [start, end)."""
+        """Per member and kind, how many activities fell in [start, end). A kind in
+        `once_a_day` leaves out the `repeated` ones: at most one per contact (or, with no
+        contact, company) and local day, what a leaderboard rewards."""
+        ...
+
+    async def last_logged(
+        self,
+        member_id: int,
+        kind: ActivityKind,
+        local_date: date,
+        contact_id: int | None,
+        company: str | None,
+    ) -> datetime | None:
+        """When (created_at) the member last logged `kind` for `local_date` with this
+        contact (or, with none, this company, in any case); None if never."""
         ...
 
     async def streak_history(

@@ -163,8 +163,12 @@ activities = Table(
     Column("company", Text200),
     Column("note", Text()),
     Column("created_at", UtcDateTime(), nullable=False),
-    # Covers the weekly counts (member, window, kind): leaderboards read no table rows.
-    Index(None, "member_id", "occurred_at", "kind"),
+    # The same kind with the same person (or, with no one, company) was logged earlier
+    # that local day: the leaderboard scores a follow-up once a day (migration 0005).
+    Column("repeated", Boolean(), nullable=False, server_default="0"),
+    # Covers the weekly counts (member, window, kind, repeated): leaderboards read no
+    # table rows.
+    Index(None, "member_id", "occurred_at", "kind", "repeated"),
     # Covers SELECT DISTINCT local_date ... WHERE member_id AND kind IN: index-only (streaks).
     Index(None, "member_id", "local_date", "kind"),
     Index(None, "member_id", "contact_id"),

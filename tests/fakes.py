@@ -309,16 +309,47 @@ class FakeActivityRepository(_Repository):
         return dates, pauses
 
     async def counts_by_member(
-        self, member_ids: Sequence[int], start: datetime, end: datetime
+        self,
+        member_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        once_a_day: Collection[ActivityKind] = (),
     ) -> dict[int, dict[ActivityKind, int]]:
         """Like SQL GROUP BY: members and kinds with no activity are absent, not zero."""
         counts: dict[int, dict[ActivityKind, int]] = {}
         wanted = set(member_ids)
         for a in self._store.activities.values():
             if a.member_id in wanted and start <= a.occurred_at < end:
+                if a.repeated and a.kind in once_a_day:
+                    continue
                 per_kind = counts.setdefault(a.member_id, {})
                 per_kind[a.kind] = per_kind.get(a.kind, 0) + 1
         return counts
+
+    async def last_logged(
+        self,
+        member_id: int,
+        kind: ActivityKind,
+        local_date: date,
+        contact_id: int | None,
+        company: str | None,
+    ) -> datetime | None:
+        def same(a: Activity) -> bool:
+            if contact_id is not None:
+                return a.contact_id == contact_id
+            return a.contact_id is None and company is not None and (
+                (a.company or "").casefold() == company.casefold()
+            )
+
+        times = [
+            a.created_at
+            for a in self._of(member_id)
+            if a.kind is kind
+            and a.local_date == local_date
+            and a.created_at is not None
+            and same(a)
+        ]
+        return max(times, default=None)
 
     async def last_at(self, member_id: int, kinds: Iterable[ActivityKind]) -> datetime | None:
         wanted = set(kinds)

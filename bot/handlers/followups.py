@@ -15,6 +15,7 @@ from bot.formatting import is_number
 from bot.handlers.log import read_when, record
 from bot.handlers.progress import member_streak
 from bot.people import AmbiguousContact, existing_contact
+from bot.repeats import repeated_at
 from bot.replies import Reply
 from bot.undo import finish
 
@@ -120,7 +121,10 @@ async def done(cmd: Invocation, ctx: Context) -> Reply:
     contact = await ctx.uow.contacts.get(ctx.member_id, f.contact_id) if f.contact_id else None
     now = ctx.now()
     kind = _LOGS_AS[f.kind]
-    await record(ctx, kind, contact, f.company, When(now, ctx.today(), True), None)
+    when = When(now, ctx.today(), True)
+    # Sent to someone already followed up with today: scored once on the board.
+    repeated = await repeated_at(ctx, kind, contact, f.company, when) is not None
+    await record(ctx, kind, contact, f.company, when, None, repeated)
     remaining = len(await ctx.uow.followups.open(ctx.member_id))
     reply = msg.followup_done(f, contact, remaining)
     return await finish(ctx, reply, msg.step_summary(kind, contact, f.company))

@@ -13,7 +13,7 @@ from bot.dates import local_midnight_utc, week_start
 from bot.domain import STREAK_KINDS, ActivityKind, Group, Member, Membership
 from bot.errors import UserError
 from bot.formatting import first_name
-from bot.leaderboard import rank
+from bot.leaderboard import ONCE_A_DAY, rank
 from bot.nudges.model import NudgeKind
 from bot.nudges.schedule import group_cursors
 from bot.ports import UnitOfWork
@@ -212,7 +212,7 @@ async def build_leaderboard(uow: UnitOfWork, group: Group, now: datetime) -> Rep
     shown = [(mid, name) for mid, name in shown if mid not in coaches]
     start, end, monday = group_week(group, now)
     ids = [mid for mid, _ in shown]
-    counts = await uow.activities.counts_by_member(ids, start, end)
+    counts = await uow.activities.counts_by_member(ids, start, end, once_a_day=ONCE_A_DAY)
     names = public_names(shown)
     standings = rank([(mid, names[mid], counts.get(mid, {})) for mid in names])
     return msg.leaderboard(group, standings, monday)

@@ -28,6 +28,7 @@ from bot.effects import (
 from bot.errors import UserError
 from bot.people import PhraseParts, check_length, resolve_contact
 from bot.phrases import parse_phrase
+from bot.repeats import again_command, check_repeat, owe_outreach, split_again, with_again
 from bot.replies import Reply
 from bot.undo import finish
 
@@ -65,8 +66,12 @@ _PHRASE_ARGS = (
 
 
 def _phrase_args(rest: str, purpose_note: bool = False) -> dict[str, ArgValue]:
+    rest, again = split_again(rest)  # "... again": log a repeat anyway (bot/repeats.py)
     p = parse_phrase(rest, purpose_note=purpose_note)
-    return {"person": p.person, "company": p.company, "via": p.via, "when": p.when, "note": p.note}
+    args: dict[str, ArgValue] = {
+        "person": p.person, "company": p.company, "via": p.via, "when": p.when, "note": p.note
+    }  # fmt: skip
+    return with_again(args, again)
 
 
 def parse_log(rest: str) -> dict[str, ArgValue]:
@@ -105,7 +110,9 @@ async def record(
     company: str | None,
     when: When,
     note: str | None,
+    repeated: bool = False,
 ) -> Activity:
+    """`repeated`: the same step was logged earlier that day (bot/repeats.py)."""
     activity = await ctx.uow.activities.add(
         Activity(
             member_id=ctx.member_id,
@@ -115,6 +122,7 @@ async def record(
             contact_id=contact.id if contact else None,
             company=company or (contact.company if contact else None),
             note=note,
+            repeated=repeated,
         )
     )
     ctx.journal.added(activity, main=True)
@@ -166,7 +174,9 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
             msg.LOG_IN_FUTURE, f"schedule {person or '@' + (company or '')} {cmd.text('when')}"
         )
     contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
-    activity = await record(ctx, kind, contact, company, when, note)
+    again = again_command(f"log {kind.value}", contact, cmd, when, ctx.tz)
+    repeated = await check_repeat(ctx, cmd, kind, contact, company, when, again)
+    activity = await record(ctx, kind, contact, company, when, note, repeated)
     # Read once, shared below; kinds that neither close nor owe anything skip it.
     # Only this person's (or, with no person, no one's): all that could close or renew.
     needs_owed = kind in CONVERSATIONS or kind in CLOSES
@@ -224,23 +234,17 @@ async def _lead(cmd: Invocation, ctx: Context) -> Reply:
             ),
         )
     contact = await resolve_contact(ctx, person, company, retry.with_person)
+    again = again_command("lead", contact, cmd, when, ctx.tz, via=referrer)
+    repeated = await check_repeat(ctx, cmd, ActivityKind.REFERRAL, contact, company, when, again)
     if referrer is not None and contact.referred_by_id is None and referrer.id != contact.id:
         before = replace(contact)
         contact.referred_by_id = referrer.id
         contact.how_met = contact.how_met or "referral"
         await ctx.uow.contacts.update(contact)
         ctx.journal.updated(before, contact)
-    await record(ctx, ActivityKind.REFERRAL, contact, company, when, note)
-    owed = await ctx.uow.followups.add(
-        FollowUp(
-            member_id=ctx.member_id,
-            kind=FollowUpKind.LEAD,
-            due_at=when.at + timedelta(hours=ctx.config.lead_hours),
-            contact_id=contact.id,
-            company=company or contact.company,
-        )
-    )
-    ctx.journal.added(owed)
+    await record(ctx, ActivityKind.REFERRAL, contact, company, when, note, repeated)
+    due = when.at + timedelta(hours=ctx.config.lead_hours)
+    owed = await owe_outreach(ctx, contact, company, due)  # renews one already owed
     reply = msg.lead_recorded(contact, referrer, owed, ctx.tz, ctx.today())
     return await finish(ctx, reply, msg.step_summary(ActivityKind.REFERRAL, contact, company))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -10,17 +10,19 @@ from sqlalchemy import (
     Row,
     String,
     Text,
+    and_,
     bindparam,
     cast,
     delete,
     func,
     literal,
+    not_,
     select,
     type_coerce,
 )
 
 from bot.domain import Activity, ActivityKind
-from storage.repositories._base import SqlRepository, insert_row, kind_values
+from storage.repositories._base import SqlRepository, fold, insert_row, kind_values
 from storage.tables import activities, pauses
 
 
@@ -35,6 +37,7 @@ def _activity_from_row(row: Row[Any]) -> Activity:
         company=row.company,
         note=row.note,
         created_at=row.created_at,
+        repeated=row.repeated,
     )
 
 
@@ -67,6 +70,16 @@ def _streak_statement(dialect: str) -> Any:
 
 _STREAK = {name: _streak_statement(name) for name in ("sqlite", "postgresql")}
 
+# The repeat check on the log path, built once: the (member, local_date, kind) index
+# finds the day's few rows of that kind.
+_LOGGED = select(activities.c.created_at, activities.c.company).where(
+    activities.c.member_id == bindparam("member_id"),
+    activities.c.local_date == bindparam("local_date"),
+    activities.c.kind == bindparam("kind"),
+)
+_LOGGED_WITH = _LOGGED.where(activities.c.contact_id == bindparam("contact_id"))
+_LOGGED_NO_ONE = _LOGGED.where(activities.c.contact_id.is_(None))
+
 
 class SqlActivityRepository(SqlRepository):
     async def add(self, activity: Activity) -> Activity:
@@ -81,6 +94,7 @@ class SqlActivityRepository(SqlRepository):
             "company": activity.company,
             "note": activity.note,
             "created_at": created_at,
+            "repeated": activity.repeated,
         }
         activity.id = await insert_row(self._conn, activities, values)
         activity.created_at = created_at
@@ -122,7 +136,11 @@ class SqlActivityRepository(SqlRepository):
         return dates, sorted(spans)
 
     async def counts_by_member(
-        self, member_ids: Sequence[int], start: datetime, end: datetime
+        self,
+        member_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        once_a_day: Collection[ActivityKind] = (),
     ) -> dict[int, dict[ActivityKind, int]]:
         """Like GROUP BY: members and kinds with nothing in the window are absent."""
         counts: dict[int, dict[ActivityKind, int]] = {}
@@ -137,9 +155,35 @@ class SqlActivityRepository(SqlRepository):
             )
             .group_by(activities.c.member_id, activities.c.kind)
         )
+        if once_a_day:  # still index-only: `repeated` is the index's last column
+            once = activities.c.kind.in_(kind_values(once_a_day))
+            stmt = stmt.where(not_(and_(once, activities.c.repeated)))
         for member_id, kind, n in await self._conn.execute(stmt):
             counts.setdefault(member_id, {})[ActivityKind(kind)] = n
         return counts
+
+    async def last_logged(
+        self,
+        member_id: int,
+        kind: ActivityKind,
+        local_date: date,
+        contact_id: int | None,
+        company: str | None,
+    ) -> datetime | None:
+        params: dict[str, Any] = {
+            "member_id": member_id,
+            "local_date": local_date,
+            "kind": str(kind),
+        }
+        if contact_id is not None:
+            rows = await self._conn.execute(_LOGGED_WITH, {**params, "contact_id": contact_id})
+            return max((row.created_at for row in rows), default=None)
+        if company is None:
+            return None
+        wanted = fold(company)
+        rows = await self._conn.execute(_LOGGED_NO_ONE, params)
+        same = (row.created_at for row in rows if fold(row.company or "") == wanted)
+        return max(same, default=None)
 
     async def last_at(self, member_id: int, kinds: Iterable[ActivityKind]) -> datetime | None:
         wanted = kind_values(kinds)

@@ -67,6 +67,7 @@ async def test_a_followup_closes_the_most_urgent_thing_owed() -> None:
     closed = [f for f in chat.followups() if f.status is FollowUpStatus.DONE]
     assert [f.kind for f in closed] == [FollowUpKind.THANKYOU]
     assert all(f.contact_id == jane.id for f in closed)
+    chat.clock.advance(timedelta(minutes=11))  # a second one, not the first sent twice
     await chat.ok("followup Jane")
     closed = [f.kind for f in chat.followups() if f.status is FollowUpStatus.DONE]
     assert FollowUpKind.PLANNED in closed  # due Friday, before the 7-day check-back

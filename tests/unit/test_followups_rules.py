@@ -91,9 +91,11 @@ async def test_a_followup_closes_one_owed_follow_up_at_a_time_earliest_first() -
     await chat.ok("followed up with Jane")
     assert chat.followups(FollowUpKind.THANKYOU)[0].status is FollowUpStatus.DONE
     assert len(chat.open_followups(FollowUpKind.CHECKBACK)) == 1
+    chat.clock.advance(timedelta(minutes=11))  # another one, not the same sent twice
     await chat.ok("followed up with Jane")
     assert chat.open_followups() == []
     # A third one has nothing to close, and says so by not saying "closed".
+    chat.clock.advance(timedelta(minutes=11))
     reply = await chat.ok("followed up with Jane")
     assert "closed" not in reply.text()
 
