@@ -7,6 +7,7 @@ from bot.handlers import (  # noqa: F401
     followups,
     group_settings,
     groups,
+    instead,
     log,
     meetings,
     pipeline,

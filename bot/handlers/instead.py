@@ -12,7 +12,7 @@ from bot.formatting import is_number
 from bot.replies import Reply
 from bot.undo import WINDOW, take_back
 
-EXAMPLE = "instead activity 12 schedule Jane fri 3pm"
+EXAMPLE = "instead activity 1 log meeting Jane Doe @Acme 2 days ago"
 _NOT_AGAIN = frozenset({"instead", "undo", "yes", "no", "forget me"})
 
 

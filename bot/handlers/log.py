@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
-from bot.dates import DateError, DateOutOfRange, When, parse_when
+from bot.dates import DateError, DateOutOfRange, When, nearer_when, parse_when
 from bot.domain import (
     CONVERSATIONS,
     Activity,
@@ -17,6 +17,7 @@ from bot.domain import (
     FollowUp,
     FollowUpKind,
     MeetingStatus,
+    Opportunity,
 )
 from bot.effects import (
     CLOSES,
@@ -26,8 +27,10 @@ from bot.effects import (
     warm_opportunity,
 )
 from bot.errors import UserError
-from bot.people import PhraseParts, check_length, resolve_contact
+from bot.handlers.instead import marker
+from bot.people import PhraseParts, check_length, find_contact, resolve_contact
 from bot.phrases import parse_phrase
+from bot.reading.lexicon import Slot
 from bot.repeats import again_command, check_repeat, owe_outreach, split_again, with_again
 from bot.replies import Reply
 from bot.undo import finish
@@ -65,13 +68,26 @@ _PHRASE_ARGS = (
 )
 
 
-def _phrase_args(rest: str, purpose_note: bool = False) -> dict[str, ArgValue]:
+def _phrase_args(rest: str, slot: Slot = Slot.PERSON, lead: bool = False) -> dict[str, ArgValue]:
     rest, again = split_again(rest)  # "... again": log a repeat anyway (bot/repeats.py)
-    p = parse_phrase(rest, purpose_note=purpose_note)
+    p = parse_phrase(rest, slot=slot, lead=lead)
     args: dict[str, ArgValue] = {
         "person": p.person, "company": p.company, "via": p.via, "when": p.when, "note": p.note
     }  # fmt: skip
+    if p.role:
+        args["role"] = p.role
+    if p.guess:
+        args["guess"] = p.guess
     return with_again(args, again)
+
+
+def parse_lead(rest: str) -> dict[str, ArgValue]:
+    """"Priya @Initech via Sam", "from Sam: Priya at Initech", "Priya from Sam"."""
+    return _phrase_args(rest, lead=True)
+
+
+# Applications and offers are about an organisation: "log offer Globex".
+_ABOUT_ORGANISATION = (ActivityKind.APPLICATION, ActivityKind.OFFER)
 
 
 def parse_log(rest: str) -> dict[str, ArgValue]:
@@ -81,9 +97,11 @@ def parse_log(rest: str) -> dict[str, ArgValue]:
     kind = KIND_WORDS.get(words[0].lower())
     if kind is None:
         raise UserError(msg.unknown_kind(words[0]), LOG_EXAMPLE)
-    args = _phrase_args(
-        words[1] if len(words) > 1 else "", purpose_note=kind is ActivityKind.MEETING
-    )
+    slot = Slot.COMPANY if kind in _ABOUT_ORGANISATION else Slot.PERSON
+    if kind is ActivityKind.INTERVIEW:
+        slot = Slot.EITHER  # "log interview Globex": one word is the organisation
+    rest_text = words[1] if len(words) > 1 else ""
+    args = _phrase_args(rest_text, slot, lead=kind is ActivityKind.REFERRAL)
     args["kind"] = kind.value
     return args
 
@@ -129,6 +147,55 @@ async def record(
     return activity
 
 
+# A conversation logged up to this far ahead is "now"; further ahead it is a plan.
+FUTURE_SLACK = timedelta(minutes=10)
+
+
+def _nearer(ctx: Context, text: str | None, example: str) -> tuple[When, When | None]:
+    try:
+        return nearer_when(text or "now", ctx.tz, ctx.now(), ctx.member.checkin_time)
+    except DateOutOfRange:
+        raise UserError(msg.date_out_of_range(text or ""), example) from None
+    except DateError:
+        raise UserError(msg.bad_date(text or ""), example) from None
+
+
+async def _schedule_instead(
+    cmd: Invocation, ctx: Context, kind: ActivityKind, when: When, other: When | None
+) -> Reply:
+    """A conversation still to come goes on the calendar; the reply says so."""
+    from bot.handlers.progress import schedule  # the one way a meeting is scheduled
+
+    args = {k: cmd.args.get(k) for k in ("person", "company", "when", "note")}
+    kind_word = "interview" if kind is ActivityKind.INTERVIEW else "meeting"
+    reply = await schedule(Invocation("schedule", {**args, "kind": kind_word}), ctx)
+    return msg.scheduled_from_log(reply, other, ctx.today(), cmd, marker(ctx.journal.changes))
+
+
+async def _note_role(
+    ctx: Context, opened: Opportunity | None, company: str | None, role: str | None
+) -> None:
+    """"applied for the data analyst role at Globex": the role goes on that opportunity."""
+    if not role or not company:
+        return
+    opp = opened or await ctx.uow.opportunities.by_organisation(ctx.member_id, company)
+    if opp is None or opp.role:
+        return
+    before = replace(opp)
+    opp.role = role[: ctx.config.max_name]
+    await ctx.uow.opportunities.update(opp)
+    if opened is None:
+        ctx.journal.updated(before, opp)
+
+
+def _guess(cmd: Invocation, contact: Contact | None, company: str | None) -> str | None:
+    """What the reply should admit it guessed ("I took Acme as the company")."""
+    guess = cmd.text("guess")
+    if guess == "company" and contact is None and company:
+        return f"company:{company}"
+    return guess
+
+
 @command(
     "log",
     Arg(
@@ -161,15 +228,27 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
     about_organisation = kind in (ActivityKind.APPLICATION, ActivityKind.OFFER) and not company
     if about_organisation and person and not person.startswith("#"):  # "#3": a contact
         person, company = None, person  # a bare name is the organisation: "log offer Globex"
+    # "interview with Priya": one word read as the organisation, unless it is someone
+    # the member knows.
+    guessed = cmd.text("guess") == "company" and company and not person
+    if guessed and company and await find_contact(ctx, company, None):
+        person, company = company, None
+        cmd = Invocation(cmd.name, {**cmd.args, "person": person, "company": None, "guess": None})
     retry = PhraseParts(f"log {kind.value}", company, None, cmd.text("when"), note)
     if not person and not company:
         raise UserError(msg.log_needs_who(kind), retry.with_person("Jane Doe @Acme"))
     check_length(ctx, "A note", note, ctx.config.max_note, LOG_EXAMPLE)
     # The example shows a date that reads, not the one that didn't.
-    when = read_when(
-        ctx, cmd.text("when"), replace(retry, when="yesterday").with_person(person or "Jane")
-    )
-    if when.at > ctx.now() + timedelta(minutes=10):
+    example = replace(retry, when="yesterday").with_person(person or "Jane")
+    other: When | None = None
+    if cmd.text("tense") == "neutral" and kind in CONVERSATIONS and cmd.text("when"):
+        # "coffee with Jane friday": no tense, so the nearer reading of the date decides.
+        when, other = _nearer(ctx, cmd.text("when"), example)
+        if when.at > ctx.now() + FUTURE_SLACK:
+            return await _schedule_instead(cmd, ctx, kind, when, other)
+    else:
+        when = read_when(ctx, cmd.text("when"), example)
+    if when.at > ctx.now() + FUTURE_SLACK:
         raise UserError(
             msg.LOG_IN_FUTURE, f"schedule {person or '@' + (company or '')} {cmd.text('when')}"
         )
@@ -195,8 +274,11 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
         if held is not None:  # only a scheduled one is marked held
             ctx.journal.updated(replace(held, status=MeetingStatus.SCHEDULED), held)
         thankyou, _ = await owe_after_conversation(ctx, activity, contact, owed)
-    await warm_opportunity(ctx, kind, activity.company)
+    opened = await warm_opportunity(ctx, kind, activity.company)
+    await _note_role(ctx, opened, activity.company, cmd.text("role"))
     reply = msg.logged(kind, contact, activity.company, when, ctx.tz, ctx.today(), thankyou, closed)
+    guess, step = _guess(cmd, contact, activity.company), marker(ctx.journal.changes)
+    reply = msg.with_reading(reply, cmd, guess, other, ctx, step)
     return await finish(ctx, reply, msg.step_summary(kind, contact, activity.company))
 
 
@@ -208,7 +290,7 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
     usage="lead <person> [@company] via <referrer> [when] [-- note]",
     example="lead Priya @Initech via Sam",
     category="log",
-    parse=_phrase_args,
+    parse=parse_lead,
 )
 async def lead(cmd: Invocation, ctx: Context) -> Reply:
     """Record a referral: a lead to reach out to yourself within 48 hours."""

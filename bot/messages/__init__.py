@@ -14,6 +14,7 @@ from bot.messages.logged import *  # noqa: F403
 from bot.messages.meetings import *  # noqa: F403
 from bot.messages.pipeline import *  # noqa: F403
 from bot.messages.progress import *  # noqa: F403
+from bot.messages.reading import *  # noqa: F403
 from bot.messages.repeats import *  # noqa: F403
 from bot.messages.settings import *  # noqa: F403
 from bot.messages.undo import *  # noqa: F403

@@ -212,7 +212,8 @@ def test_run_without_a_platform_starts_the_console(tmp_path: Path, db_url: str) 
         (
             "reached out to Sam @Globex",
             WELCOMED + "Logged: you reached out to Sam (Globex) today.\n"
-            "Next: suggest a time yourself rather than waiting for Sam.",
+            "Next: suggest a time yourself rather than waiting for Sam.\n"
+            "[Undo: undo]",
         ),
         (
             "followups",

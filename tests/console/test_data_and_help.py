@@ -42,7 +42,8 @@ async def test_export_writes_json_and_csv(console: ConsoleBackend, export_dir: P
     assert [a["kind"] for a in data["activities"]] == ["meeting"]
     assert data["activities"][0]["occurred_at"] == "2025-01-05T12:00:00+00:00"
     assert sorted(f["kind"] for f in data["followups"]) == ["checkback", "thankyou"]
-    assert [o["organisation"] for o in data["opportunities"]] == ["Initech"]
+    # The conversation at Acme put it in the works; Initech was added by hand.
+    assert [o["organisation"] for o in data["opportunities"]] == ["Acme", "Initech"]
     assert data["identities"] == [{"platform": "console", "tenant": "local", "user_id": "ann"}]
     assert "Globex" not in json.dumps(data)
 
@@ -226,6 +227,7 @@ SETUP: dict[str, list[tuple[str, str | None]]] = {
     "export": [],
     "forget me": [],
     "undo": [("met Jane Doe @Acme yesterday", None)],
+    "instead": [("met Jane Doe @Acme yesterday", None)],  # activity 1, the example's
     "yes": [("forget me", None)],
     "no": [("forget me", None)],
     "help": [],

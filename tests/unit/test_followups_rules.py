@@ -291,10 +291,9 @@ async def test_interviewed_at_creates_an_opportunity_and_stages_move() -> None:
 
 async def test_activities_warm_opportunities_without_inventing_them() -> None:
     chat = Chat()
-    await chat.ok("met Jane from Globex")
-    assert chat.store.opportunities == {}  # a meeting alone does not create one
-    await chat.ok("opportunity add Globex as analyst")
-    await chat.ok("met Jane from Globex")
+    await chat.ok("emailed Jane from Globex")
+    assert chat.store.opportunities == {}  # an outreach alone does not create one
+    await chat.ok("met Jane from Globex")  # a conversation puts it in the works
     (opp,) = chat.store.opportunities.values()
     assert opp.stage is OpportunityStage.CONVERSATION
     await chat.ok("applied to Globex")  # an earlier stage never moves it back
