@@ -130,6 +130,7 @@ class Contact:
     notes: str | None = None
     created_at: datetime | None = None
     id: int | None = None
+    number: int | None = None  # the member's own #1, #2... of contacts, set when added
 
 
 @dataclass(slots=True)
@@ -162,6 +163,7 @@ class FollowUp:
     next_nudge_at: datetime | None = None
     nudges_sent: int = 0
     id: int | None = None
+    number: int | None = None  # the member's own #1, #2... of follow-ups, set when added
 
 
 @dataclass(slots=True)
@@ -176,6 +178,7 @@ class Meeting:
     status: MeetingStatus = MeetingStatus.SCHEDULED
     created_at: datetime | None = None
     id: int | None = None
+    number: int | None = None  # the member's own #1, #2... of meetings, set when added
 
 
 @dataclass(slots=True)

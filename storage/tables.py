@@ -74,6 +74,12 @@ def _member_fk() -> Column[int]:
     return Column("member_id", Id, ForeignKey("members.id"), nullable=False)
 
 
+def _number() -> Column[int]:
+    # The member's own #1, #2... of this table, given by the repository on insert
+    # (storage/repositories/numbers.py); the default only lets SQLite add the column.
+    return Column("number", Integer(), nullable=False, server_default="0")
+
+
 def _contact_fk() -> Column[int]:
     # A contact may disappear without taking the history that mentions it.
     return Column("contact_id", Id, ForeignKey("contacts.id", ondelete="SET NULL"))
@@ -146,8 +152,10 @@ contacts = Table(
     Column("stage", SmallInteger(), nullable=False),
     Column("notes", Text()),
     Column("created_at", UtcDateTime(), nullable=False),
+    _number(),
     Index(None, "member_id", "name_key"),
     Index(None, "member_id", "company_key"),
+    Index(None, "member_id", "number", unique=True),
     sqlite_autoincrement=True,
 )
 
@@ -194,7 +202,9 @@ followups = Table(
     # Not an expression index: SQLite reflection skips those (with a warning), so an
     # Alembic batch copy of this table would silently lose it.
     Column("nudge_at", UtcDateTime(), nullable=False),
+    _number(),
     Index(None, "member_id", "status", "due_at"),
+    Index(None, "member_id", "number", unique=True),
     # The planner: open follow-ups of every member whose reminder is due, earliest first.
     Index(None, "status", "nudge_at"),
     sqlite_autoincrement=True,
@@ -211,8 +221,10 @@ meetings = Table(
     Column("company", Text200),
     Column("status", Kind, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    _number(),
     Index(None, "member_id", "starts_at"),
     Index(None, "status", "starts_at"),
+    Index(None, "member_id", "number", unique=True),
     sqlite_autoincrement=True,
 )
 
@@ -324,11 +336,22 @@ steps = Table(
     sqlite_autoincrement=True,
 )
 
+# The highest number of a member's deleted contact, follow-up or meeting (kind): numbers
+# travel in buttons, so one is never given to another row.
+numbering = Table(
+    "numbering",
+    metadata,
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
+    Column("kind", Kind, primary_key=True),
+    Column("retired", Integer(), nullable=False),
+)
+
 # Every table holding rows of one member, children before parents: the order `forget` uses.
 MEMBER_TABLES = (
     outbox,  # group posts (member_id NULL) stay: they belong to the group
     nudge_cursors,
     steps,
+    numbering,
     pending,
     memberships,
     followups,

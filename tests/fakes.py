@@ -87,6 +87,9 @@ class FakeStore:
     outbox: dict[int, Nudge] = field(default_factory=dict)
     cursors: dict[str, Cursor] = field(default_factory=dict)  # by key
     sequences: dict[str, int] = field(default_factory=dict)
+    # The last number given per table and member: rolled back with the rest, never
+    # lowered by a delete (storage/repositories/numbers.py).
+    numbers: dict[tuple[str, int], int] = field(default_factory=dict)
     commits: int = 0
     rollbacks: int = 0
 
@@ -94,6 +97,12 @@ class FakeStore:
         """An id per table, from 1, never reused (even after a rollback), like a sequence."""
         self.sequences[table] = self.sequences.get(table, 0) + 1
         return self.sequences[table]
+
+    def next_number(self, table: str, member_id: int) -> int:
+        """The member's own #1, #2... of contacts, follow-ups or meetings."""
+        key = (table, member_id)
+        self.numbers[key] = self.numbers.get(key, 0) + 1
+        return self.numbers[key]
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -113,6 +122,7 @@ class _Row(Protocol):
 
 
 R = TypeVar("R", bound=_Row)
+N = TypeVar("N", Contact, FollowUp, Meeting)
 
 
 class _Repository:
@@ -136,6 +146,11 @@ class _Repository:
 
 def _by_id(rows: Iterable[R]) -> list[R]:
     return sorted(rows, key=lambda row: row.id or 0)
+
+
+def _numbered(table: dict[int, N], member_id: int, number: int) -> N | None:
+    found = [r for r in table.values() if r.member_id == member_id and r.number == number]
+    return _copy(found[0]) if found else None
 
 
 def _delete(table: dict[int, Any], member_id: int, row_id: int) -> None:
@@ -211,6 +226,7 @@ class FakeContactRepository(_Repository):
         return [_copy(c) for c in sorted(rows, key=lambda c: (c.name.casefold(), c.id or 0))]
 
     async def add(self, contact: Contact) -> Contact:
+        contact.number = self._store.next_number("contacts", contact.member_id)
         return self._insert(self._store.contacts, contact)
 
     async def update(self, contact: Contact) -> None:
@@ -219,6 +235,9 @@ class FakeContactRepository(_Repository):
     async def get(self, member_id: int, contact_id: int) -> Contact | None:
         contact = self._store.contacts.get(contact_id)
         return _copy(contact) if contact and contact.member_id == member_id else None
+
+    async def by_number(self, member_id: int, number: int) -> Contact | None:
+        return _numbered(self._store.contacts, member_id, number)
 
     async def starting_with(self, member_id: int, prefix: str) -> list[Contact]:
         key = prefix.casefold()
@@ -373,6 +392,7 @@ class FakeFollowUpRepository(_Repository):
 
     async def add(self, followup: FollowUp) -> FollowUp:
         _aware(followup.due_at, "FollowUp.due_at")
+        followup.number = self._store.next_number("followups", followup.member_id)
         return self._insert(self._store.followups, followup)
 
     async def add_many(self, followups: Sequence[FollowUp]) -> None:
@@ -391,6 +411,9 @@ class FakeFollowUpRepository(_Repository):
     async def get(self, member_id: int, followup_id: int) -> FollowUp | None:
         followup = self._store.followups.get(followup_id)
         return _copy(followup) if followup and followup.member_id == member_id else None
+
+    async def by_number(self, member_id: int, number: int) -> FollowUp | None:
+        return _numbered(self._store.followups, member_id, number)
 
     async def open(self, member_id: int) -> list[FollowUp]:
         return [f for f in self._of(member_id) if f.status is FollowUpStatus.OPEN]
@@ -412,6 +435,7 @@ class FakeMeetingRepository(_Repository):
 
     async def add(self, meeting: Meeting) -> Meeting:
         _aware(meeting.starts_at, "Meeting.starts_at")
+        meeting.number = self._store.next_number("meetings", meeting.member_id)
         return self._insert(self._store.meetings, meeting)
 
     async def starting_between(self, start: datetime, end: datetime) -> list[Meeting]:
@@ -433,6 +457,9 @@ class FakeMeetingRepository(_Repository):
     async def get(self, member_id: int, meeting_id: int) -> Meeting | None:
         meeting = self._store.meetings.get(meeting_id)
         return _copy(meeting) if meeting and meeting.member_id == member_id else None
+
+    async def by_number(self, member_id: int, number: int) -> Meeting | None:
+        return _numbered(self._store.meetings, member_id, number)
 
     async def all(self, member_id: int) -> list[Meeting]:
         return self._of(member_id)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, exists, func, or_, select
+from sqlalchemy import Row, bindparam, exists, func, or_, select
 
 from bot.domain import Contact
 from storage.repositories._base import (
     SqlRepository,
     fold,
     fold_opt,
-    insert_row,
     require_id,
     update_row,
 )
+from storage.repositories.numbers import delete_numbered, insert_numbered
 from storage.tables import activities, contacts, followups, meetings
 
 
@@ -44,11 +44,15 @@ def _contact_from_row(row: Row[Any]) -> Contact:
         stage=row.stage,
         notes=row.notes,
         created_at=row.created_at,
+        number=row.number,
     )
 
 
 _GET = select(contacts).where(
     contacts.c.id == bindparam("id"), contacts.c.member_id == bindparam("member_id")
+)
+_BY_NUMBER = select(contacts).where(
+    contacts.c.member_id == bindparam("member_id"), contacts.c.number == bindparam("number")
 )
 _PREFIX = (
     select(contacts)
@@ -67,7 +71,7 @@ class SqlContactRepository(SqlRepository):
             "member_id": contact.member_id,
             "created_at": created_at,
         }
-        contact.id = await insert_row(self._conn, contacts, values)
+        contact.id, contact.number = await insert_numbered(self._conn, contacts, values)
         contact.created_at = created_at
         return contact
 
@@ -80,6 +84,11 @@ class SqlContactRepository(SqlRepository):
     async def get(self, member_id: int, contact_id: int) -> Contact | None:
         params = {"id": contact_id, "member_id": member_id}
         row = (await self._conn.execute(_GET, params)).first()
+        return None if row is None else _contact_from_row(row)
+
+    async def by_number(self, member_id: int, number: int) -> Contact | None:
+        params = {"member_id": member_id, "number": number}
+        row = (await self._conn.execute(_BY_NUMBER, params)).first()
         return None if row is None else _contact_from_row(row)
 
     async def starting_with(self, member_id: int, prefix: str) -> list[Contact]:
@@ -148,6 +157,4 @@ class SqlContactRepository(SqlRepository):
         )
 
     async def delete(self, member_id: int, contact_id: int) -> None:
-        await self._conn.execute(
-            delete(contacts).where(contacts.c.id == contact_id, contacts.c.member_id == member_id)
-        )
+        await delete_numbered(self._conn, contacts, member_id, contact_id)

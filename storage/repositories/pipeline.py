@@ -27,6 +27,12 @@ from storage.repositories._base import (
     update_one,
     update_row,
 )
+from storage.repositories.numbers import (
+    delete_numbered,
+    insert_many_numbered,
+    insert_numbered,
+    many_statement,
+)
 from storage.tables import followups, meetings, opportunities
 
 _OPEN_FOLLOWUPS = (
@@ -73,9 +79,15 @@ _UPCOMING = (
 # rows in parameter order would split it into one statement a row on SQLite, so each
 # returned id is matched back to its follow-up by every value inserted: rows alike in
 # all of them are interchangeable.
-_INSERTED = tuple(c.name for c in followups.columns if c.name != "id")
-_ADD_FOLLOWUPS = followups.insert().returning(
-    followups.c.id, *(followups.c[name] for name in _INSERTED)
+_INSERTED = tuple(c.name for c in followups.columns if c.name not in ("id", "number"))
+_ADD_FOLLOWUPS = {
+    dialect: many_statement(dialect, followups, _INSERTED) for dialect in ("sqlite", "postgresql")
+}
+_FOLLOWUP_BY_NUMBER = select(followups).where(
+    followups.c.member_id == bindparam("member_id"), followups.c.number == bindparam("number")
+)
+_MEETING_BY_NUMBER = select(meetings).where(
+    meetings.c.member_id == bindparam("member_id"), meetings.c.number == bindparam("number")
 )
 # The log path keeps an opportunity warm, moving it forward only, and hands back the rows
 # as they were (what undo restores). PostgreSQL does it in one statement: the locked rows
@@ -142,6 +154,7 @@ def _followup_from_row(row: Row[Any]) -> FollowUp:
         closed_at=row.closed_at,
         next_nudge_at=row.next_nudge_at,
         nudges_sent=row.nudges_sent,
+        number=row.number,
     )
 
 
@@ -156,7 +169,7 @@ class SqlFollowUpRepository(SqlRepository):
             "member_id": followup.member_id,
             "created_at": created_at,
         }
-        followup.id = await insert_row(self._conn, followups, values)
+        followup.id, followup.number = await insert_numbered(self._conn, followups, values)
         followup.created_at = created_at
         return followup
 
@@ -174,12 +187,10 @@ class SqlFollowUpRepository(SqlRepository):
                 _followup_values(followup)
                 | {"member_id": followup.member_id, "created_at": followup.created_at}
             )
-        result = await self._conn.execute(_ADD_FOLLOWUPS, rows)
-        ids: dict[tuple[Any, ...], list[int]] = {}
-        for row in result:  # RETURNING's order is unspecified
-            ids.setdefault(tuple(row[1:]), []).append(int(row[0]))
-        for followup, values in zip(followups_, rows, strict=True):
-            followup.id = ids[tuple(values[name] for name in _INSERTED)].pop(0)
+        stmt = _ADD_FOLLOWUPS[self._conn.dialect.name]
+        added = await insert_many_numbered(self._conn, stmt, rows, _INSERTED)
+        for followup, (followup_id, number) in zip(followups_, added, strict=True):
+            followup.id, followup.number = followup_id, number
 
     async def update(self, followup: FollowUp) -> None:
         followup_id = require_id(followup.id, "follow-up")
@@ -197,6 +208,11 @@ class SqlFollowUpRepository(SqlRepository):
             followups.c.id == followup_id, followups.c.member_id == member_id
         )
         row = (await self._conn.execute(stmt)).first()
+        return None if row is None else _followup_from_row(row)
+
+    async def by_number(self, member_id: int, number: int) -> FollowUp | None:
+        params = {"member_id": member_id, "number": number}
+        row = (await self._conn.execute(_FOLLOWUP_BY_NUMBER, params)).first()
         return None if row is None else _followup_from_row(row)
 
     async def open(self, member_id: int) -> list[FollowUp]:
@@ -221,7 +237,7 @@ class SqlFollowUpRepository(SqlRepository):
         return [_followup_from_row(row) for row in await self._conn.execute(stmt)]
 
     async def delete(self, member_id: int, followup_id: int) -> None:
-        await _delete_row(self._conn, followups, member_id, followup_id)
+        await delete_numbered(self._conn, followups, member_id, followup_id)
 
 
 def _meeting_values(meeting: Meeting) -> dict[str, Any]:
@@ -244,6 +260,7 @@ def _meeting_from_row(row: Row[Any]) -> Meeting:
         company=row.company,
         status=MeetingStatus(row.status),
         created_at=row.created_at,
+        number=row.number,
     )
 
 
@@ -254,7 +271,7 @@ class SqlMeetingRepository(SqlRepository):
             "member_id": meeting.member_id,
             "created_at": created_at,
         }
-        meeting.id = await insert_row(self._conn, meetings, values)
+        meeting.id, meeting.number = await insert_numbered(self._conn, meetings, values)
         meeting.created_at = created_at
         return meeting
 
@@ -272,6 +289,11 @@ class SqlMeetingRepository(SqlRepository):
             meetings.c.id == meeting_id, meetings.c.member_id == member_id
         )
         row = (await self._conn.execute(stmt)).first()
+        return None if row is None else _meeting_from_row(row)
+
+    async def by_number(self, member_id: int, number: int) -> Meeting | None:
+        params = {"member_id": member_id, "number": number}
+        row = (await self._conn.execute(_MEETING_BY_NUMBER, params)).first()
         return None if row is None else _meeting_from_row(row)
 
     async def upcoming(self, member_id: int, after: datetime, limit: int) -> list[Meeting]:
@@ -292,7 +314,7 @@ class SqlMeetingRepository(SqlRepository):
         return [_meeting_from_row(row) for row in await self._conn.execute(stmt)]
 
     async def delete(self, member_id: int, meeting_id: int) -> None:
-        await _delete_row(self._conn, meetings, member_id, meeting_id)
+        await delete_numbered(self._conn, meetings, member_id, meeting_id)
 
 
 def _opportunity_values(opportunity: Opportunity) -> dict[str, Any]:

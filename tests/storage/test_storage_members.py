@@ -281,6 +281,8 @@ async def _fill(uow: Uow, member: Member, group: Group) -> None:
             FollowUp(mid, FollowUpKind.THANKYOU, T0, contact.id, source_activity_id=act.id)
         )
         await u.meetings.add(Meeting(mid, T0, contact_id=referred.id))
+        gone = await u.meetings.add(Meeting(mid, T0))
+        await u.meetings.delete(mid, gone.id or 0)  # its number retired: a `numbering` row
         await u.opportunities.add(Opportunity(mid, "Acme"))
         await u.steps.add(Step(mid, "conversation with Jane", [{"op": "add", "id": act.id}]))
         await u.members.add_pause(Pause(mid, T0.date(), None))
