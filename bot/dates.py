@@ -330,6 +330,14 @@ def _day_of_month(cleaned: str, today: date, prefer: Prefer) -> str:
     return cleaned
 
 
+_QUICK = {
+    "now": timedelta(0),
+    "today": timedelta(0),
+    "yesterday": timedelta(days=-1),
+    "tomorrow": timedelta(days=1),
+}
+
+
 def parse_when(
     text: str,
     tz: ZoneInfo,
@@ -349,7 +357,9 @@ def parse_when(
         raise DateError(text)
     local_now = now.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
     cleaned = _day_of_month(cleaned, local_now.date(), prefer)
-    parsed = _parse_local(cleaned, local_now, prefer)
+    # The words most messages carry need no parser: dateparser costs ~0.3 ms a call.
+    quick = _QUICK.get(cleaned)
+    parsed = local_now + quick if quick is not None else _parse_local(cleaned, local_now, prefer)
     if parsed is None:
         raise DateError(text)
     has_time = bool(_HAS_TIME.search(cleaned))

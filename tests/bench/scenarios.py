@@ -87,7 +87,7 @@ PHRASES = (
 
 
 async def command_path(
-    db: str, core: Core, engine: sa.ext.asyncio.AsyncEngine, n: int
+    db: str, core: Core, engine: sa.ext.asyncio.AsyncEngine, n: int, clock: FakeClock
 ) -> list[Row]:
     """n log commands from 100 members, interleaved, against n bare inserts."""
     async with engine.begin() as conn:
@@ -111,6 +111,9 @@ async def command_path(
     async def one_log(i: int) -> None:
         nonlocal errors
         user, text = texts[i]
+        # A minute between commands: each member writes every 100 minutes, as people do,
+        # never a double tap (that path asks instead of logging).
+        clock.advance(timedelta(minutes=1))
         reply = await core.handle_text(console(user), DM, text)
         errors += reply.is_error and "Which" not in reply.text()
 
@@ -269,7 +272,8 @@ async def run_all(db: str, url: str, quick: bool) -> list[Row]:
     core = Core(uow_factory(engine, clock), clock)
     try:
         async with upkeep(engine):
-            rows = await command_path(db, core, engine, 2_000 if quick else 10_000)
+            rows = await command_path(db, core, engine, 2_000 if quick else 10_000, clock)
+            clock.set(NOW)  # the streak and leaderboard figures read from this moment
             rows += await streak(db, core, engine)
             rows += await leaderboard(db, core, engine, quick)
     finally:
