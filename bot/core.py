@@ -74,7 +74,7 @@ class Core:
                 reply = await self._run(spec, invocation, ctx, lapsed)
             return msg.welcomed(reply) if new else reply
         except AmbiguousContact as e:
-            commands = [e.retry(f"#{c.id}") for c in e.candidates]
+            commands = [e.retry(f"#{c.number}") for c in e.candidates]
             reply = msg.ambiguous(e.query, e.candidates, commands)
         except AskFirst as e:  # a question instead of the step: nothing it began is kept
             reply = e.reply

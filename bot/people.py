@@ -50,10 +50,10 @@ def check_length(ctx: Context, what: str, value: str | None, limit: int, example
 
 
 async def find_contact(ctx: Context, query: str, company: str | None) -> list[Contact]:
-    """Contacts the query can mean; `#12` names one by number."""
+    """Contacts the query can mean; `#12` names one by the member's own number."""
     uow = ctx.uow
     if query.startswith("#") and is_number(query[1:]):
-        found = await uow.contacts.get(ctx.member_id, int(query[1:]))
+        found = await uow.contacts.by_number(ctx.member_id, int(query[1:]))
         return [found] if found else []
     candidates = await uow.contacts.starting_with(ctx.member_id, candidate_prefix(query))
     matches = match_contacts(query, candidates)

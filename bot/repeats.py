@@ -70,11 +70,11 @@ def again_command(
     parts = PhraseParts(
         head,
         cmd.text("company"),
-        f"#{via.id}" if via is not None else None,
+        f"#{via.number}" if via is not None else None,
         _absolute(cmd, when, tz),
         cmd.text("note"),
     )
-    return parts.with_person(f"#{contact.id} {AGAIN}" if contact is not None else AGAIN)
+    return parts.with_person(f"#{contact.number} {AGAIN}" if contact is not None else AGAIN)
 
 
 async def check_repeat(

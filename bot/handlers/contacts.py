@@ -176,7 +176,7 @@ async def set_stage(cmd: Invocation, ctx: Context) -> Reply:
     return Reply(
         body=(line(*who(contact), f" is now stage {stage}: {_STAGES[stage]}."),),
         next_step=line("Next: ", "ask ", UserText(contact.name), " who else you should meet."),
-        actions=(Action("Log follow-up", f"log followup #{contact.id}"),),
+        actions=(Action("Log follow-up", f"log followup #{contact.number}"),),
     )
 
 
@@ -232,7 +232,7 @@ async def merge_contacts(cmd: Invocation, ctx: Context) -> Reply:
     if not src or not dst:
         raise UserError(msg.MERGE_HOW, MERGE_EXAMPLE)
     source = await _one(ctx, src, lambda ref: f"contact merge {ref} into {dst}")
-    target = await _one(ctx, dst, lambda ref: f"contact merge #{source.id} into {ref}")
+    target = await _one(ctx, dst, lambda ref: f"contact merge #{source.number} into {ref}")
     if source.id == target.id:
         raise UserError(msg.merge_itself(source), MERGE_EXAMPLE)
     assert source.id is not None and target.id is not None

@@ -55,7 +55,7 @@ async def _target(
         raise UserError(msg.which_followup(verb), example)
     ref = text.lstrip("#")
     if is_number(ref):
-        found = await ctx.uow.followups.get(ctx.member_id, int(ref))
+        found = await ctx.uow.followups.by_number(ctx.member_id, int(ref))
         if found is None or found.status is not FollowUpStatus.OPEN:
             raise UserError(msg.no_open_followup(text), "followups")
         return found
@@ -65,11 +65,21 @@ async def _target(
         if f.contact_id is not None:
             first.setdefault(f.contact_id, f)
 
+    ids: dict[int, int] = {}  # contact number -> id, of the people asked about
+
     def retry(contact_ref: str) -> str:  # "#12", the contact the member picks
-        return button(first[int(contact_ref.removeprefix("#"))])
+        return button(first[ids[int(contact_ref.removeprefix("#"))]])
+
+    def asking(contacts: list[Contact]) -> list[Contact]:
+        ids.update({c.number: c.id for c in contacts if c.number and c.id})
+        return contacts
 
     if not text.startswith("@"):
-        person = await existing_contact(ctx, text, None, retry, among=first)
+        try:
+            person = await existing_contact(ctx, text, None, retry, among=first)
+        except AmbiguousContact as e:
+            asking(e.candidates)
+            raise
         if person is not None and person.id is not None:
             return first[person.id]
     org = text.removeprefix("@").strip().casefold()
@@ -79,7 +89,7 @@ async def _target(
     people = list(dict.fromkeys(f.contact_id for f in there if f.contact_id is not None))
     if not alone and len(people) > 1:
         contacts = [c for c in [await ctx.uow.contacts.get(ctx.member_id, i) for i in people] if c]
-        raise AmbiguousContact(text, contacts, retry)
+        raise AmbiguousContact(text, asking(contacts), retry)
     if not there:
         raise UserError(msg.no_open_followup(text), "followups")
     return (alone or there)[0]
@@ -113,7 +123,7 @@ _TARGET = Arg(
 )
 async def done(cmd: Invocation, ctx: Context) -> Reply:
     """Mark a follow-up as sent; it counts for your streak."""
-    f = await _target(ctx, cmd.text("target"), "done", lambda f: f"done {f.id}")
+    f = await _target(ctx, cmd.text("target"), "done", lambda f: f"done {f.number}")
     before = replace(f)
     f.status, f.closed_at = FollowUpStatus.DONE, ctx.now()
     await ctx.uow.followups.update(f)
@@ -142,7 +152,7 @@ async def done(cmd: Invocation, ctx: Context) -> Reply:
 async def snooze(cmd: Invocation, ctx: Context) -> Reply:
     """Push a follow-up to a later day."""
     when_text = cmd.text("when") or "tomorrow"
-    f = await _target(ctx, cmd.text("target"), "snooze", lambda f: f"snooze {f.id} {when_text}")
+    f = await _target(ctx, cmd.text("target"), "snooze", lambda f: f"snooze {f.number} {when_text}")
     when = read_when(ctx, when_text, "snooze 3 tomorrow", prefer="future")
     if when.at <= ctx.now():
         raise UserError(msg.SNOOZE_IN_PAST, "snooze 3 fri")
@@ -164,7 +174,7 @@ async def snooze(cmd: Invocation, ctx: Context) -> Reply:
 )
 async def drop(cmd: Invocation, ctx: Context) -> Reply:
     """Let a follow-up go: no more reminders for it."""
-    f = await _target(ctx, cmd.text("target"), "drop", lambda f: f"drop {f.id}")
+    f = await _target(ctx, cmd.text("target"), "drop", lambda f: f"drop {f.number}")
     f.status, f.closed_at = FollowUpStatus.DROPPED, ctx.now()
     await ctx.uow.followups.update(f)
     contact = await ctx.uow.contacts.get(ctx.member_id, f.contact_id) if f.contact_id else None

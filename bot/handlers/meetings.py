@@ -79,7 +79,7 @@ async def _find(
     """The meeting `text` names, or a reply asking which one when it fits several."""
     number = text.removeprefix("#")
     if is_number(number):
-        found = await ctx.uow.meetings.get(ctx.member_id, int(number))
+        found = await ctx.uow.meetings.by_number(ctx.member_id, int(number))
         if found is None or found.status is not MeetingStatus.SCHEDULED:
             raise UserError(msg.no_meeting_numbered(int(number)), "meetings")
         return found
@@ -127,7 +127,7 @@ async def cancel(cmd: Invocation, ctx: Context) -> Reply:
     target = cmd.text("target")
     if not target:
         raise UserError(msg.WHICH_MEETING, CANCEL_EXAMPLE)
-    found = await _find(ctx, target, lambda m: f"cancel {m.id}", "meetings")
+    found = await _find(ctx, target, lambda m: f"cancel {m.number}", "meetings")
     if isinstance(found, Reply):
         return found
     found.status = MeetingStatus.CANCELLED
@@ -178,7 +178,7 @@ async def move(cmd: Invocation, ctx: Context) -> Reply:
     when = read_when(ctx, when_text, example, prefer="future")
     tz = ctx.tz
     found = await _find(
-        ctx, target, lambda m: f"move {m.id} {stamp(moved_to(m, when, tz), tz)}", example
+        ctx, target, lambda m: f"move {m.number} {stamp(moved_to(m, when, tz), tz)}", example
     )
     if isinstance(found, Reply):
         return found

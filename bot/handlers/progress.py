@@ -110,10 +110,10 @@ def _already_coming(
     if same is not None:
         return msg.already_scheduled(same, contact, tz, today)
     first, new_at = coming[0], stamp(at, tz)
-    names = [f"#{contact.id}" if contact else "", f"@{company}" if company else ""]
+    names = [f"#{contact.number}" if contact else "", f"@{company}" if company else ""]
     keep = " ".join(x for x in ("schedule", *names, new_at, kind.value, _AGAIN) if x)
     return msg.move_or_keep(
-        first, contact, when_label(at, tz, today), f"move {first.id} {new_at}", keep, tz, today
+        first, contact, when_label(at, tz, today), f"move {first.number} {new_at}", keep, tz, today
     )
 
 

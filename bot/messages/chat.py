@@ -65,8 +65,8 @@ def _step(
         else:
             nxt = line("Next: send ", *name, " a short note today.")
         actions: tuple[Action, ...] = (
-            Action("Done", f"done {f.id}", primary=True),
-            Action("Snooze 1 day", f"snooze {f.id} tomorrow"),
+            Action("Done", f"done {f.number}", primary=True),
+            Action("Snooze 1 day", f"snooze {f.number} tomorrow"),
         )
         return detail, nxt, actions
     if step.kind == "lead" and f is not None:
@@ -74,7 +74,7 @@ def _step(
         giver = line(UserText(first_name(step.referrer.name))) if step.referrer else line("Someone")
         detail = line(*giver, " gave you ", *who(c, f.company), f" {since}.")
         nxt = line("Next: reach out to ", *_first(c, f.company), " yourself — ask for 20 minutes.")
-        target = f"#{c.id}" if c else f"@{f.company}" if f.company else ""
+        target = f"#{c.number}" if c else f"@{f.company}" if f.company else ""
         return detail, nxt, (Action("Log outreach", f"log outreach {target}".strip(), primary=True),)
     m = step.meeting
     if step.kind == "meeting" and m is not None:
@@ -88,7 +88,7 @@ def _step(
     if step.kind == "reach_out" and c is not None:
         detail = line("Nothing is owed today — a good day to start a new conversation.")
         nxt = line("Next: ask ", *who(c), " for 20 minutes — suggest a time yourself.")
-        return detail, nxt, (Action("Log outreach", f"log outreach #{c.id}", primary=True),)
+        return detail, nxt, (Action("Log outreach", f"log outreach #{c.number}", primary=True),)
     detail = line("Your log is empty so far — that's where everyone starts.")
     nxt = line(
         "Next: send one person you could learn from a short note, then tell me: "

@@ -34,7 +34,7 @@ def no_contacts_yet() -> Reply:
 
 
 def contact_list(contacts: list[Contact], total: int) -> Reply:
-    lines = tuple(line(f"#{c.id} ", *who(c), f" · stage {c.stage}") for c in contacts)
+    lines = tuple(line(f"#{c.number} ", *who(c), f" · stage {c.stage}") for c in contacts)
     more = (
         (line(f"…and {total - len(contacts)} more; `contacts <name>` narrows it."),)
         if total > len(contacts)
@@ -49,8 +49,8 @@ def contact_list(contacts: list[Contact], total: int) -> Reply:
 
 def contact_exists(contact: Contact) -> Reply:
     return Reply(
-        body=(line("You already have ", *who(contact), f" (#{contact.id})."),),
-        next_step=line("Next: ", f"`contact #{contact.id}`", " shows your history together."),
+        body=(line("You already have ", *who(contact), f" (#{contact.number})."),),
+        next_step=line("Next: ", f"`contact #{contact.number}`", " shows your history together."),
     )
 
 
@@ -59,7 +59,7 @@ def contact_added(contact: Contact, referrer: Contact | None) -> Reply:
     return Reply(
         body=(line("Added ", *who(contact), *via, "."),),
         next_step=line("Next: reach out to ", UserText(contact.name), " and ask for 20 minutes."),
-        actions=(Action("Log outreach", f"log outreach #{contact.id}", primary=True),),
+        actions=(Action("Log outreach", f"log outreach #{contact.number}", primary=True),),
     )
 
 
@@ -94,7 +94,7 @@ def contact_card(
             Section(
                 "Owed",
                 tuple(
-                    line(f"#{f.id} {FOLLOWUP_WORD[f.kind]} due {when_label(f.due_at, tz, today)}")
+                    line(f"#{f.number} {FOLLOWUP_WORD[f.kind]} due {when_label(f.due_at, tz, today)}")
                     for f in owed
                 ),
             )
@@ -104,7 +104,7 @@ def contact_card(
             Section(
                 "Coming up",
                 tuple(
-                    line(f"#{m.id} {when_label(m.starts_at, tz, today)} · {meeting_word(m)}")
+                    line(f"#{m.number} {when_label(m.starts_at, tz, today)} · {meeting_word(m)}")
                     for m in coming
                 ),
             )
@@ -124,7 +124,7 @@ def contact_card(
         fields=tuple(fields),
         sections=tuple(sections),
         next_step=step,
-        actions=(Action("Log follow-up", f"log followup #{contact.id}"),),
+        actions=(Action("Log follow-up", f"log followup #{contact.number}"),),
     )
 
 
@@ -145,7 +145,7 @@ def company_fixed(contact: Contact) -> Reply:
         next_step=line(
             "Next: ask ", UserText(contact.name), " who else you should meet there."
         ),
-        actions=(Action("Show contact", f"contact #{contact.id}"),),
+        actions=(Action("Show contact", f"contact #{contact.number}"),),
     )
 
 
@@ -159,7 +159,7 @@ def renamed(old: str, contact: Contact) -> Reply:
     return Reply(
         body=(line("Renamed ", UserText(old), " to ", *who(contact), "."),),
         next_step=line("Next: when did you last hear from ", UserText(contact.name), "?"),
-        actions=(Action("Show contact", f"contact #{contact.id}"),),
+        actions=(Action("Show contact", f"contact #{contact.number}"),),
     )
 
 
@@ -181,5 +181,5 @@ def contacts_merged(source: Contact, kept: Contact) -> Reply:
             ),
         ),
         next_step=line("Next: `contact ", UserText(kept.name), "` shows it all in one place."),
-        actions=(Action("Show contact", f"contact #{kept.id}"),),
+        actions=(Action("Show contact", f"contact #{kept.number}"),),
     )

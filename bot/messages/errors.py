@@ -92,7 +92,7 @@ def ambiguous(query: str, candidates: list[Contact], commands: list[str]) -> Rep
     )
     lines = tuple(
         line(
-            f"#{c.id} ", UserText(c.name), *((" (", UserText(c.company), ")") if c.company else ())
+            f"#{c.number} ", UserText(c.name), *((" (", UserText(c.company), ")") if c.company else ())
         )
         for c in candidates[:5]
     )

@@ -31,7 +31,7 @@ def followup_line(
     due = when_label(f.due_at, tz, today)
     late = "overdue since " if f.due_at < now else "due "
     return line(
-        f"#{f.id} ", FOLLOWUP_WORD[f.kind], " · ", *who(contact, f.company), f" · {late}{due}"
+        f"#{f.number} ", FOLLOWUP_WORD[f.kind], " · ", *who(contact, f.company), f" · {late}{due}"
     )
 
 
@@ -74,9 +74,9 @@ def followup_list(
             "Next: send ", *who(c, first.company), " that ", FOLLOWUP_WORD[first.kind], " today."
         ),
         actions=(
-            Action("Done", f"done {first.id}", primary=True),
-            Action("Snooze 1 day", f"snooze {first.id} tomorrow"),
-            Action("Drop", f"drop {first.id}"),
+            Action("Done", f"done {first.number}", primary=True),
+            Action("Snooze 1 day", f"snooze {first.number} tomorrow"),
+            Action("Drop", f"drop {first.number}"),
         ),
     )
 

@@ -13,7 +13,6 @@ from bot.domain import (
     FollowUpKind,
 )
 from bot.formatting import when_label, who
-from bot.messages.words import ref
 from bot.replies import Action, Line, Reply, UserText, line
 
 _LOGGED = {
@@ -57,7 +56,8 @@ def logged(
     if kind in (ActivityKind.MEETING, ActivityKind.INTERVIEW) and thankyou is not None:
         due = when_label(thankyou.due_at, tz, today)
         step = line("Thank-you due by ", due, "; I'll check back with you in a week.")
-        action = Action("Log thank-you", f"log thankyou {ref(contact, company)}", primary=True)
+        # The button acts on the thank-you itself: the number `followups` shows for it.
+        action = Action("Log thank-you", f"done {thankyou.number}", primary=True)
         return Reply(body=tuple(lines), next_step=step, actions=(action,))
     steps = {
         ActivityKind.OUTREACH: line(
@@ -87,7 +87,7 @@ def lead_recorded(
         next_step=line(
             "Reach out to ", UserText(contact.name), f" yourself by {due} — ask for 20 minutes."
         ),
-        actions=(Action("Log outreach", f"log outreach #{contact.id}", primary=True),),
+        actions=(Action("Log outreach", f"log outreach #{contact.number}", primary=True),),
     )
 
 

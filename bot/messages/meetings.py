@@ -29,7 +29,7 @@ def _about(meeting: Meeting, contact: Contact | None) -> Line:
 def meeting_line(meeting: Meeting, contact: Contact | None, tz: ZoneInfo, today: date) -> Line:
     """'#12 Thu 15:00 · interview with Noor (Hooli)'."""
     at = when_label(meeting.starts_at, tz, today)
-    return line(f"#{meeting.id} {at} · ", *_about(meeting, contact))
+    return line(f"#{meeting.number} {at} · ", *_about(meeting, contact))
 
 
 def meeting_list(
@@ -92,7 +92,7 @@ def which_meeting(
         ),
         next_step=line("Which one? Pick it below."),
         actions=tuple(
-            Action(f"#{m.id} {when_label(m.starts_at, tz, today)}", cmd)
+            Action(f"#{m.number} {when_label(m.starts_at, tz, today)}", cmd)
             for m, cmd in zip(shown, commands, strict=False)
         ),
     )
@@ -143,7 +143,7 @@ def move_or_keep(
             line(
                 f"You already have {article} ",
                 *_about(existing, contact),
-                f" coming up: {at} (#{existing.id}).",
+                f" coming up: {at} (#{existing.number}).",
             ),
         ),
         next_step=line(f"Move it to {new_label}, or keep both?"),

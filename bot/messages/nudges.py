@@ -39,8 +39,8 @@ def _followup_actions(f: FollowUp, contact: Contact | None) -> tuple[Action, ...
     target = ref(contact, f.company)
     return (
         Action("Log it", f"log {verb} {target}".strip(), primary=True),
-        Action("Snooze a day", f"snooze {f.id} tomorrow"),
-        Action("Drop", f"drop {f.id}"),
+        Action("Snooze a day", f"snooze {f.number} tomorrow"),
+        Action("Drop", f"drop {f.number}"),
     )
 
 
@@ -92,7 +92,7 @@ def lead_waiting(
     )
     actions = (
         Action("Log outreach", f"log outreach {ref(contact, f.company)}".strip(), primary=True),
-        Action("Snooze a day", f"snooze {f.id} tomorrow"),
+        Action("Snooze a day", f"snooze {f.number} tomorrow"),
     )
     return NudgePart(NudgeKind.LEAD, text, step, actions)
 
@@ -128,10 +128,10 @@ def no_interview(days: int, lead: Contact | None, best: Contact | None) -> Nudge
     text = line(f"No conversation held or scheduled in {plural(days, 'working day')}.")
     if lead is not None:
         step = line("Reach out to your lead ", *who(lead), " today — ask for 20 minutes.")
-        target = f"#{lead.id}"
+        target = f"#{lead.number}"
     elif best is not None:
         step = line("Ask ", *who(best), " for 20 minutes this week — suggest a time yourself.")
-        target = f"#{best.id}"
+        target = f"#{best.number}"
     else:
         step = line("Message one person in your field you haven't spoken to in a while.")
         target = ""

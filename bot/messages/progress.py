@@ -139,8 +139,8 @@ def dashboard(
             " today.",
         )
         actions = (
-            Action("Done", f"done {first.id}", primary=True),
-            Action("Snooze 1 day", f"snooze {first.id} tomorrow"),
+            Action("Done", f"done {first.number}", primary=True),
+            Action("Snooze 1 day", f"snooze {first.number} tomorrow"),
         )
     elif meeting is not None:
         step = line("Next: prepare — research them and have three questions ready.")
@@ -148,7 +148,7 @@ def dashboard(
         step = line(
             "Next: ask ", UserText(suggestion.name), " for 20 minutes — set it up yourself."
         )
-        actions = (Action("Log outreach", f"log outreach #{suggestion.id}", primary=True),)
+        actions = (Action("Log outreach", f"log outreach #{suggestion.number}", primary=True),)
     elif warm < TARGET_LOW:
         step = line(
             "Next: who could you talk to at a company on your list? `contact add Jane Doe @Acme`"

@@ -38,5 +38,5 @@ TARGET_LOW, TARGET_HIGH = 6, 10
 def ref(contact: Contact | None, company: str | None) -> str:
     """How a command names this person (or company) unambiguously."""
     if contact is not None:
-        return f"#{contact.id}"
+        return f"#{contact.number}"
     return f"@{company}" if company else ""

@@ -124,8 +124,9 @@ async def test_thankyou_action_from_the_reply_closes_the_thankyou(
 ) -> None:
     reply = await console.reply("ann", "met Jane Doe from Acme yesterday")
     assert reply.actions[0].label == "Log thank-you"
+    assert reply.actions[0].command == "done 1"  # the thank-you, #1 in `followups`
     thanked = await ok(console, "ann", reply.actions[0].command)
-    assert "Logged your thank-you to Jane Doe (Acme) today." in thanked
+    assert "Done: thank-you to Jane Doe (Acme). 1 still open." in thanked
     owed = await ok(console, "ann", "followups")
     assert "Follow-ups owed (1)" in owed
     assert "check-back · Jane Doe (Acme)" in owed

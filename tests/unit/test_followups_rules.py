@@ -41,7 +41,8 @@ async def test_a_conversation_owes_a_thankyou_in_24h_and_a_checkback_in_7_days(t
         assert owed.company == "Acme"
         assert owed.source_activity_id == activity.id
     assert "Thank-you due by tomorrow 15:00" in reply.text()
-    assert reply.actions[0].command == f"log thankyou #{jane.id}"
+    # The button acts on the thank-you: the number `followups` shows for it.
+    assert reply.actions[0].command == f"done {thankyou.number}"
 
 
 async def test_an_interview_moves_the_contact_to_stage_3() -> None:
