@@ -5,13 +5,15 @@ delete), and safe when two transactions of one member add at once (PostgreSQL)."
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
+import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain import Contact, FollowUp, FollowUpKind, Meeting
 from storage.uow import SqlUnitOfWork
+from tests.storage.conftest import empty_engine
 from tests.storage.test_storage_records import Uow, two_members
 
 T0 = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
@@ -85,11 +87,22 @@ async def test_a_deleted_number_is_never_given_again(uow: Uow) -> None:
         assert (await u.contacts.add(Contact(ada, "Lee"))).number == 4
 
 
+@pytest_asyncio.fixture
+async def pg_engine(pg_migrated_url: str) -> AsyncIterator[AsyncEngine]:
+    """PostgreSQL only: there two writers of one member can run at once (SQLite's
+    BEGIN IMMEDIATE serialises them, so the race cannot happen there)."""
+    async with empty_engine(pg_migrated_url) as engine:
+        yield engine
+
+
 async def test_two_transactions_of_one_member_never_share_a_number(
-    engine: AsyncEngine, uow: Uow
+    pg_engine: AsyncEngine,
 ) -> None:
-    if engine.dialect.name == "sqlite":
-        pytest.skip("SQLite serialises writers: BEGIN IMMEDIATE")
+    engine = pg_engine
+
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine)
+
     ada, _ = await two_members(uow)
     first = SqlUnitOfWork(engine)
     await first.__aenter__()
