@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from bot import messages as msg
 from bot.context import Context
@@ -106,3 +107,19 @@ async def resolve_contact(
     )
     ctx.journal.added(added)
     return added
+
+
+class _WithSomeone(Protocol):
+    @property
+    def contact_id(self) -> int | None: ...
+
+
+async def contacts_of(ctx: Context, rows: Iterable[_WithSomeone]) -> dict[int, Contact]:
+    """The contacts these follow-ups or meetings are with, by id, each read once."""
+    out: dict[int, Contact] = {}
+    for row in rows:
+        if row.contact_id is not None and row.contact_id not in out:
+            found = await ctx.uow.contacts.get(ctx.member_id, row.contact_id)
+            if found is not None:
+                out[row.contact_id] = found
+    return out

@@ -14,7 +14,7 @@ from bot.errors import UserError
 from bot.formatting import is_number
 from bot.handlers.log import read_when, record
 from bot.handlers.progress import member_streak
-from bot.people import AmbiguousContact, existing_contact
+from bot.people import AmbiguousContact, contacts_of, existing_contact
 from bot.repeats import repeated_at
 from bot.replies import Reply
 from bot.undo import finish
@@ -31,18 +31,8 @@ _LOGS_AS = {
 async def list_followups(cmd: Invocation, ctx: Context) -> Reply:
     """What you owe: thank-yous, check-backs and leads, overdue first."""
     owed = await ctx.uow.followups.open(ctx.member_id)
-    contacts = await _contacts_of(ctx, owed)
+    contacts = await contacts_of(ctx, owed)
     return msg.followup_list(owed, contacts, ctx.now(), ctx.tz, ctx.today())
-
-
-async def _contacts_of(ctx: Context, owed: list[FollowUp]) -> dict[int, Contact]:
-    out: dict[int, Contact] = {}
-    for f in owed:
-        if f.contact_id is not None and f.contact_id not in out:
-            c = await ctx.uow.contacts.get(ctx.member_id, f.contact_id)
-            if c is not None:
-                out[f.contact_id] = c
-    return out
 
 
 async def _target(

@@ -7,7 +7,7 @@ for each.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from bot.domain import Contact, Meeting, MeetingStatus
 from bot.errors import UserError
 from bot.formatting import is_number
 from bot.handlers.log import read_when
-from bot.people import find_contact
+from bot.people import contacts_of, find_contact
 from bot.replies import Reply
 
 # Upcoming meetings read at once: far more than anyone has on their calendar.
@@ -48,16 +48,6 @@ async def coming_with(
     ctx: Context, contact_id: int | None, company: str | None = None
 ) -> list[Meeting]:
     return [m for m in await coming_up(ctx) if is_with(m, contact_id, company)]
-
-
-async def contacts_of(ctx: Context, meetings: Iterable[Meeting]) -> dict[int, Contact]:
-    out: dict[int, Contact] = {}
-    for m in meetings:
-        if m.contact_id is not None and m.contact_id not in out:
-            c = await ctx.uow.contacts.get(ctx.member_id, m.contact_id)
-            if c is not None:
-                out[m.contact_id] = c
-    return out
 
 
 def stamp(at: datetime, tz: ZoneInfo) -> str:
