@@ -313,7 +313,7 @@ PLANNED = (
 ENDERS = word_set(
     """went was were is are and but who which that because it its it's i i'm we they so
     really very super which, had has have will would could should done finished
-    complete completed booked set confirmed scheduled"""
+    complete completed booked set confirmed scheduled again"""
 )
 COMPANY_MARKERS = frozenset({"at", "from", "of", "@"})
 REFERRER_MARKERS = (

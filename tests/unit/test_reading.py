@@ -214,3 +214,7 @@ async def test_a_far_date_in_a_sentence_is_called_too_far_not_unreadable() -> No
     assert reply.is_error
     assert "couldn't read" not in reply.text()
     assert chat.store.meetings == {} and chat.activities() == []
+
+
+def test_again_is_not_part_of_a_name() -> None:
+    assert read("met Tom Hart again")["person"] == "Tom Hart"
