@@ -59,6 +59,7 @@ _HAS_TIME = re.compile(
     r"\btonight\b|\bnow\b|\bhours?\b|\bmin(ute)?s?\b|\b(am|pm)\b)"
 )
 _CLOCK = re.compile(r"\d(am|pm)\b|\d:\d\d|\b(am|pm)\b|\bnoon\b|\bmidnight\b")
+_LATER = re.compile(r"\b(tonight|evening|later)\b")
 MAX_DATE_WORDS = 5
 MAX_DISTANCE = timedelta(days=366)
 
@@ -378,7 +379,8 @@ def parse_when(
             parsed = datetime.combine(parsed.date(), time(12, 0))
         else:
             parsed = datetime.combine(parsed.date(), default_time or time(9, 0))
-    vague = not _CLOCK.search(cleaned)  # "this morning", not "at 9am"
+    # "this morning", not "at 9am" nor "tonight" (which is still to come)
+    vague = not _CLOCK.search(cleaned) and not _LATER.search(cleaned)
     if prefer == "past" and vague and parsed.date() == local_now.date() and parsed > local_now:
         parsed = local_now  # "this morning" said at 7 am: earlier today, never later
     if abs(parsed - local_now) > MAX_DISTANCE:

@@ -218,3 +218,11 @@ async def test_a_far_date_in_a_sentence_is_called_too_far_not_unreadable() -> No
 
 def test_again_is_not_part_of_a_name() -> None:
     assert read("met Tom Hart again")["person"] == "Tom Hart"
+
+
+async def test_dinner_tonight_said_in_the_afternoon_is_a_plan() -> None:
+    chat = Chat()  # Wednesday 15:00
+    await chat.ok("dinner with Marcus Lee tonight")
+    (meeting,) = chat.store.meetings.values()
+    assert meeting.starts_at > datetime(2025, 1, 8, 15, 0, tzinfo=UTC)
+    assert chat.activities() == []
