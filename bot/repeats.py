@@ -89,6 +89,8 @@ async def check_repeat(
     """Whether this step repeats one logged earlier that day (the leaderboard scores a
     follow-up once a day); raises AskFirst when that one was logged less than `WINDOW`
     ago, unless the command says `again`, whose button command is `again`."""
+    if ctx.journal.made(contact):
+        return False  # someone new: nothing was logged with them before
     last = await repeated_at(ctx, kind, contact, company, when)
     if last is None:
         return False

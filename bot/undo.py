@@ -103,6 +103,16 @@ class Journal:
             record["main"] = True
         self.changes.append(record)
 
+    def made(self, row: Row | None) -> bool:
+        """Was `row` inserted by this command? (A contact met for the first time has no
+        history to read: no repeat, nothing owed.)"""
+        if row is None or row.id is None:
+            return False
+        table = _TABLE[type(row)]
+        return any(
+            c["op"] == "add" and c["t"] == table and c["id"] == row.id for c in self.changes
+        )
+
     def updated(self, before: Row, after: Row) -> None:
         """`after` was written over `before` (a copy taken before the change)."""
         assert after.id is not None and type(before) is type(after)

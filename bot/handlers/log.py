@@ -260,7 +260,7 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
     # Only this person's (or, with no person, no one's): all that could close or renew.
     needs_owed = kind in CONVERSATIONS or kind in CLOSES
     owed = []
-    if needs_owed:
+    if needs_owed and not ctx.journal.made(contact):  # nothing is owed to someone new
         owed = await ctx.uow.followups.open_for(ctx.member_id, contact.id if contact else None)
     closed = await close_followups(ctx, kind, contact, activity.company, owed)
     thankyou = None
