@@ -8,7 +8,8 @@ from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
 from bot.dates import local_midnight_utc, week_start
-from bot.domain import STREAK_KINDS, ActivityKind, Contact, Meeting, Member
+from bot.domain import STREAK_KINDS, ActivityKind, Contact, FollowUpKind, Meeting, Member
+from bot.effects import close_followups
 from bot.errors import UserError
 from bot.formatting import when_label
 from bot.handlers.log import read_when
@@ -92,7 +93,13 @@ async def schedule(cmd: Invocation, ctx: Context) -> Reply:
         )
     )
     ctx.journal.added(meeting, main=True)
-    reply = msg.scheduled(meeting, contact, ctx.tz, ctx.today())
+    # Setting the conversation up yourself is what a lead asks for: it is acted on.
+    closed = []
+    if contact is not None and not ctx.journal.made(contact):
+        owed = await ctx.uow.followups.open_for(ctx.member_id, contact.id)
+        closed = await close_followups(ctx, kind, contact, meeting.company, owed)
+    lead_acted = any(f.kind is FollowUpKind.LEAD for f in closed)
+    reply = msg.scheduled(meeting, contact, ctx.tz, ctx.today(), lead_acted)
     return await finish(ctx, reply, msg.scheduled_summary(kind, contact, meeting.company))
 
 

@@ -15,6 +15,7 @@ from bot.domain import (
 from bot.formatting import when_label, who
 from bot.replies import Action, Line, Reply, UserText, line
 
+LEAD_ACTED_ON = "That lead is acted on — well done setting it up yourself."
 _LOGGED = {
     ActivityKind.OUTREACH: "reached out to",
     ActivityKind.MEETING: "conversation with",
@@ -50,7 +51,7 @@ def logged(
     name: Line = line(UserText(contact.name)) if contact else target
     lines = [body]
     if any(f.kind is FollowUpKind.LEAD for f in closed):
-        lines.append(line("That lead is acted on — well done setting it up yourself."))
+        lines.append(line(LEAD_ACTED_ON))
     elif closed:
         lines.append(line("Follow-up closed."))
     if kind in (ActivityKind.MEETING, ActivityKind.INTERVIEW) and thankyou is not None:

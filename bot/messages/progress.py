@@ -16,6 +16,7 @@ from bot.domain import (
     MemberStatus,
 )
 from bot.formatting import plural, when_label, who
+from bot.messages.logged import LEAD_ACTED_ON
 from bot.messages.words import ACTIVITY_WORDS, FOLLOWUP_WORD, TARGET_HIGH, TARGET_LOW
 from bot.replies import Action, Field, Line, Reply, UserText, line
 from bot.streaks import Streak
@@ -26,11 +27,16 @@ SCHEDULE_IN_PAST = "That time has passed — log it instead."
 STATS_PERIOD = "Stats cover a `week` or a `month`."
 
 
-def scheduled(meeting: Meeting, contact: Contact | None, tz: ZoneInfo, today: date) -> Reply:
+def scheduled(
+    meeting: Meeting, contact: Contact | None, tz: ZoneInfo, today: date, lead_acted: bool = False
+) -> Reply:
     what = "interview" if meeting.kind is ActivityKind.INTERVIEW else "conversation"
     at = when_label(meeting.starts_at, tz, today)
+    body = [line(f"Your next {what}: ", *who(contact, meeting.company), f", {at}.")]
+    if lead_acted:
+        body.append(line(LEAD_ACTED_ON))
     return Reply(
-        body=(line(f"Your next {what}: ", *who(contact, meeting.company), f", {at}."),),
+        body=tuple(body),
         next_step=line("Next: research them and write down three questions before then."),
     )
 

@@ -48,9 +48,11 @@ async def test_the_first_conversation_replies_as_the_readme_shows(console: Conso
 # Commands the table shows with placeholders, alternatives or as an argument-less family.
 _SHOWN_AS_PATTERN = re.compile(r"[\[\]<>|]|\\|\.\.\.")
 SETUP = (
-    "met Jane Doe @Acme yesterday",
+    # Follow-up #1 is Priya's lead (the table's `coffee with Priya` acts on it); #2 and
+    # #3, Jane's thank-you and check-back, are what `done 3`, `snooze 3`, `drop 3` find.
     "contact add Sam @Globex",
     "lead Priya @Initech via Sam",
+    "met Jane Doe @Acme yesterday",
     "contact add Jan",  # the slip the README's merge example mends
 )
 

@@ -414,3 +414,16 @@ async def test_logging_at_local_midnight_counts_for_the_new_day() -> None:
     chat = Chat(now=local(FRI, 0, 5, "UTC"))
     await chat.ok("met Jane")
     assert chat.activities()[0].local_date == FRI
+
+
+async def test_setting_up_a_conversation_with_a_lead_acts_on_it_and_undo_reopens_it() -> None:
+    chat = Chat()
+    await chat.ok("lead Priya @Initech via Sam")
+    reply = await chat.ok("coffee with Priya tomorrow at 10am")
+    assert "That lead is acted on" in reply.text()
+    (lead,) = chat.followups(FollowUpKind.LEAD)
+    assert lead.status is FollowUpStatus.DONE
+    await chat.ok("undo")
+    assert chat.store.meetings == {}
+    (lead,) = chat.followups(FollowUpKind.LEAD)
+    assert lead.status is FollowUpStatus.OPEN
