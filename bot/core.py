@@ -48,8 +48,7 @@ class Core:
         try:
             invocation = parse_text(text, self.config.max_text)
         except UserError as e:
-            reply = await self._welcome_if_new(caller, msg.error(e.message, e.example))
-            return await self._lapse_unread(caller, reply)
+            return await self._unread(caller, msg.error(e.message, e.example))
         return await self.handle(caller, where, invocation)
 
     async def handle(self, caller: Caller, where: Where, invocation: Invocation) -> Reply:
@@ -118,15 +117,19 @@ class Core:
             return reply
         return msg.question_dropped(reply, lapsed.action)
 
-    async def _lapse_unread(self, caller: Caller, reply: Reply) -> Reply:
-        """A message that didn't read is still the next one: the question lapses. Only
-        unreadable messages pay this read."""
+    async def _unread(self, caller: Caller, reply: Reply) -> Reply:
+        """A message that didn't read is still a message, in one small transaction: a
+        newcomer is welcomed (once: the member is kept), a pending question lapses.
+        Only unreadable messages pay it."""
         try:
             async with self.uow_factory() as uow:
                 member = await uow.members.by_identity(caller.identity)
-                lapsed = None if member is None else await self._lapse(uow, member, "")
+                if member is None:
+                    await self._add_member(uow, caller)
+                    return msg.welcomed(reply)
+                lapsed = await self._lapse(uow, member, "")
         except Exception:
-            log.exception("could not clear the question of %s", caller.identity)
+            log.exception("could not record the message of %s", caller.identity)
             return reply
         return reply if lapsed is None else msg.question_dropped(reply, lapsed.action)
 

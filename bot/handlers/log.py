@@ -225,7 +225,7 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
     if kind is ActivityKind.REFERRAL:
         return await _lead(cmd, ctx)
     person, company, note = cmd.text("person"), cmd.text("company"), cmd.text("note")
-    about_organisation = kind in (ActivityKind.APPLICATION, ActivityKind.OFFER) and not company
+    about_organisation = kind in _ABOUT_ORGANISATION and not company
     if about_organisation and person and not person.startswith("#"):  # "#3": a contact
         person, company = None, person  # a bare name is the organisation: "log offer Globex"
     # "interview with Priya": one word read as the organisation, unless it is someone
