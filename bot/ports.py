@@ -107,6 +107,12 @@ class ContactRepository(Protocol):
 
 class ActivityRepository(Protocol):
     async def add(self, activity: Activity) -> Activity: ...
+    async def add_unless_recent(self, activity: Activity, since: datetime) -> Activity | None:
+        """Add the activity (with a contact) unless the same step (kind, contact, local
+        day) was logged after `since`: then add nothing and return None. `repeated` is
+        set when the same step was logged earlier that day."""
+        ...
+
     async def for_contact(self, member_id: int, contact_id: int, limit: int) -> list[Activity]: ...
     async def between(self, member_id: int, start: datetime, end: datetime) -> list[Activity]:
         """Activities with start <= occurred_at < end, oldest first."""

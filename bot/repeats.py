@@ -3,8 +3,9 @@
 A step of the same kind with the same person (or, with no person, the same company) for
 the same local day, logged less than `WINDOW` ago, is not recorded: the reply asks
 whether to log it again, and its button runs the same command with the word `again`,
-which logs it anyway. The check is one indexed read, made before the step is recorded;
-what the command wrote before it (a contact's company) is rolled back with it. A step
+which logs it anyway. With a person, the check is part of the step's INSERT (no row
+inserted: a double tap), and only then is the earlier one read, for the reply; what the
+command wrote before it (a contact's company) is rolled back with it. A step
 that does repeat one of the day is stored `repeated`: the leaderboard scores follow-ups
 and thank-yous once per person a day (bot/leaderboard.py), `stats` counts them all.
 """
@@ -19,7 +20,7 @@ from bot import messages as msg
 from bot.commands import ArgValue, Invocation
 from bot.context import Context
 from bot.dates import When
-from bot.domain import ActivityKind, Contact, FollowUp, FollowUpKind
+from bot.domain import Activity, ActivityKind, Contact, FollowUp, FollowUpKind
 from bot.errors import AskFirst
 from bot.people import PhraseParts
 from bot.reading.text import split_note
@@ -77,32 +78,34 @@ def again_command(
     return parts.with_person(f"#{contact.number} {AGAIN}" if contact is not None else AGAIN)
 
 
-async def check_repeat(
-    ctx: Context,
-    cmd: Invocation,
-    kind: ActivityKind,
-    contact: Contact | None,
-    company: str | None,
-    when: When,
-    again: str,
-) -> bool:
-    """Whether this step repeats one logged earlier that day (the leaderboard scores a
-    follow-up once a day); raises AskFirst when that one was logged less than `WINDOW`
-    ago, unless the command says `again`, whose button command is `again`."""
+async def add_once(
+    ctx: Context, cmd: Invocation, activity: Activity, contact: Contact | None, again: str
+) -> Activity:
+    """Record the step unless it repeats one logged less than `WINDOW` ago: then raise
+    AskFirst, whose button command is `again` (the command saying `again` logs it
+    anyway). `repeated` is set when the same step was logged earlier that day (the
+    leaderboard scores a follow-up once a day). With a contact, the check is part of the
+    INSERT; only the asking path reads."""
+    add = ctx.uow.activities.add
     if ctx.journal.made(contact):
-        return False  # someone new: nothing was logged with them before
-    last = await repeated_at(ctx, kind, contact, company, when)
-    if last is None:
-        return False
-    if ctx.now() - last < WINDOW and not wants_again(cmd):
-        raise AskFirst(msg.repeat_asked(ctx.now() - last, kind, contact, company, again))
-    return True
+        return await add(activity)  # someone new: nothing was logged with them before
+    if contact is not None and not wants_again(cmd):
+        added = await ctx.uow.activities.add_unless_recent(activity, ctx.now() - WINDOW)
+        if added is not None:
+            return added
+    when = When(activity.occurred_at, activity.local_date, True)
+    last = await repeated_at(ctx, activity.kind, contact, activity.company, when)
+    if last is not None and ctx.now() - last < WINDOW and not wants_again(cmd):
+        ago, kind = ctx.now() - last, activity.kind
+        raise AskFirst(msg.repeat_asked(ago, kind, contact, activity.company, again))
+    activity.repeated = last is not None
+    return await add(activity)
 
 
 async def repeated_at(
     ctx: Context, kind: ActivityKind, contact: Contact | None, company: str | None, when: When
 ) -> datetime | None:
-    """When this step (kind, person or company, day) was last logged; the one read."""
+    """When this step (kind, person or company, day) was last logged."""
     return await ctx.uow.activities.last_logged(
         ctx.member_id,
         kind,

@@ -239,6 +239,9 @@ opportunities = Table(
     Column("stage", Kind, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # What the last touch replaced, for the undo journal (migration 0007).
+    Column("prior_stage", Kind),
+    Column("prior_updated_at", UtcDateTime()),
     # Not unique: two roles at one organisation are two opportunities.
     Index(None, "member_id", "organisation_key"),
     sqlite_autoincrement=True,

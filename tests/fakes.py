@@ -270,8 +270,7 @@ class FakeContactRepository(_Repository):
         if any(r.member_id == member_id and r.contact_id == contact_id for r in rows):
             return True
         return any(
-            c.member_id == member_id and c.referred_by_id == contact_id
-            for c in s.contacts.values()
+            c.member_id == member_id and c.referred_by_id == contact_id for c in s.contacts.values()
         )
 
     async def reassign(self, member_id: int, source_id: int, target_id: int) -> None:
@@ -308,6 +307,19 @@ class FakeActivityRepository(_Repository):
     async def add(self, activity: Activity) -> Activity:
         _aware(activity.occurred_at, "Activity.occurred_at")
         return self._insert(self._store.activities, activity)
+
+    async def add_unless_recent(self, activity: Activity, since: datetime) -> Activity | None:
+        assert activity.contact_id is not None
+        same = [
+            a.created_at
+            for a in self._of(activity.member_id)
+            if (a.kind, a.contact_id, a.local_date)
+            == (activity.kind, activity.contact_id, activity.local_date)
+        ]
+        if any(t is not None and t > since for t in same):
+            return None
+        activity.repeated = bool(same)
+        return await self.add(activity)
 
     async def for_contact(self, member_id: int, contact_id: int, limit: int) -> list[Activity]:
         """Newest first (the ports do not say; a contact's history reads most recent first)."""
@@ -356,8 +368,10 @@ class FakeActivityRepository(_Repository):
         def same(a: Activity) -> bool:
             if contact_id is not None:
                 return a.contact_id == contact_id
-            return a.contact_id is None and company is not None and (
-                (a.company or "").casefold() == company.casefold()
+            return (
+                a.contact_id is None
+                and company is not None
+                and ((a.company or "").casefold() == company.casefold())
             )
 
         times = [

@@ -124,7 +124,7 @@ async def done(cmd: Invocation, ctx: Context) -> Reply:
     when = When(now, ctx.today(), True)
     # Sent to someone already followed up with today: scored once on the board.
     repeated = await repeated_at(ctx, kind, contact, f.company, when) is not None
-    await record(ctx, kind, contact, f.company, when, None, repeated)
+    await record(ctx, kind, contact, f.company, when, None, repeated=repeated)
     remaining = len(await ctx.uow.followups.open(ctx.member_id))
     reply = msg.followup_done(f, contact, remaining)
     return await finish(ctx, reply, msg.step_summary(kind, contact, f.company))

@@ -31,7 +31,7 @@ from bot.handlers.instead import marker
 from bot.people import PhraseParts, check_length, find_contact, resolve_contact
 from bot.phrases import parse_phrase
 from bot.reading.lexicon import Slot
-from bot.repeats import again_command, check_repeat, owe_outreach, split_again, with_again
+from bot.repeats import add_once, again_command, owe_outreach, split_again, with_again
 from bot.replies import Reply
 from bot.undo import finish
 
@@ -128,21 +128,25 @@ async def record(
     company: str | None,
     when: When,
     note: str | None,
+    once: tuple[Invocation, str] | None = None,
     repeated: bool = False,
 ) -> Activity:
-    """`repeated`: the same step was logged earlier that day (bot/repeats.py)."""
-    activity = await ctx.uow.activities.add(
-        Activity(
-            member_id=ctx.member_id,
-            kind=kind,
-            occurred_at=when.at,
-            local_date=when.local_date,
-            contact_id=contact.id if contact else None,
-            company=company or (contact.company if contact else None),
-            note=note,
-            repeated=repeated,
-        )
+    """`once`: the command and its `again` command, to ask before logging a double tap
+    (bot/repeats.py); `repeated`, without it: the same step was logged earlier that day."""
+    activity = Activity(
+        member_id=ctx.member_id,
+        kind=kind,
+        occurred_at=when.at,
+        local_date=when.local_date,
+        contact_id=contact.id if contact else None,
+        company=company or (contact.company if contact else None),
+        note=note,
+        repeated=repeated,
     )
+    if once is None:
+        activity = await ctx.uow.activities.add(activity)
+    else:
+        activity = await add_once(ctx, once[0], activity, contact, once[1])
     ctx.journal.added(activity, main=True)
     return activity
 
@@ -254,8 +258,7 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
         )
     contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
     again = again_command(f"log {kind.value}", contact, cmd, when, ctx.tz)
-    repeated = await check_repeat(ctx, cmd, kind, contact, company, when, again)
-    activity = await record(ctx, kind, contact, company, when, note, repeated)
+    activity = await record(ctx, kind, contact, company, when, note, (cmd, again))
     # Read once, shared below; kinds that neither close nor owe anything skip it.
     # Only this person's (or, with no person, no one's): all that could close or renew.
     needs_owed = kind in CONVERSATIONS or kind in CLOSES
@@ -317,14 +320,13 @@ async def _lead(cmd: Invocation, ctx: Context) -> Reply:
         )
     contact = await resolve_contact(ctx, person, company, retry.with_person)
     again = again_command("lead", contact, cmd, when, ctx.tz, via=referrer)
-    repeated = await check_repeat(ctx, cmd, ActivityKind.REFERRAL, contact, company, when, again)
     if referrer is not None and contact.referred_by_id is None and referrer.id != contact.id:
         before = replace(contact)
         contact.referred_by_id = referrer.id
         contact.how_met = contact.how_met or "referral"
         await ctx.uow.contacts.update(contact)
         ctx.journal.updated(before, contact)
-    await record(ctx, ActivityKind.REFERRAL, contact, company, when, note, repeated)
+    await record(ctx, ActivityKind.REFERRAL, contact, company, when, note, (cmd, again))
     due = when.at + timedelta(hours=ctx.config.lead_hours)
     owed = await owe_outreach(ctx, contact, company, due)  # renews one already owed
     reply = msg.lead_recorded(contact, referrer, owed, ctx.tz, ctx.today())

@@ -14,7 +14,9 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    exists,
     func,
+    insert,
     literal,
     not_,
     select,
@@ -81,6 +83,32 @@ _LOGGED_WITH = _LOGGED.where(activities.c.contact_id == bindparam("contact_id"))
 _LOGGED_NO_ONE = _LOGGED.where(activities.c.contact_id.is_(None))
 
 
+def _add_unless_recent() -> Any:
+    """INSERT ... SELECT ... WHERE NOT EXISTS: the double-tap check and the insert in one
+    statement, `repeated` computed in it too (the log path's statement count is its
+    latency). No row comes back when the same step was logged after :since."""
+    cols = ["member_id", "kind", "occurred_at", "local_date", "contact_id"]
+    cols += ["company", "note", "created_at"]
+    same = and_(
+        activities.c.member_id == bindparam("member_id"),
+        activities.c.local_date == bindparam("local_date"),
+        activities.c.kind == bindparam("kind"),
+        activities.c.contact_id == bindparam("contact_id"),
+    )
+    earlier = exists().where(same)
+    recent = exists().where(same, activities.c.created_at > bindparam("since"))
+    params = [bindparam(c, type_=activities.c[c].type) for c in cols]
+    rows = select(*params, earlier).where(not_(recent))
+    return (
+        insert(activities)
+        .from_select([*cols, "repeated"], rows)
+        .returning(activities.c.id, activities.c.repeated)
+    )
+
+
+_ADD_UNLESS_RECENT = _add_unless_recent()
+
+
 class SqlActivityRepository(SqlRepository):
     async def add(self, activity: Activity) -> Activity:
         # The hot command path: one INSERT, nothing else.
@@ -98,6 +126,26 @@ class SqlActivityRepository(SqlRepository):
         }
         activity.id = await insert_row(self._conn, activities, values)
         activity.created_at = created_at
+        return activity
+
+    async def add_unless_recent(self, activity: Activity, since: datetime) -> Activity | None:
+        assert activity.contact_id is not None, "the company-only check reads (fold)"
+        created_at = activity.created_at or self._now()
+        values = {
+            "member_id": activity.member_id,
+            "kind": str(activity.kind),
+            "occurred_at": activity.occurred_at,
+            "local_date": activity.local_date,
+            "contact_id": activity.contact_id,
+            "company": activity.company,
+            "note": activity.note,
+            "created_at": created_at,
+            "since": since,
+        }
+        row = (await self._conn.execute(_ADD_UNLESS_RECENT, values)).one_or_none()
+        if row is None:
+            return None
+        activity.id, activity.repeated, activity.created_at = row.id, bool(row.repeated), created_at
         return activity
 
     async def for_contact(self, member_id: int, contact_id: int, limit: int) -> list[Activity]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -90,9 +91,7 @@ _MEETING_BY_NUMBER = select(meetings).where(
     meetings.c.member_id == bindparam("member_id"), meetings.c.number == bindparam("number")
 )
 # The log path keeps an opportunity warm, moving it forward only, and hands back the rows
-# as they were (what undo restores). PostgreSQL does it in one statement: the locked rows
-# read in a sub-select are the old values RETURNING gives. SQLite's RETURNING only sees
-# new values, so there a read comes first: with no opportunity there, it is the only one.
+# as they were (what undo restores).
 _TOUCH_STAGE = case(
     (opportunities.c.stage.in_(bindparam("behind", expanding=True)), bindparam("b_stage")),
     else_=opportunities.c.stage,
@@ -101,18 +100,19 @@ _MATCHING = (
     opportunities.c.member_id == bindparam("b_member_id"),
     opportunities.c.organisation_key == bindparam("b_key"),
 )
-_OLD = select(opportunities).where(*_MATCHING).with_for_update().subquery("old")
-_TOUCH_PG = (
-    opportunities.update()
-    .where(opportunities.c.id == _OLD.c.id)
-    .values(updated_at=bindparam("at"), stage=_TOUCH_STAGE)
-    .returning(*_OLD.c)
-)
-_TOUCH_READ = select(opportunities).where(*_MATCHING).order_by(opportunities.c.id)
-_TOUCH_SQLITE = (
+# SET reads the row as it was, so the old stage and time land in the prior columns and
+# RETURNING hands them back: one statement, no read first (SQLite's RETURNING sees only
+# the new row).
+_TOUCH = (
     opportunities.update()
     .where(*_MATCHING)
-    .values(updated_at=bindparam("at"), stage=_TOUCH_STAGE)
+    .values(
+        prior_stage=opportunities.c.stage,
+        prior_updated_at=opportunities.c.updated_at,
+        updated_at=bindparam("at"),
+        stage=_TOUCH_STAGE,
+    )
+    .returning(*opportunities.c)
 )
 _BY_ORGANISATION = (
     select(opportunities)
@@ -379,15 +379,15 @@ class SqlOpportunityRepository(SqlRepository):
             "b_stage": str(stage),
             "behind": [str(b) for b in behind] or [""],
         }
-        if self._conn.dialect.name == "postgresql":
-            rows = list(await self._conn.execute(_TOUCH_PG, params))
-            return sorted((_opportunity_from_row(row) for row in rows), key=lambda o: o.id or 0)
-        # SQLite: one writer at a time (BEGIN IMMEDIATE), so nothing moves in between.
-        key = {"b_member_id": member_id, "b_key": params["b_key"]}
-        before = [_opportunity_from_row(row) for row in await self._conn.execute(_TOUCH_READ, key)]
-        if before:
-            await self._conn.execute(_TOUCH_SQLITE, params)
-        return before
+        before = [
+            replace(
+                _opportunity_from_row(row),
+                stage=OpportunityStage(row.prior_stage),
+                updated_at=row.prior_updated_at,
+            )
+            for row in await self._conn.execute(_TOUCH, params)
+        ]
+        return sorted(before, key=lambda o: o.id or 0)
 
     async def get(self, member_id: int, opportunity_id: int) -> Opportunity | None:
         stmt = select(opportunities).where(

@@ -97,3 +97,37 @@ async def test_repeated_round_trips_and_the_board_leaves_it_out(uow: Uow) -> Non
             bob: {K.THANKYOU: 2},
         }
         assert await u.activities.counts_by_member([], start, end, once_a_day=once) == {}
+
+
+async def test_add_unless_recent_checks_and_inserts_in_one_statement(uow: Uow) -> None:
+    ada, bob = await two_members(uow)
+    async with uow() as u:
+        jane = await u.contacts.add(Contact(ada, "Jane", "Acme"))
+        bo = await u.contacts.add(Contact(bob, "Bo", None))
+        assert jane.id and bo.id
+        add = u.activities.add_unless_recent
+        ten_before = T0 - timedelta(minutes=10)
+        first = await add(logged(ada, K.MEETING, T0, jane.id, "Acme"), ten_before)
+        assert first is not None and first.id and not first.repeated
+        # Five minutes later, with a ten-minute window: a double tap, nothing added.
+        tap = logged(ada, K.MEETING, T0 + timedelta(minutes=5), jane.id, "Acme")
+        assert await add(tap, T0 - timedelta(minutes=5)) is None
+        # Out of the window: added, and marked as the day's repeat.
+        later = logged(ada, K.MEETING, T0 + timedelta(minutes=30), jane.id, "Acme")
+        later.note = "2nd"
+        again = await add(later, T0 + timedelta(minutes=20))
+        assert again is not None and again.repeated and again.id != first.id
+        # Another kind, day or member is another step: added, not a repeat.
+        other = [
+            logged(ada, K.FOLLOWUP, T0, jane.id),
+            logged(ada, K.MEETING, T0, jane.id, day=date(2025, 3, 15)),
+            logged(bob, K.MEETING, T0, bo.id),
+        ]
+        for a in other:
+            added = await add(a, ten_before)
+            assert added is not None and not added.repeated
+    async with uow() as u:
+        stored = await u.activities.all(ada)
+        meetings = [(a.note, a.repeated) for a in stored if a.kind is K.MEETING]
+        assert meetings == [(None, False), ("2nd", True), (None, False)]
+        assert [a.created_at for a in stored[:1]] == [T0]
