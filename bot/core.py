@@ -13,7 +13,7 @@ import bot.handlers  # noqa: F401  (registers the commands)
 from bot import messages as msg
 from bot.commands import REGISTRY, CommandSpec, Invocation
 from bot.context import Caller, Config, Context, Where
-from bot.domain import Member, Pending
+from bot.domain import Identity, Member, Pending
 from bot.errors import AskFirst, UserError
 from bot.nudges.schedule import member_cursors
 from bot.parser import parse_text
@@ -89,6 +89,25 @@ class Core:
         if new:  # ...and the new member with it: keep them, so the welcome comes once
             reply = await self._welcome_if_new(caller, reply)
         return reply
+
+    async def follow_platform_timezone(self, identity: Identity, zone: str | None) -> bool:
+        """The platform says the member's timezone is now `zone` (Slack's user_change):
+        follow it and re-plan their nudges, unless they set one with `settings timezone`.
+        Whether anything changed."""
+        name = _valid_zone(zone)
+        if name is None:
+            return False
+        async with self.uow_factory() as uow:
+            member = await uow.members.by_identity(identity)
+            if member is None or member.id is None or member.timezone_pinned:
+                return False
+            if member.timezone == name:
+                return False
+            member.timezone = name
+            await uow.members.update(member)
+            await uow.cursors.drop_member(member.id)
+            await uow.cursors.put_many(member_cursors(member, self.clock.now(), self.config.nudges))
+        return True
 
     async def _lapse(self, uow: UnitOfWork, member: Member, name: str) -> Pending | None:
         """A question is answered by the very next message or not at all: any other

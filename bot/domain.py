@@ -101,6 +101,8 @@ class Member:
     nudges_enabled: bool = True
     nudges_off: frozenset[str] = frozenset()  # nudge kinds turned off one by one
     unreachable: bool = False  # a platform said DMs are closed or the user is gone
+    # Set by `settings timezone`: the platform's zone (Slack's users.info) no longer moves it.
+    timezone_pinned: bool = False
     created_at: datetime | None = None
     id: int | None = None
     # Read with the member (by_identity), not stored on its row: the pending question's

@@ -107,6 +107,7 @@ members = Table(
     Column("nudges_off", String(200), nullable=False, server_default=""),
     # "0", not false(): a plain literal lets SQLite add the column without a table copy.
     Column("unreachable", Boolean(), nullable=False, server_default="0"),
+    Column("timezone_pinned", Boolean(), nullable=False, server_default="0"),
     sqlite_autoincrement=True,
 )
 
@@ -364,4 +365,15 @@ MEMBER_TABLES = (
     contacts,
     pauses,
     identities,
+)
+
+
+# Inbound deliveries already taken (a Slack event id): a redelivery finds its key here and
+# is not acted on twice, across restarts and processes. Pruned after a few hours.
+claims = Table(
+    "claims",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("claimed_at", UtcDateTime(), nullable=False),
+    Index(None, "claimed_at"),
 )

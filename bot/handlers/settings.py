@@ -113,7 +113,7 @@ async def set_timezone(cmd: Invocation, ctx: Context) -> Reply:
         ZoneInfo(match)
     except ZoneInfoNotFoundError:  # listed but not loadable on this system
         raise UserError(msg.unknown_zone(zone), "settings timezone Europe/London") from None
-    ctx.member.timezone = match
+    ctx.member.timezone, ctx.member.timezone_pinned = match, True
     await replan(ctx)
     await ctx.uow.members.update(ctx.member)
     return msg.setting_saved(f"Timezone set to {match}.")

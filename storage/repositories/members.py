@@ -38,6 +38,7 @@ def _member_values(member: Member) -> dict[str, Any]:
         "nudges_enabled": member.nudges_enabled,
         "nudges_off": encode_kinds(member.nudges_off),
         "unreachable": member.unreachable,
+        "timezone_pinned": member.timezone_pinned,
     }
 
 
@@ -69,6 +70,7 @@ def member_from_row(row: Row[Any]) -> Member:
         nudges_enabled=row.nudges_enabled,
         nudges_off=decode_kinds(row.nudges_off),
         unreachable=row.unreachable,
+        timezone_pinned=row.timezone_pinned,
         created_at=row.created_at,
     )
 

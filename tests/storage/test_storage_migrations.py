@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from bot.domain import FollowUp, FollowUpKind, Identity, Member, Step
+from bot.domain import FollowUp, FollowUpKind, Member, Step
 from storage.engine import make_engine
 from storage.migrate import alembic_config, upgrade
 from storage.tables import followups, identities, members, metadata, steps
@@ -63,7 +63,7 @@ async def test_migrated_schema_equals_metadata(fresh_url: str) -> None:
     try:
         async with engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
-            assert await conn.run_sync(_state) == (set(metadata.tables), "0007")
+            assert await conn.run_sync(_state) == (set(metadata.tables), "0008")
         async with engine.begin() as conn:
             await conn.run_sync(_downgrade)
         async with engine.connect() as conn:
@@ -79,7 +79,7 @@ async def test_migrated_schema_equals_metadata(fresh_url: str) -> None:
         await engine.dispose()
 
 
-AFTER_0001 = {"outbox", "nudge_cursors", "steps", "numbering"}  # 0002, 0004, 0006
+AFTER_0001 = {"outbox", "nudge_cursors", "steps", "numbering", "claims"}  # 0002, 0004, 0006, 0008
 
 
 def _downgrade_to(revision: str) -> Callable[[Connection], None]:
@@ -188,9 +188,26 @@ async def test_0004_adds_the_undo_journal_and_takes_it_away_again(fresh_url: str
     await upgrade(fresh_url, "0003")
     engine = make_engine(fresh_url, poolclass=NullPool)
     try:
-        async with SqlUnitOfWork(engine) as u:
-            member = await u.members.add(Member("Ada"), Identity("slack", "T", "U"))
-        assert member.id is not None
+        async with engine.begin() as conn:  # only the columns 0003 has
+            member_id = (
+                await conn.execute(
+                    members.insert()
+                    .values(
+                        display_name="Ada",
+                        timezone="UTC",
+                        checkin_time=time(9, 30),
+                        working_days="01234",
+                        status="searching",
+                        weekly_goal=5,
+                        nudges_enabled=True,
+                        created_at=t0,
+                        nudges_off="",
+                        unreachable=False,
+                    )
+                    .returning(members.c.id)
+                )
+            ).scalar_one()
+        member = Member("Ada", id=member_id)
         async with engine.connect() as conn:
             assert "steps" not in await conn.run_sync(_state_tables)
 
@@ -207,7 +224,7 @@ async def test_0004_adds_the_undo_journal_and_takes_it_away_again(fresh_url: str
         async with engine.begin() as conn:
             await conn.run_sync(_downgrade_to("0003"))
         async with engine.connect() as conn:
-            later = {"steps", "numbering"}  # 0004, 0006
+            later = {"steps", "numbering", "claims"}  # 0004, 0006, 0008
             assert await conn.run_sync(_state) == (set(metadata.tables) - later, "0003")
             names = await conn.execute(select(members.c.display_name))
             assert names.scalars().all() == ["Ada"]

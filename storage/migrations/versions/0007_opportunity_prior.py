@@ -33,6 +33,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("opportunities") as batch:
-        batch.drop_column("prior_updated_at")
-        batch.drop_column("prior_stage")
+    op.drop_column("opportunities", "prior_updated_at")
+    op.drop_column("opportunities", "prior_stage")

@@ -1,0 +1,1 @@
+"""Slack: slack-bolt AsyncApp on the shared core (Socket Mode or HTTP)."""
