@@ -1,0 +1,337 @@
+"""A local fake Slack (Web API, response_url, file upload, Socket Mode) for offline tests.
+
+The real slack_sdk / slack-bolt clients talk to it over HTTP on 127.0.0.1:
+`AsyncWebClient(token=..., base_url=fake.api_url)`. Requests are read as slack_sdk sends
+them: arguments from the query string (GET, and POST `params=`), a form body or a JSON
+body, merged; the token from `Authorization: Bearer` (or a `token` argument).
+
+Where the agreed interface (SLACK.md) is silent, the fake does what Slack does:
+- Tokens: none -> not_authed; not the bot/app token -> invalid_auth; apps.connections.open
+  needs the app token and every other method the bot token (else not_allowed_token_type).
+  revoke(error="token_revoked") makes every bot-token call answer that until restore().
+- chat.postMessage to a user id posts to the DM and answers channel "D" + user id; to the
+  bot's own user id -> cannot_dm_bot. chat.update/chat.delete need the channel id the post
+  answered (a U... id -> channel_not_found); an ephemeral message can't be edited or
+  deleted (message_not_found). Unknown users are accepted for posts (fail() injects
+  user_not_found etc.); users.info answers user_not_found for ids not added with add_user().
+- Validation (tests/slack/fake_checks.py): every broken rule is appended to `violations`;
+  Slack's rejections answer ok:false (messages: invalid_blocks / no_text; views:
+  invalid_arguments), while what Slack would accept but our rules forbid (a mention, a
+  missing fallback `text` beside blocks, link_names) is recorded and answered ok.
+  allow_mention("<@U1>") / allow_mention("<!here>") lets a test post that mention.
+- trigger_id: mint_trigger(); usable once within trigger_ttl (3 s); expired or reused ->
+  expired_trigger_id, never minted -> invalid_trigger_id. views.update finds a view by
+  view_id or external_id (else not_found); views.publish keeps one Home view id per user.
+- Failure injection: fail()/rate_limit() apply to the next `times` matching calls (times < 0:
+  until clear_failures()); `channel` matches the call's channel, channel_id, user, users or
+  user_id argument. post_rate_per_channel (and post_rate_total, workspace-wide) is a token
+  bucket of one post over chat.postMessage/chat.postEphemeral; over it -> 429 with
+  Retry-After (whole seconds, >= 1). Every request is in `calls`, rejected ones too (with
+  their status and error).
+- response_url(): 5 posts per url, then 404 "used_url"; an unknown url -> 404 "no_such_url".
+  Bodies are validated like messages (unless delete_original).
+- Uploads: files.getUploadURLExternal hands out {base}/upload/F..., which answers text/plain
+  "OK - <bytes>"; files.completeUploadExternal records each uploaded file per channel.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from tests.slack import fake_api
+from tests.slack.fake_signing import send_http
+from tests.slack.fake_socket import Ack, SocketModeFake
+
+__all__ = ["Ack", "Call", "FakeSlack", "send_http"]
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float  # time.monotonic() when it arrived
+    status: int = 200
+    error: str | None = None  # the error answered, if any
+
+
+@dataclass
+class _Rule:
+    method: str
+    error: str
+    times: int
+    channel: str | None
+    status: int
+    retry_after: int | None = None
+
+
+class _Answer(Exception):
+    """Raised by a method handler to answer at once (an error, a 429...)."""
+
+    def __init__(self, error: str, status: int = 200, retry_after: int | None = None) -> None:
+        super().__init__(error)
+        self.error, self.status, self.retry_after = error, status, retry_after
+
+
+_TARGET_KEYS = ("channel", "channel_id", "user", "users", "user_id")
+
+
+class FakeSlack(SocketModeFake):
+    def __init__(
+        self,
+        team_id: str = "T0001",
+        bot_user_id: str = "UBOT",
+        bot_token: str = "xoxb-test",
+        app_token: str = "xapp-test",
+    ) -> None:
+        self.team_id, self.bot_user_id = team_id, bot_user_id
+        self.bot_token, self.app_token = bot_token, app_token
+        self.bot_id = "B0001"
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}  # conversations.info overrides
+        self.messages: list[dict[str, Any]] = []
+        self.views: list[dict[str, Any]] = []
+        self.files: list[dict[str, Any]] = []
+        self.responses: list[dict[str, Any]] = []
+        self.violations: list[str] = []
+        self.allowed_mentions: set[str] = set()
+        self.post_rate_per_channel: float | None = None
+        self.post_rate_total: float | None = None
+        self.trigger_ttl = 3.0
+        self._rules: list[_Rule] = []
+        self._revoked: str | None = None
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
+        self._triggers: dict[str, float] = {}
+        self.trigger_users: dict[str, str] = {}  # who a minted trigger_id belongs to
+        self._response_urls: dict[str, int] = {}
+        self._uploads: dict[str, dict[str, Any]] = {}
+        self._counter = 0
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self.api_url = ""
+        self._init_socket()
+
+    # lifecycle
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{rid}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=1
+        )
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.api_url = f"{self.base_url}/api/"
+
+    async def stop(self) -> None:
+        await self._close_sockets()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeSlack:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # what tests set up and read
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def add_user(self, user_id: str, name: str, tz: str = "America/New_York") -> None:
+        self.users[user_id] = fake_api.user_object(user_id, name, tz, self.team_id)
+
+    def allow_mention(self, mention: str) -> None:
+        self.allowed_mentions.add(mention)
+
+    def mint_trigger(self, user_id: str | None = None) -> str:
+        """A fresh trigger_id (as in a slash command or button payload) for user_id."""
+        trigger = f"{self._next()}.{self._counter}.fake-trigger"
+        self._triggers[trigger] = time.monotonic()
+        if user_id is not None:
+            self.trigger_users[trigger] = user_id
+        return trigger
+
+    def response_url(self) -> str:
+        rid = f"R{self._next()}"
+        self._response_urls[rid] = 0
+        return f"{self.base_url}/response/{rid}"
+
+    def fail(
+        self,
+        method: str,
+        error: str,
+        times: int = 1,
+        channel: str | None = None,
+        status: int = 200,
+    ) -> None:
+        self._rules.append(_Rule(method, error, times, channel, status))
+
+    def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        self._rules.append(_Rule(method, "ratelimited", times, None, 429, retry_after))
+
+    def clear_failures(self) -> None:
+        self._rules.clear()
+
+    def revoke(self, error: str = "token_revoked") -> None:
+        self._revoked = error
+
+    def restore(self) -> None:
+        self._revoked = None
+
+    # plumbing used by fake_api's handlers
+
+    def _next(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}{self._next():06d}"
+
+    def next_ts(self) -> str:
+        n = self._next()
+        return f"{1700000000 + n}.{n:06d}"
+
+    def check(self, found: tuple[list[str], str | None]) -> None:
+        violations, error = found
+        self.violations.extend(violations)
+        if error is not None:
+            raise _Answer(error)
+
+    def take_trigger(self, trigger_id: object) -> None:
+        minted = self._triggers.pop(str(trigger_id), None) if trigger_id else None
+        if minted is None:
+            used = isinstance(trigger_id, str) and trigger_id.endswith(".fake-trigger")
+            raise _Answer("expired_trigger_id" if used else "invalid_trigger_id")
+        if time.monotonic() - minted > self.trigger_ttl:
+            raise _Answer("expired_trigger_id")
+
+    def answer(self, error: str) -> _Answer:
+        return _Answer(error)
+
+    def throttle_post(self, channel: str) -> None:
+        now = time.monotonic()
+        limits = [
+            (f"channel:{channel}", self.post_rate_per_channel),
+            ("total", self.post_rate_total),
+        ]
+        for key, rate in limits:
+            if rate is None:
+                continue
+            tokens, last = self._buckets.get(key, (1.0, now))
+            tokens = min(1.0, tokens + (now - last) * rate)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                raise _Answer("ratelimited", 429, max(1, math.ceil((1.0 - tokens) / rate)))
+            self._buckets[key] = (tokens, now)
+        for key, rate in limits:
+            if rate is not None:
+                tokens, last = self._buckets[key]
+                self._buckets[key] = (tokens - 1.0, last)
+
+    # HTTP handlers
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                body = await request.json()
+                if isinstance(body, dict):
+                    args.update(body)
+            else:
+                args.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(args.get(key), str):  # form-encoded requests carry JSON strings
+                try:
+                    args[key] = json.loads(args[key])
+                except ValueError:
+                    args[key] = None
+        header = request.headers.get("Authorization", "")
+        token = header[7:] if header.startswith("Bearer ") else args.pop("token", None)
+        args.pop("token", None)
+        call = Call(method, args, token, time.monotonic())
+        self.calls.append(call)
+        try:
+            self._authorise(method, token)
+            self._injected(method, args)
+            handler = fake_api.HANDLERS.get(method)
+            if handler is None:
+                raise _Answer("unknown_method")
+            body = handler(self, args)
+        except _Answer as answer:
+            call.status, call.error = answer.status, answer.error
+            headers = {}
+            if answer.retry_after is not None:
+                headers["Retry-After"] = str(answer.retry_after)
+            return web.json_response(
+                {"ok": False, "error": answer.error}, status=answer.status, headers=headers
+            )
+        return web.json_response({"ok": True, **body})
+
+    def _authorise(self, method: str, token: str | None) -> None:
+        if not token:
+            raise _Answer("not_authed")
+        if token not in (self.bot_token, self.app_token):
+            raise _Answer("invalid_auth")
+        if token == self.bot_token and self._revoked is not None:
+            raise _Answer(self._revoked)
+        wants_app = method == "apps.connections.open"
+        if wants_app != (token == self.app_token):
+            raise _Answer("not_allowed_token_type")
+
+    def _injected(self, method: str, args: dict[str, Any]) -> None:
+        targets = {str(args[k]) for k in _TARGET_KEYS if args.get(k)}
+        for rule in self._rules:
+            if rule.method != method or rule.times == 0:
+                continue
+            if rule.channel is not None and rule.channel not in targets:
+                continue
+            rule.times -= 1
+            raise _Answer(rule.error, rule.status, rule.retry_after)
+
+    async def _response(self, request: web.Request) -> web.Response:
+        rid = request.match_info["rid"]
+        used = self._response_urls.get(rid)
+        if used is None:
+            return web.Response(status=404, text="no_such_url")
+        if used >= 5:
+            return web.Response(status=404, text="used_url")
+        self._response_urls[rid] = used + 1
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="invalid_payload")
+        self.responses.append({"url": str(request.url), "body": body, "at": time.monotonic()})
+        if isinstance(body, dict) and not body.get("delete_original"):
+            where = f"response_url {rid}"
+            violations, error = fake_api.check_message(body, self.allowed_mentions, where)
+            self.violations.extend(violations)
+            if error is not None:
+                return web.Response(status=400, text=error)
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        upload = self._uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="file_not_found")
+        upload["content"] = await request.read()
+        return web.Response(text=f"OK - {len(upload['content'])}")
