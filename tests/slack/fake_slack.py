@@ -5,6 +5,13 @@ The real slack_sdk / slack-bolt clients talk to it over HTTP on 127.0.0.1:
 them: arguments from the query string (GET, and POST `params=`), a form body or a JSON
 body, merged; the token from `Authorization: Bearer` (or a `token` argument).
 
+Start it with the `fake_slack` fixture (tests/slack/conftest.py), `async with FakeSlack()`
+or start()/stop(). Socket Mode (tests/slack/fake_socket.py): SocketModeClient /
+AsyncSocketModeHandler with app_token=fake.app_token and a web client on fake.api_url;
+then `await fake.push("slash_commands", payloads.slash_command(...))`. HTTP mode:
+`send_http(url, body, secret, content_type)` (tests/slack/fake_signing.py). `eventually()`
+polls a condition with a bound (e.g. a reply that bolt posts after the ack).
+
 Where the agreed interface (SLACK.md) is silent, the fake does what Slack does:
 - Tokens: none -> not_authed; not the bot/app token -> invalid_auth; apps.connections.open
   needs the app token and every other method the bot token (else not_allowed_token_type).
@@ -36,10 +43,12 @@ Where the agreed interface (SLACK.md) is silent, the fake does what Slack does:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +58,20 @@ from tests.slack import fake_api
 from tests.slack.fake_signing import send_http
 from tests.slack.fake_socket import Ack, SocketModeFake
 
-__all__ = ["Ack", "Call", "FakeSlack", "send_http"]
+__all__ = ["Ack", "Call", "FakeSlack", "eventually", "send_http"]
+
+
+async def eventually(
+    predicate: Callable[[], bool],
+    timeout: float = 5,  # noqa: ASYNC109 - a plain bound for polling
+    what: str = "condition",
+) -> None:
+    """Poll predicate every 10 ms until it holds; TimeoutError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within {timeout} s")
+        await asyncio.sleep(0.01)
 
 
 @dataclass
