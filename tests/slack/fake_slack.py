@@ -29,6 +29,8 @@ Where the agreed interface (SLACK.md) is silent, the fake does what Slack does:
 - trigger_id: mint_trigger(); usable once within trigger_ttl (3 s); expired or reused ->
   expired_trigger_id, never minted -> invalid_trigger_id. views.update finds a view by
   view_id or external_id (else not_found); views.publish keeps one Home view id per user.
+- delay(method, seconds) holds the next call that long, then carries it out (Slack may
+  complete a request whose client already gave up: a timed-out post can still land).
 - Failure injection: fail()/rate_limit() apply to the next `times` matching calls (times < 0:
   until clear_failures()); `channel` matches the call's channel, channel_id, user, users or
   user_id argument. post_rate_per_channel (and post_rate_total, workspace-wide) is a token
@@ -129,6 +131,7 @@ class FakeSlack(SocketModeFake):
         self.post_rate_total: float | None = None
         self.trigger_ttl = 3.0
         self._rules: list[_Rule] = []
+        self._delays: list[list[Any]] = []  # [method, seconds, times left]
         self._revoked: str | None = None
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
         self._triggers: dict[str, float] = {}
@@ -210,8 +213,13 @@ class FakeSlack(SocketModeFake):
     def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         self._rules.append(_Rule(method, "ratelimited", times, None, 429, retry_after))
 
+    def delay(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next `times` calls to method wait `seconds` before being handled."""
+        self._delays.append([method, seconds, times])
+
     def clear_failures(self) -> None:
         self._rules.clear()
+        self._delays.clear()
 
     def revoke(self, error: str = "token_revoked") -> None:
         self._revoked = error
@@ -292,6 +300,11 @@ class FakeSlack(SocketModeFake):
         args.pop("token", None)
         call = Call(method, args, token, time.monotonic())
         self.calls.append(call)
+        for rule in self._delays:
+            if rule[0] == method and rule[2] != 0:
+                rule[2] -= 1
+                await asyncio.sleep(rule[1])
+                break
         try:
             self._authorise(method, token)
             self._injected(method, args)

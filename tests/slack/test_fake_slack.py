@@ -11,7 +11,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.slack import payloads
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import FakeSlack, eventually
 
 
 def client(slack: FakeSlack, **kwargs: object) -> AsyncWebClient:
@@ -283,3 +283,13 @@ def test_payload_builders_follow_the_fixtures() -> None:
     submitted = payloads.view_submission("log-form", values, private_metadata="m")
     assert submitted["view"]["state"]["values"] == values
     assert "payload=" in payloads.interactive_body(action)
+
+
+async def test_a_delayed_call_times_the_client_out_yet_still_lands(fake_slack: FakeSlack) -> None:
+    fake_slack.delay("chat.postMessage", seconds=0.5)
+    impatient = AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.api_url, timeout=0.1)
+    with pytest.raises(asyncio.TimeoutError):
+        await impatient.chat_postMessage(channel="DU1", text="slow")
+    await eventually(lambda: bool(fake_slack.messages), what="the delayed post")
+    await client(fake_slack).chat_postMessage(channel="DU1", text="quick")
+    assert [m["text"] for m in fake_slack.messages] == ["slow", "quick"]
