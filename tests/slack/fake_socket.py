@@ -70,7 +70,7 @@ class SocketModeFake:
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         # autoping off so go_silent() can withhold pongs
-        ws = web.WebSocketResponse(autoping=False)
+        ws = web.WebSocketResponse(autoping=False, timeout=2)  # bounded close handshake
         await ws.prepare(request)
         self.connections += 1
         self._sockets.append(ws)
