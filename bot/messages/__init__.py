@@ -8,6 +8,7 @@ from bot.messages.contacts import *  # noqa: F403
 from bot.messages.data import *  # noqa: F403
 from bot.messages.errors import *  # noqa: F403
 from bot.messages.followups import *  # noqa: F403
+from bot.messages.forms import *  # noqa: F403
 from bot.messages.group_settings import *  # noqa: F403
 from bot.messages.groups import *  # noqa: F403
 from bot.messages.logged import *  # noqa: F403
