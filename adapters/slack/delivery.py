@@ -1,0 +1,210 @@
+"""Nudges to Slack: one chat.postMessage per message, and what Slack's answer means.
+
+The dispatcher owns retries and pacing (bot/nudges/dispatcher.py), so this posts once and
+classifies the outcome: rate limited, worth retrying, or unreachable. A member's DM channel
+id (D...) is kept in storage: posting to the user id makes Slack find the DM and answer
+its id, so no nudge ever needs conversations.open (Tier 3, and one more call per nudge).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import render
+from bot.domain import Identity
+from bot.nudges.model import ChannelTarget, DeliveryResult, DeliveryStatus, Outbound
+
+log = logging.getLogger(__name__)
+
+# The workspace uninstalled the app or the token died: every send would fail the same way.
+DEAD_TOKEN = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed"})
+UNREACHABLE = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot"})
+CHANNEL_GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+# A stopped tenant waits in long steps; a command with a working token resumes it sooner.
+STOPPED = DeliveryResult(
+    DeliveryStatus.RATE_LIMITED, retry_after=300.0, detail="workspace token revoked"
+)
+KEEP_KEYS = 10_000  # idempotency keys remembered; a resend comes within minutes, not days
+
+ChannelLost = Callable[[ChannelTarget, str], Awaitable[None]]
+
+
+class DmChannels(Protocol):
+    """Each member's Slack DM channel id, as storage keeps it for their identity."""
+
+    async def get(self, identity: Identity) -> str | None: ...
+
+    async def set(self, identity: Identity, channel_id: str) -> None: ...
+
+
+def delivery_client(
+    token: str, *, base_url: str = AsyncWebClient.BASE_URL, timeout: int = 10
+) -> AsyncWebClient:
+    """The client SlackDelivery wants: no retry handlers (the SDK's default retries a
+    connection error on its own, behind the dispatcher's rate limiter)."""
+    return AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    error: str = ""  # empty: posted
+    channel: str = ""  # the channel Slack posted to
+    retry_after: float | None = None
+
+
+class SlackDelivery:
+    """bot.ports.Delivery for Slack. Never raises: every failure is a DeliveryResult."""
+
+    platform = "slack"
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        channels: DmChannels,
+        on_channel_lost: ChannelLost | None = None,
+        keep_keys: int = KEEP_KEYS,
+    ) -> None:
+        if client.retry_handlers:
+            raise ValueError("SlackDelivery needs a client without retry handlers")
+        self._client = client
+        self._channels = channels
+        self._on_channel_lost = on_channel_lost
+        self._keep_keys = keep_keys
+        self._sent: OrderedDict[str, None] = OrderedDict()
+        self._stopped: set[str] = set()  # tenants whose token Slack refused
+        self._lost: set[tuple[str, str]] = set()  # (tenant, channel) reported lost
+
+    def stopped(self, tenant: str) -> bool:
+        return tenant in self._stopped
+
+    def resume(self, tenant: str) -> None:
+        """A command arrived with a working token: sending starts again."""
+        if tenant in self._stopped:
+            log.info("slack delivery for %s resumes", tenant)
+            self._stopped.discard(tenant)
+
+    async def deliver(self, message: Outbound) -> DeliveryResult:
+        key = message.idempotency_key
+        if key in self._sent:  # already posted by this process: a repeat after a lost finish
+            self._sent.move_to_end(key)
+            return DeliveryResult.sent()
+        target = message.target
+        if target.tenant in self._stopped:
+            return STOPPED
+        try:
+            payload = render(message.reply)
+            if isinstance(target, Identity):
+                result = await self._dm(target, payload)
+            else:
+                result = await self._post(target, payload)
+        except Exception as e:  # storage or rendering trouble: the dispatcher tries again
+            log.warning("slack delivery %s failed: %r", key, e)
+            result = DeliveryResult(DeliveryStatus.TRANSIENT, detail=repr(e)[:200])
+        if result.status is DeliveryStatus.SENT:
+            self._remember(key)
+        return result
+
+    async def _dm(self, who: Identity, payload: dict[str, Any]) -> DeliveryResult:
+        stored = await self._channels.get(who)
+        answer = await self._send(stored or who.user_id, payload)
+        if stored and answer.error in CHANNEL_GONE:
+            # The stored id went stale; the user id always reaches their DM.
+            stored = None
+            answer = await self._send(who.user_id, payload)
+        if answer.error:
+            if answer.error in CHANNEL_GONE:
+                return DeliveryResult(DeliveryStatus.PERMANENT, detail=answer.error)
+            return self._classify(who.tenant, answer)
+        if answer.channel.startswith("D") and answer.channel != stored:
+            try:
+                await self._channels.set(who, answer.channel)
+            except Exception as e:  # it was posted: the next nudge just asks Slack again
+                log.warning("could not store the DM channel of %s: %r", who.user_id, e)
+        return DeliveryResult.sent()
+
+    async def _post(self, where: ChannelTarget, payload: dict[str, Any]) -> DeliveryResult:
+        answer = await self._send(where.channel_id, payload)
+        lost = (where.tenant, where.channel_id)
+        if not answer.error:
+            self._lost.discard(lost)  # invited back: a later loss is news again
+            return DeliveryResult.sent()
+        if answer.error not in CHANNEL_GONE:
+            return self._classify(where.tenant, answer)
+        if lost not in self._lost:
+            self._lost.add(lost)
+            await self._channel_lost(where, answer.error)
+        return DeliveryResult(DeliveryStatus.PERMANENT, detail=answer.error)
+
+    async def _channel_lost(self, where: ChannelTarget, error: str) -> None:
+        log.warning("slack channel %s of %s is gone: %s", where.channel_id, where.tenant, error)
+        if self._on_channel_lost is None:
+            return
+        try:
+            await self._on_channel_lost(where, error)
+        except Exception as e:
+            log.warning("on_channel_lost for %s raised %r", where.channel_id, e)
+
+    def _classify(self, tenant: str, answer: _Answer) -> DeliveryResult:
+        if answer.error == "ratelimited":
+            return DeliveryResult(
+                DeliveryStatus.RATE_LIMITED, retry_after=answer.retry_after, detail="ratelimited"
+            )
+        if answer.error in DEAD_TOKEN:
+            log.error("slack refused the token of %s (%s): sends stop", tenant, answer.error)
+            self._stopped.add(tenant)
+            return STOPPED
+        if answer.error in UNREACHABLE:
+            return DeliveryResult(DeliveryStatus.PERMANENT, detail=answer.error)
+        # Slack's trouble or ours (a bad block): retried with backoff, then given up.
+        return DeliveryResult(DeliveryStatus.TRANSIENT, detail=answer.error)
+
+    async def _send(self, channel: str, payload: dict[str, Any]) -> _Answer:
+        try:
+            response = await self._client.chat_postMessage(
+                channel=channel,
+                text=payload["text"],
+                blocks=payload["blocks"],
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as e:
+            return _failure(e)
+        except TimeoutError:  # asyncio's too, since 3.11
+            return _Answer("timeout")
+        except aiohttp.ClientError as e:
+            return _Answer(f"connection error: {type(e).__name__}")
+        return _Answer(channel=str(response.get("channel") or ""))
+
+    def _remember(self, key: str) -> None:
+        self._sent[key] = None
+        if len(self._sent) > self._keep_keys:
+            self._sent.popitem(last=False)
+
+
+def _failure(e: SlackApiError) -> _Answer:
+    # A body that was not JSON leaves an aiohttp response here rather than a SlackResponse.
+    response = e.response
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    data = getattr(response, "data", None)
+    error = str(data.get("error") or "") if isinstance(data, dict) else ""
+    if status == 429 or error == "ratelimited":
+        headers = getattr(response, "headers", None) or {}
+        return _Answer("ratelimited", retry_after=_seconds(headers.get("Retry-After")))
+    if isinstance(status, int) and status >= 500:
+        return _Answer(f"http {status} {error}".strip())  # transient whatever the body says
+    return _Answer(error or f"http {status}")
+
+
+def _seconds(value: object) -> float:
+    try:
+        return max(float(str(value)), 0.0)
+    except ValueError:
+        return 1.0  # Slack always sends one with a 429; a second is its usual window
