@@ -5,6 +5,22 @@ from __future__ import annotations
 
 from bot.domain import ActivityKind
 
+__all__ = [
+    "FORM_BAD_GOAL",
+    "FORM_DATE_AHEAD",
+    "FORM_KIND_LABELS",
+    "FORM_LEAD_NEEDS_PERSON",
+    "FORM_NEEDS_WHO",
+    "FORM_NO_DAYS",
+    "FORM_PICK_KIND",
+    "form_bad_date",
+    "form_bad_quiet",
+    "form_bad_time",
+    "form_date_too_far",
+    "form_too_long",
+    "form_unknown_zone",
+]
+
 # The kinds of step as a form offers them: the buddy's words (words.py), with the
 # two that need a word of explanation.
 FORM_KIND_LABELS = {

@@ -1,5 +1,6 @@
-"""Test support for the Slack renderer: a Block Kit limits checker, and the real core on
-a temporary SQLite file (like tests/console/conftest.py's `console`) to make replies with."""
+"""Test support for the Slack renderer: a Block Kit limits checker (ours, stricter on
+options, inputs and bare broadcast words, plus the fake Slack's), and the real core on a
+temporary SQLite file (like tests/console/conftest.py's `console`) to make replies with."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.uow import uow_factory
 from tests.fakes import FakeClock
+from tests.slack import fake_checks
 
 # A ping: a broadcast or user/group mention in Slack's markup, or a bare broadcast word
 # (what link_names would turn into one). The renderer breaks bare words with a ZWJ.
@@ -144,4 +146,6 @@ def violations(payload: dict[str, Any], max_blocks: int = 50) -> list[str]:
         if len(payload.get("callback_id", "")) > 255:
             out.append("callback_id over 255")
     out += [f"ping in {s[:60]!r}" for s in _strings(payload) if PING.search(s)]
-    return out
+    # The fake Slack's own checks too, so what passes here passes there.
+    check = fake_checks.check_view if is_view else fake_checks.check_message
+    return out + check(payload, set(), "fake")[0]

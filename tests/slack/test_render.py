@@ -123,7 +123,7 @@ def test_a_huge_reply_stays_within_every_limit() -> None:
 
 def test_the_block_limit_is_a_parameter() -> None:
     reply = Reply(body=tuple(line("y" * 2500) for _ in range(200)), actions=(Action("Go", "next"),))
-    for limit in (3, 10, 50, 100):
+    for limit in (3, 10, 49, 50):  # a view takes 100: see test_home.py
         message = render(reply, limit_blocks=limit)
         assert violations(message, max_blocks=limit) == []
         assert len(message["blocks"]) == limit
@@ -176,3 +176,16 @@ async def test_dashboard_buttons_parse_and_run(console: ConsoleBackend) -> None:
     done = await console.reply("ann", buttons[0]["value"])
     assert not done.is_error, done.text()
     assert render(done)["text"]
+
+
+def test_the_limits_checker_catches_what_it_should() -> None:
+    """The checker the other tests trust: each break below is reported."""
+    too_many = {"text": "x", "blocks": [{"type": "divider"}] * 51}
+    raw = {"text": "hi <!channel>", "blocks": []}
+    bare = {"text": "hi @here", "blocks": []}
+    long_section = {"text": "x", "blocks": [{"type": "section", "text": {
+        "type": "mrkdwn", "text": "y" * 3001}}]}  # fmt: skip
+    twice = {"text": "x", "blocks": [{"type": "actions", "elements": [
+        {"type": "button", "text": {"type": "plain_text", "text": "A"}, "action_id": "a"}] * 2}]}
+    for broken in (too_many, raw, bare, long_section, twice, {"blocks": []}):
+        assert violations(broken) != [], broken
