@@ -12,6 +12,7 @@ from adapters.console.backend import ConsoleBackend
 from adapters.console.delivery import ConsoleDelivery
 from adapters.demo import run_demo
 from adapters.runtime.bootstrap import bootstrap
+from adapters.runtime.serve import serve
 from adapters.runtime.settings import SettingsError, load_settings
 from storage import migrate
 
@@ -53,13 +54,10 @@ async def chat(user: str, group: str | None, export_dir: Path) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    for name, on in (("Slack", settings.slack_enabled), ("Discord", settings.discord_enabled)):
-        if on:
-            print(
-                f"{name} is configured, but this build has no {name} adapter yet; "
-                "starting the console.",
-                file=sys.stderr,
-            )
+    if settings.discord_enabled:
+        print("Discord is configured, but this build has no Discord adapter yet.", file=sys.stderr)
+    if args.command == "run" and settings.slack_enabled:
+        return asyncio.run(serve(settings))
     return asyncio.run(chat(args.as_user, args.group, Path(args.export_dir)))
 
 

@@ -90,6 +90,11 @@ class Core:
             reply = await self._welcome_if_new(caller, reply)
         return reply
 
+    async def member_of(self, identity: Identity) -> Member | None:
+        """The member behind an identity, read only (a form filled with their settings)."""
+        async with self.uow_factory() as uow:
+            return await uow.members.by_identity(identity)
+
     async def follow_platform_timezone(self, identity: Identity, zone: str | None) -> bool:
         """The platform says the member's timezone is now `zone` (Slack's user_change):
         follow it and re-plan their nudges, unless they set one with `settings timezone`.

@@ -1,0 +1,63 @@
+"""`nextinterview run` with a platform configured: connect it, send nudges, run until told
+to stop (SIGINT/SIGTERM), then close everything in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+
+from adapters.runtime.bootstrap import Runtime, bootstrap
+from adapters.runtime.settings import Settings
+from adapters.runtime.slack import build_slack, slack_config
+from bot.ports import Delivery
+from storage.claims import SqlClaims
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY_S = 600.0
+
+
+async def _prune_claims(claims: SqlClaims) -> None:
+    while True:
+        await asyncio.sleep(PRUNE_EVERY_S)
+        try:
+            await claims.prune()
+        except Exception:
+            log.warning("pruning claims failed", exc_info=True)
+
+
+async def serve(
+    settings: Settings, stop: asyncio.Event | None = None, http_host: str = "0.0.0.0"
+) -> int:
+    """Run every configured platform until `stop` is set (or a signal arrives)."""
+    started = time.monotonic()
+    runtime: Runtime = await bootstrap(settings)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    deliveries: dict[str, Delivery] = {}
+    connections = []
+    try:
+        if settings.slack_enabled:
+            _bot, delivery, conn = build_slack(
+                runtime.core, slack_config(settings, http_host), runtime.engine, runtime.clock
+            )
+            await conn.start()
+            connections.append(conn)
+            deliveries[delivery.platform] = delivery
+        runtime.start_nudges(deliveries)
+        pruning = asyncio.create_task(_prune_claims(SqlClaims(runtime.engine, runtime.clock)))
+        log.info("ready in %.2f s", time.monotonic() - started)
+        await stop.wait()
+        pruning.cancel()
+    finally:
+        for conn in connections:
+            with contextlib.suppress(Exception):
+                await conn.stop()
+        await runtime.close()
+    return 0

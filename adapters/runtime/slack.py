@@ -1,0 +1,58 @@
+"""Wiring Slack into a Runtime: storage's ports for the adapter, the app, its delivery."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.runtime.settings import Settings
+from adapters.slack.app import SlackBot, SlackConfig, web_client
+from adapters.slack.delivery import SlackDelivery
+from adapters.slack.serve import HttpMode, SocketMode, connection
+from bot.domain import Identity
+from bot.ports import Clock
+from storage.claims import SqlClaims
+from storage.uow import SqlUnitOfWork
+
+
+class StoredDmChannels:
+    """adapters.slack.delivery.DmChannels on the identities table: each member's DM
+    channel id is kept, so no nudge needs conversations.open."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    async def get(self, identity: Identity) -> str | None:
+        async with SqlUnitOfWork(self._engine, self._clock) as uow:
+            return await uow.identities.dm_channel(identity)
+
+    async def set(self, identity: Identity, channel_id: str) -> None:
+        async with SqlUnitOfWork(self._engine, self._clock) as uow:
+            await uow.identities.set_dm_channel(identity, channel_id)
+
+
+def slack_config(settings: Settings, http_host: str = "0.0.0.0") -> SlackConfig:
+    assert settings.slack_bot_token, "Slack is not configured"
+    return SlackConfig(
+        bot_token=settings.slack_bot_token,
+        app_token=settings.slack_app_token,
+        signing_secret=settings.slack_signing_secret,
+        mode=settings.slack_mode,
+        http_host=http_host,
+        http_port=settings.slack_http_port,
+        api_url=settings.slack_api_url,
+    )
+
+
+def build_slack(
+    core: object, config: SlackConfig, engine: AsyncEngine, clock: Clock
+) -> tuple[SlackBot, SlackDelivery, SocketMode | HttpMode]:
+    """The app, the nudges' Delivery (a client that never retries on its own: the
+    dispatcher paces and retries), and the connection to start."""
+    from bot.core import Core
+
+    assert isinstance(core, Core)
+    dms = StoredDmChannels(engine, clock)
+    delivery = SlackDelivery(web_client(config, retries=False), dms)
+    bot = SlackBot(core, config, SqlClaims(engine, clock), dms, delivery)
+    return bot, delivery, connection(bot)
