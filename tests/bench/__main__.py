@@ -2,7 +2,7 @@
 
 Every figure is compared with a floor measured in the same run on the same database:
 a bare single-row SQLAlchemy insert in its own transaction.
-Run: python -m tests.bench [--quick] [--no-postgres]
+Run: python -m tests.bench [--quick] [--no-postgres] [--no-slack]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from adapters.runtime.scheduler import Intervals
 from tests.bench.nudges import dispatcher_rate, planner_day
 from tests.bench.parsing import parse_corpus
 from tests.bench.scenarios import Row, run_all
+from tests.bench.slack import slack_rows
 
 
 def print_table(rows: list[Row]) -> None:
@@ -53,13 +54,15 @@ async def pg_databases(url: str, names: list[str]) -> list[str]:
     return [base.set(database=name).render_as_string(False) for name in names]
 
 
-async def main(quick: bool, postgres: bool) -> int:
+async def main(quick: bool, postgres: bool, slack: bool = True) -> int:
     rows: list[Row] = parse_corpus()
     with tempfile.TemporaryDirectory(prefix="nextinterview-bench-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         rows += await run_all("sqlite", url, quick)
         files = [f"sqlite+aiosqlite:///{Path(tmp) / name}" for name in ("plan.db", "send.db")]
         rows += await nudges("sqlite", files, quick)
+        if slack:
+            rows += await slack_rows(Path(tmp), quick)
     if postgres:
         from tests.pgserver import running_postgres
 
@@ -86,5 +89,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-slack", action="store_true", help="skip the fake Slack rows")
     args = parser.parse_args()
-    raise SystemExit(asyncio.run(main(args.quick, not args.no_postgres)))
+    raise SystemExit(asyncio.run(main(args.quick, not args.no_postgres, not args.no_slack)))

@@ -1,0 +1,283 @@
+"""Slack figures against the fake Slack (tests/slack/fake_slack.py), with its limits as the
+ceiling: acks under a Socket Mode burst beside a bare bolt app that only acks, the nudge
+fan-out through the real SlackDelivery and Dispatcher against a workspace-wide post rate,
+and `nextinterview run` as a subprocess: start-to-ready and idle RSS."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from datetime import time as clock_time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.runtime.clock import SystemClock, SystemTimer
+from adapters.runtime.slack import StoredDmChannels
+from adapters.slack.delivery import SlackDelivery, delivery_client
+from bot.domain import Identity, Member
+from bot.nudges.config import NudgeConfig
+from bot.nudges.dispatcher import Dispatcher
+from bot.nudges.model import Nudge, NudgeKind
+from bot.nudges.ratelimit import Limiter, PlatformLimits, Rate
+from storage import migrate
+from storage.engine import make_engine
+from storage.uow import uow_factory
+from tests.bench.scenarios import Row
+from tests.slack import payloads
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.harness import slack_app
+
+DB = "slack/sqlite"
+REPO = Path(__file__).resolve().parents[2]
+MEMBERS = 100
+BURST_RATE = 100.0  # commands a second: 1,000 within 10 s
+POST_RATE = 50.0  # the fake's workspace-wide chat.postMessage limit for the fan-out
+ALL_DAYS = frozenset(range(7))
+PHRASES = (
+    "streak",
+    "log meeting Person{i} @Company{c} yesterday",
+    "streak",
+    "met Person{i} from Company{c} for coffee",
+    "reached out to Person{i} @Company{c}",
+)
+
+
+def _users() -> list[str]:
+    return [f"U{i:04d}" for i in range(MEMBERS)]
+
+
+async def _burst(fake: FakeSlack, n: int, texts: list[tuple[str, str]]) -> tuple[
+    list[float], list[float], int
+]:
+    """Push n slash commands spread evenly at BURST_RATE; (ack seconds, answer seconds,
+    answers missing)."""
+    start = time.monotonic()
+    acks: list[float] = []
+    answers: list[float] = []
+    waiting: list[tuple[str, float]] = []  # response_url, when its command was sent
+
+    async def one(i: int) -> None:
+        await asyncio.sleep(max(0.0, start + i / BURST_RATE - time.monotonic()))
+        user, text = texts[i % len(texts)]
+        url = fake.response_url()
+        body = payloads.slash_command(
+            text, user=user, channel="D" + user, response_url=url,
+            trigger_id=fake.mint_trigger(user),
+        )  # fmt: skip
+        sent = time.monotonic()
+        ack = await fake.push("slash_commands", body)
+        acks.append(ack.seconds)
+        if ack.payload and (ack.payload.get("text") or ack.payload.get("blocks")):
+            answers.append(ack.seconds)  # answered in the ack
+        else:
+            waiting.append((url, sent))
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    missing = 0
+    deadline = time.monotonic() + 10
+    for url, sent in waiting:
+        while True:
+            got = [r["at"] for r in fake.responses if r["url"] == url]
+            if got or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.02)
+        if got:
+            answers.append(min(got) - sent)
+        else:
+            missing += 1
+    return acks, answers, missing
+
+
+async def ack_burst(tmp: Path, quick: bool) -> list[Row]:
+    n = 200 if quick else 1000
+    users = _users()
+    texts = [
+        (users[i % MEMBERS], PHRASES[i % len(PHRASES)].format(i=i % 37, c=i % 11))
+        for i in range(n)
+    ]
+    async with FakeSlack() as fake:
+        for user in users:
+            fake.add_user(user, f"Member {user}", tz="UTC")
+        # The floor: bolt in Socket Mode on the same fake, a /next that only acks.
+        bare = AsyncApp(client=AsyncWebClient(token=fake.bot_token, base_url=fake.api_url))
+
+        @bare.command("/next")
+        async def only_ack(ack: Any) -> None:
+            await ack()
+
+        handler = AsyncSocketModeHandler(bare, fake.app_token)
+        await handler.connect_async()
+        try:
+            await fake.wait_connected()
+            floor_acks, _, _ = await _burst(fake, n, texts)
+        finally:
+            await handler.close_async()
+        await asyncio.sleep(0.2)  # the fake sends envelopes to its newest connection
+        async with slack_app(fake, tmp) as app:
+            # Members exist (and their profiles are known) before timing, as in a live
+            # workspace: the burst is steady-state traffic, not 100 first contacts.
+            for user in users:
+                await app.command("streak", user=user, channel="D" + user)
+            acks, answers, missing = await _burst(fake, n, texts)
+        violations = len(fake.violations)
+    seconds = n / BURST_RATE
+    floor = Row(DB, f"floor: bare bolt AsyncApp, ack only, {n} /next in {seconds:g} s",
+                floor_acks)  # fmt: skip
+    ack_row = Row(DB, f"/next ack, {MEMBERS} members, {n} in {seconds:g} s (Socket Mode)", acks)
+    ack_row.ratio = ack_row.pct(0.99) / max(floor.pct(0.99), 1e-6)
+    ack_row.target, ack_row.ok = "p99 < 100 ms", ack_row.pct(0.99) < 100
+    answer_row = Row(
+        DB, f"/next answer (ack or response_url), {missing} missing, {violations} violations",
+        answers or [float("inf")],
+    )
+    answer_row.ratio = answer_row.pct(0.99) / max(floor.pct(0.99), 1e-6)
+    answer_row.target = "p99 < 300 ms"
+    answer_row.ok = answer_row.pct(0.99) < 300 and not missing and not violations
+    return [floor, ack_row, answer_row]
+
+
+async def _seed(factory: Any, clock: SystemClock, n: int) -> None:
+    due = clock.now() - timedelta(seconds=30)  # all due in the same minute
+    async with factory() as uow:
+        for i in range(n):
+            member = await uow.members.add(
+                Member(f"Member {i}", checkin_time=clock_time(9, 0), working_days=ALL_DAYS),
+                Identity("slack", "T0001", f"U{i:05d}"),
+            )
+            await uow.outbox.enqueue(
+                [Nudge(NudgeKind.CHECKIN, due, f"m{member.id}:checkin:bench", member.id)]
+            )
+
+
+async def fan_out(tmp: Path, quick: bool) -> list[Row]:
+    n = 200 if quick else 1000
+    url = f"sqlite+aiosqlite:///{tmp / 'fanout.db'}"
+    await migrate.upgrade(url)
+    engine = make_engine(url)
+    clock, timer = SystemClock(), SystemTimer()
+    factory = uow_factory(engine, clock)
+    try:
+        await _seed(factory, clock, n)
+        async with FakeSlack() as fake:
+            fake.post_rate_total = POST_RATE
+            fake.post_rate_per_channel = 1.0
+            delivery = SlackDelivery(
+                delivery_client(fake.bot_token, base_url=fake.api_url),
+                StoredDmChannels(engine, clock),
+            )
+            # The fake's buckets hold one post: the dispatcher paces to the same rate.
+            limits = {"slack": PlatformLimits(Rate(POST_RATE, 1.0), Rate(1.0, 1.0))}
+            dispatcher = Dispatcher(
+                factory, clock, {"slack": delivery}, timer, NudgeConfig(), "bench",
+                Limiter(timer, limits),
+            )  # fmt: skip
+            t0 = time.monotonic()
+            while len(fake.messages) < n and time.monotonic() - t0 < n / POST_RATE * 3 + 30:
+                report = await dispatcher.tick()
+                if report.claimed == 0:
+                    await asyncio.sleep(0.05)  # retries due in a moment
+            posts = [c for c in fake.calls_to("chat.postMessage") if c.status == 200]
+            refused = len(fake.calls_to("chat.postMessage")) - len(posts)
+            per_channel = Counter(m["channel"] for m in fake.messages)
+            violations = len(fake.violations)
+    finally:
+        await engine.dispose()
+    lost = n - len(per_channel)
+    twice = sum(1 for c in per_channel.values() if c > 1)
+    times = sorted(c.at for c in posts)
+    span = times[-1] - times[0] if len(times) > 1 else float("inf")
+    rate = (len(times) - 1) / span
+    late = [max(0.0, t - (t0 + i / POST_RATE)) for i, t in enumerate(times)] or [float("inf")]
+    print(
+        f"[slack] fan-out: {len(per_channel):,}/{n:,} DMs at {rate:.1f}/s against the fake's "
+        f"{POST_RATE:g}/s; {refused} answered 429; lost {lost}, twice {twice}"
+    )
+    row = Row(DB, f"nudge fan-out: {n:,} check-ins due together, R={POST_RATE:g}/s, "
+              f"lost {lost}, twice {twice}, {refused} 429s", [span])  # fmt: skip
+    row.ratio = rate / POST_RATE
+    row.target = ">= 0.9 R, none lost or twice"
+    row.ok = row.ratio >= 0.9 and not lost and not twice and not violations
+    late_row = Row(DB, "nudge fan-out: lateness against the ideal (i / R)", late)
+    return [row, late_row]
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def run_process(tmp: Path) -> list[Row]:
+    async with FakeSlack() as fake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+        env.update(
+            SLACK_BOT_TOKEN=fake.bot_token,
+            SLACK_APP_TOKEN=fake.app_token,
+            SLACK_API_URL=fake.api_url,
+            SLACK_MODE="socket",
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'run.db'}",
+            PYTHONPATH=str(REPO),
+        )
+        log = (tmp / "run.log").open("wb")
+        t0 = time.monotonic()
+        # cwd is the temp dir: no .env of the checkout is read.
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "adapters.cli", "run",
+            cwd=tmp, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+        )  # fmt: skip
+        ready = float("inf")
+        rss = float("nan")
+        try:
+            while time.monotonic() - t0 < 15 and proc.returncode is None:
+                if fake.connections:
+                    ready = time.monotonic() - t0
+                    break
+                await asyncio.sleep(0.005)
+            if fake.connections:
+                await asyncio.sleep(3)  # idle
+                if proc.returncode is None:
+                    rss = _rss_mb(proc.pid)
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 10)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await asyncio.wait_for(proc.wait(), 5)
+            log.close()
+    for line in (tmp / "run.log").read_text(errors="replace").splitlines():
+        if "ready in" in line:
+            print(f"[slack] nextinterview run logged: {line.split(': ', 1)[-1]}")
+    stopped = proc.returncode
+    if ready == float("inf"):
+        tail = (tmp / "run.log").read_text(errors="replace")[-2000:]
+        print(f"[slack] nextinterview run never connected; its log ends:\n{tail}")
+    print(f"[slack] nextinterview run: exit code after SIGTERM {stopped}")
+    ready_row = Row(DB, "nextinterview run: spawn to Socket Mode connected", [ready])
+    ready_row.target, ready_row.ok = "< 2 s", ready < 2
+    rss_row = Row(DB, f"nextinterview run: idle RSS after 3 s = {rss:.1f} MB (time: ready)",
+                  [ready])  # fmt: skip
+    rss_row.target, rss_row.ok = "< 150 MB", rss < 150
+    return [ready_row, rss_row]
+
+
+async def slack_rows(tmp: Path, quick: bool) -> list[Row]:
+    for name in ("burst", "fanout", "run"):
+        (tmp / name).mkdir(exist_ok=True)
+    rows = await ack_burst(tmp / "burst", quick)
+    rows += await fan_out(tmp / "fanout", quick)
+    rows += await run_process(tmp / "run")
+    return rows
