@@ -12,8 +12,11 @@ a delivery is never dropped just because it says it is a retry (the first may be
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -103,23 +106,43 @@ class SlackBot:
         self._home_seen: dict[str, float] = {}  # user -> when their Home was last published
         self._home_due: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._listen()
 
     # -- wiring ---------------------------------------------------------------------
     def _listen(self) -> None:
-        app = self.app
-        app.command("/next")(self._on_command)
-        app.event("message")(self._on_message)
-        app.event("app_mention")(self._on_mention)
-        app.event("app_home_opened")(self._on_home_opened)
-        app.event("user_change")(self._on_user_change)
-        app.action(RUN_ACTION)(self._on_run)
-        app.action(OPEN_FORM)(self._on_open_form)
-        app.action(OPEN_SETTINGS)(self._on_open_settings)
-        app.shortcut(SHORTCUT)(self._on_shortcut)
-        app.view(forms.LOG_CALLBACK)(self._on_log_submitted)
-        app.view(forms.SETTINGS_CALLBACK)(self._on_settings_submitted)
+        app, t = self.app, self._tracked
+        app.command("/next")(t(self._on_command))
+        app.event("message")(t(self._on_message))
+        app.event("app_mention")(t(self._on_mention))
+        app.event("app_home_opened")(t(self._on_home_opened))
+        app.event("user_change")(t(self._on_user_change))
+        app.action(RUN_ACTION)(t(self._on_run))
+        app.action(OPEN_FORM)(t(self._on_open_form))
+        app.action(OPEN_SETTINGS)(t(self._on_open_settings))
+        app.shortcut(SHORTCUT)(t(self._on_shortcut))
+        app.view(forms.LOG_CALLBACK)(t(self._on_log_submitted))
+        app.view(forms.SETTINGS_CALLBACK)(t(self._on_settings_submitted))
         app.error(self._on_error)
+
+    def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """Count the work in flight, so close() lets it finish. functools.wraps keeps the
+        listener's signature: bolt passes arguments by the names it declares."""
+
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            self._busy += 1
+            self._idle.clear()
+            try:
+                await listener(**kwargs)
+            finally:
+                self._busy -= 1
+                if not self._busy:
+                    self._idle.set()
+
+        return run
 
     async def identify(self) -> None:
         """Who the bot is and which workspace it serves (auth.test)."""
@@ -329,7 +352,10 @@ class SlackBot:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def close(self) -> None:
+    async def close(self, drain_s: float = 5.0) -> None:
+        """Let requests in flight finish (bounded), then stop the background work."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), drain_s)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
