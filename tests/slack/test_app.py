@@ -268,3 +268,44 @@ async def test_a_nudge_arrives_as_a_dm_with_buttons_and_done_works(
     assert "thank-you · Jane Doe" not in await _say(app, "followups")
     assert app.slack.calls_to("conversations.open") == []  # the DM id came with the first post
     assert app.slack.violations == []
+
+
+async def test_export_arrives_as_files_in_the_dm(app: SlackUnderTest) -> None:
+    await app.dm("met Jane Doe from Acme yesterday")
+    await app.dm("export")
+    await eventually(lambda: len(app.slack.files) >= 2, what="the export files")
+    names = {f["filename"] for f in app.slack.files}
+    assert "nextinterview.json" in names and any(n.endswith(".csv") for n in names)
+    assert {f["channel_id"] for f in app.slack.files} == {"DU1"}
+    exported = next(f for f in app.slack.files if f["filename"] == "nextinterview.json")
+    assert b"Jane Doe" in exported["content"]
+
+
+async def test_a_revoked_token_stops_nudges_until_a_command_works_again(
+    socket_app: SlackUnderTest,
+) -> None:
+    app = socket_app
+    await app.dm("met Jane Doe from Acme today")
+    app.slack.revoke()
+    timer = FakeTimer(app.clock)
+    factory = uow_factory(app.engine, app.clock)
+    planner = Planner(factory, app.clock, timer, NudgeConfig())
+    dispatcher = Dispatcher(factory, app.clock, {"slack": app.delivery}, timer, NudgeConfig())
+    app.clock.advance(timedelta(hours=6))  # past the 09:30 check-in in New York
+    await planner.tick()
+    await dispatcher.tick()
+    assert app.delivery.stopped(app.slack.team_id)
+    posts = len(app.slack.calls_to("chat.postMessage"))
+    await dispatcher.tick()  # stopped: no call reaches Slack, nothing is marked failed
+    assert len(app.slack.calls_to("chat.postMessage")) == posts
+    app.slack.restore()
+    await app.dm("streak")  # a command with a working token
+    assert not app.delivery.stopped(app.slack.team_id)
+    sent = len(app.posted())
+    for _ in range(40):
+        app.clock.advance(timedelta(minutes=5))
+        await dispatcher.tick()
+        if len(app.posted()) > sent:
+            break
+    nudge = app.posted()[sent]
+    assert nudge["channel"] == "DU1" and "Jane Doe" in nudge["text"]

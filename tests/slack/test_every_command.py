@@ -73,7 +73,8 @@ async def test_each_command_works_every_way(
         app.core.handle_text = recording  # type: ignore[method-assign]
         spec = REGISTRY[name]
         for text, group in SETUP[name]:
-            await _send(app, way if way != "dm" or not group else "command", "U1", text, bool(group))
+            setup_way = "command" if group and way == "dm" else way
+            await _send(app, setup_way, "U1", text, bool(group))
         for who, text, group in OTHERS.get(name, []):
             await _send(app, "command", USERS[who], text, bool(group))
         user = USERS["bob" if name == "group join" else "ann"]
