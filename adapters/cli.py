@@ -8,13 +8,10 @@ import getpass
 import sys
 from pathlib import Path
 
-from adapters.console.backend import ConsoleBackend
-from adapters.console.delivery import ConsoleDelivery
-from adapters.demo import run_demo
-from adapters.runtime.bootstrap import bootstrap
-from adapters.runtime.serve import serve
 from adapters.runtime.settings import SettingsError, load_settings
-from storage import migrate
+
+# The rest is imported by the command that needs it: `run` on Slack never loads the
+# console or the demo, and start-up time is most of it imports (slack_bolt alone ~0.5 s).
 
 BANNER = (
     "nextinterview console — type `help`, or what you did: "
@@ -30,6 +27,10 @@ async def _read_line(prompt: str) -> str | None:
 
 
 async def chat(user: str, group: str | None, export_dir: Path) -> int:
+    from adapters.console.backend import ConsoleBackend
+    from adapters.console.delivery import ConsoleDelivery
+    from adapters.runtime.bootstrap import bootstrap
+
     runtime = await bootstrap()
     console = ConsoleBackend(runtime.core, export_dir=export_dir)
     interactive = sys.stdin.isatty()
@@ -57,6 +58,8 @@ def _run(args: argparse.Namespace) -> int:
     if settings.discord_enabled:
         print("Discord is configured, but this build has no Discord adapter yet.", file=sys.stderr)
     if args.command == "run" and settings.slack_enabled:
+        from adapters.runtime.serve import serve
+
         return asyncio.run(serve(settings))
     return asyncio.run(chat(args.as_user, args.group, Path(args.export_dir)))
 
@@ -86,8 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
+            from adapters.demo import run_demo
+
             return asyncio.run(run_demo(weeks=min(max(args.weeks, 1), 8), seed=args.seed))
         if args.command == "db":
+            from storage import migrate
+
             asyncio.run(migrate.upgrade(load_settings().database_url))
             print("database is up to date")
             return 0

@@ -56,9 +56,17 @@ class SlackUnderTest:
         return status, seconds
 
     async def command(self, text: str, **kw: Any) -> tuple[dict[str, Any] | None, float]:
-        """/next <text>; the ack's payload (the answer when it came in the ack) and the
-        seconds it took."""
+        """/next <text>; the answer (in the ack, or posted to the response_url when the
+        core took longer than the ack budget) and the seconds the ack took."""
         kw.setdefault("response_url", self.slack.response_url())
+        url = kw["response_url"]
+        payload, seconds = await self._command(text, **kw)
+        if payload or text.strip().lower() == "log":  # `log` alone opens the form
+            return payload, seconds
+        await eventually(lambda: any(r["url"] == url for r in self.slack.responses))
+        return next(r["body"] for r in self.slack.responses if r["url"] == url), seconds
+
+    async def _command(self, text: str, **kw: Any) -> tuple[dict[str, Any] | None, float]:
         kw.setdefault("trigger_id", self.slack.mint_trigger(kw.get("user", "U1")))
         body = payloads.slash_command(text, **kw)
         if self.mode == "socket":
