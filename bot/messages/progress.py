@@ -162,5 +162,5 @@ def dashboard(
     else:
         step = line("Next: reach out to someone you've met and ask who else you should talk to.")
     return Reply(
-        title=line("Your next interview"), fields=tuple(fields), next_step=step, actions=actions
+        title=line("Your search today"), fields=tuple(fields), next_step=step, actions=actions
     )

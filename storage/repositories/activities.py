@@ -87,8 +87,8 @@ def _add_unless_recent() -> Any:
     """INSERT ... SELECT ... WHERE NOT EXISTS: the double-tap check and the insert in one
     statement, `repeated` computed in it too (the log path's statement count is its
     latency). No row comes back when the same step was logged after :since."""
-    cols = ["member_id", "kind", "occurred_at", "local_date", "contact_id"]
-    cols += ["company", "note", "created_at"]
+    cols = ["member_id", "kind", "occurred_at", "local_date", "contact_id", "company"]
+    cols += ["note", "created_at"]  # SqlActivityRepository._values
     same = and_(
         activities.c.member_id == bindparam("member_id"),
         activities.c.local_date == bindparam("local_date"),
@@ -110,10 +110,8 @@ _ADD_UNLESS_RECENT = _add_unless_recent()
 
 
 class SqlActivityRepository(SqlRepository):
-    async def add(self, activity: Activity) -> Activity:
-        # The hot command path: one INSERT, nothing else.
-        created_at = activity.created_at or self._now()
-        values = {
+    def _values(self, activity: Activity) -> dict[str, Any]:
+        return {
             "member_id": activity.member_id,
             "kind": str(activity.kind),
             "occurred_at": activity.occurred_at,
@@ -121,31 +119,24 @@ class SqlActivityRepository(SqlRepository):
             "contact_id": activity.contact_id,
             "company": activity.company,
             "note": activity.note,
-            "created_at": created_at,
-            "repeated": activity.repeated,
+            "created_at": activity.created_at or self._now(),
         }
+
+    async def add(self, activity: Activity) -> Activity:
+        # The hot command path: one INSERT, nothing else.
+        values = self._values(activity) | {"repeated": activity.repeated}
         activity.id = await insert_row(self._conn, activities, values)
-        activity.created_at = created_at
+        activity.created_at = values["created_at"]
         return activity
 
     async def add_unless_recent(self, activity: Activity, since: datetime) -> Activity | None:
         assert activity.contact_id is not None, "the company-only check reads (fold)"
-        created_at = activity.created_at or self._now()
-        values = {
-            "member_id": activity.member_id,
-            "kind": str(activity.kind),
-            "occurred_at": activity.occurred_at,
-            "local_date": activity.local_date,
-            "contact_id": activity.contact_id,
-            "company": activity.company,
-            "note": activity.note,
-            "created_at": created_at,
-            "since": since,
-        }
-        row = (await self._conn.execute(_ADD_UNLESS_RECENT, values)).one_or_none()
+        values = self._values(activity)
+        row = (await self._conn.execute(_ADD_UNLESS_RECENT, values | {"since": since})).first()
         if row is None:
             return None
-        activity.id, activity.repeated, activity.created_at = row.id, bool(row.repeated), created_at
+        activity.id, activity.repeated = row.id, bool(row.repeated)
+        activity.created_at = values["created_at"]
         return activity
 
     async def for_contact(self, member_id: int, contact_id: int, limit: int) -> list[Activity]:

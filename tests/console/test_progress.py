@@ -36,7 +36,7 @@ async def test_dashboard_shows_the_next_scheduled_conversation(
     ]
     await ok(console, "ann", "schedule Sam @Globex fri 10:00")
     dash = await ok(console, "ann", "next")
-    assert dash.splitlines()[0] == "Your next interview"
+    assert dash.splitlines()[0] == "Your search today"
     assert field(dash, "Your next interview") == "Jane Doe (Acme), Thu 15:00"
     assert dash.splitlines()[-1] == "Next: prepare — research them and have three questions ready."
 

@@ -4,7 +4,7 @@ there; downgrading takes the numbers away and keeps the rows."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,19 +15,14 @@ from sqlalchemy.pool import NullPool
 from bot.domain import Contact, FollowUp, FollowUpKind, Meeting
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.tables import contacts, followups, meetings, members
+from storage.tables import contacts, followups, meetings
 from storage.uow import SqlUnitOfWork
+from tests.storage.old_rows import old_member
 from tests.storage.test_storage_migrations import _columns, _downgrade_to, _state, fresh_url
 
 __all__ = ["fresh_url"]  # the fixture, shared
 
 T0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
-MEMBER = {
-    "timezone": "UTC", "checkin_time": time(9, 0), "working_days": "01234",
-    "status": "searching", "weekly_goal": 5, "nudges_enabled": True, "created_at": T0,
-}  # fmt: skip
-
-
 def _unique(table: str) -> Any:
     def read(conn: Connection) -> list[tuple[str, list[str]]]:
         return [
@@ -59,10 +54,7 @@ async def test_0006_numbers_what_is_there_per_member_and_goes_back(fresh_url: st
         async with engine.begin() as conn:  # only the columns 0005 has
             ids = {}
             for name in ("ada", "bob"):
-                added = await conn.execute(
-                    members.insert().values(display_name=name, **MEMBER).returning(members.c.id)
-                )
-                ids[name] = added.scalar_one()
+                ids[name] = await old_member(conn, name, T0, nudges_off="", unreachable=False)
             for table in tables:
                 for n, name in enumerate(order):
                     await conn.execute(table.insert().values(_row(table, ids[name], n)))

@@ -3,7 +3,7 @@ the first of its member, kind, day and person or company), and the counts index 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, inspect, select
@@ -11,7 +11,8 @@ from sqlalchemy.pool import NullPool
 
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.tables import activities, contacts, members
+from storage.tables import activities, contacts
+from tests.storage.old_rows import old_member
 from tests.storage.test_storage_migrations import _columns, _downgrade_to, _state, fresh_url
 
 __all__ = ["fresh_url"]  # the fixture, shared
@@ -29,17 +30,7 @@ async def test_0005_flags_the_repeats_already_logged_and_goes_back(fresh_url: st
     engine = make_engine(fresh_url, poolclass=NullPool)
     try:
         async with engine.begin() as conn:  # only the columns 0004 has
-            member = (
-                await conn.execute(
-                    members.insert()
-                    .values(
-                        display_name="Ada", timezone="UTC", checkin_time=time(9, 0),
-                        working_days="01234", status="searching", weekly_goal=5,
-                        nudges_enabled=True, created_at=T0,
-                    )
-                    .returning(members.c.id)
-                )
-            ).scalar_one()
+            member = await old_member(conn, "Ada", T0)
             ids = []
             for name in ("Jane", "Sam"):
                 added = await conn.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from storage.engine import make_engine
 from storage.migrate import alembic_config, upgrade
 from storage.tables import followups, identities, members, metadata, steps
 from storage.uow import SqlUnitOfWork
+from tests.storage.old_rows import old_member
 
 
 @pytest_asyncio.fixture(params=["sqlite", "postgresql"])
@@ -108,22 +109,7 @@ async def test_0002_keeps_existing_rows_and_fills_the_new_columns(fresh_url: str
     engine = make_engine(fresh_url, poolclass=NullPool)
     try:
         async with engine.begin() as conn:  # only the columns 0001 has
-            member_id = (
-                await conn.execute(
-                    members.insert()
-                    .values(
-                        display_name="Ada",
-                        timezone="UTC",
-                        checkin_time=time(9, 30),
-                        working_days="01234",
-                        status="searching",
-                        weekly_goal=5,
-                        nudges_enabled=True,
-                        created_at=t0,
-                    )
-                    .returning(members.c.id)
-                )
-            ).scalar_one()
+            member_id = await old_member(conn, "Ada", t0)
             await conn.execute(
                 identities.insert().values(
                     platform="slack", tenant="T", user_id="U", member_id=member_id, created_at=t0
@@ -189,24 +175,7 @@ async def test_0004_adds_the_undo_journal_and_takes_it_away_again(fresh_url: str
     engine = make_engine(fresh_url, poolclass=NullPool)
     try:
         async with engine.begin() as conn:  # only the columns 0003 has
-            member_id = (
-                await conn.execute(
-                    members.insert()
-                    .values(
-                        display_name="Ada",
-                        timezone="UTC",
-                        checkin_time=time(9, 30),
-                        working_days="01234",
-                        status="searching",
-                        weekly_goal=5,
-                        nudges_enabled=True,
-                        created_at=t0,
-                        nudges_off="",
-                        unreachable=False,
-                    )
-                    .returning(members.c.id)
-                )
-            ).scalar_one()
+            member_id = await old_member(conn, "Ada", t0, nudges_off="", unreachable=False)
         member = Member("Ada", id=member_id)
         async with engine.connect() as conn:
             assert "steps" not in await conn.run_sync(_state_tables)
