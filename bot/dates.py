@@ -71,6 +71,12 @@ class When:
     has_time: bool
 
 
+def stamp(at: datetime, tz: ZoneInfo) -> str:
+    """A time as a button carries it: absolute, so a tap tomorrow means the same, and in
+    the form this module reads back."""
+    return f"{at.astimezone(tz):%Y-%m-%d %H:%M}"
+
+
 class DateError(ValueError):
     """A date phrase that could not be read; the message is shown to the member."""
 

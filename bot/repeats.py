@@ -13,13 +13,13 @@ and thank-yous once per person a day (bot/leaderboard.py), `stats` counts them a
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import messages as msg
 from bot.commands import ArgValue, Invocation
 from bot.context import Context
-from bot.dates import When
+from bot.dates import When, stamp
 from bot.domain import Activity, ActivityKind, Contact, FollowUp, FollowUpKind
 from bot.errors import AskFirst
 from bot.people import PhraseParts
@@ -55,7 +55,7 @@ def _absolute(cmd: Invocation, when: When, tz: ZoneInfo) -> str | None:
     "yesterday" is another day. None when no date was given (now)."""
     if not cmd.text("when"):
         return None
-    return when.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return stamp(when.at, tz)
 
 
 def again_command(
@@ -93,8 +93,7 @@ async def add_once(
         added = await ctx.uow.activities.add_unless_recent(activity, ctx.now() - WINDOW)
         if added is not None:
             return added
-    when = When(activity.occurred_at, activity.local_date, True)
-    last = await repeated_at(ctx, activity.kind, contact, activity.company, when)
+    last = await repeated_at(ctx, activity.kind, contact, activity.company, activity.local_date)
     if last is not None and ctx.now() - last < WINDOW and not wants_again(cmd):
         ago, kind = ctx.now() - last, activity.kind
         raise AskFirst(msg.repeat_asked(ago, kind, contact, activity.company, again))
@@ -103,13 +102,13 @@ async def add_once(
 
 
 async def repeated_at(
-    ctx: Context, kind: ActivityKind, contact: Contact | None, company: str | None, when: When
+    ctx: Context, kind: ActivityKind, contact: Contact | None, company: str | None, day: date
 ) -> datetime | None:
-    """When this step (kind, person or company, day) was last logged."""
+    """When this step (kind, person or company, local day) was last logged."""
     return await ctx.uow.activities.last_logged(
         ctx.member_id,
         kind,
-        when.local_date,
+        day,
         contact.id if contact is not None else None,
         company or (contact.company if contact is not None else None),
     )
@@ -121,7 +120,9 @@ async def owe_outreach(
     """The first outreach a lead asks for: a second lead for someone already owed one
     renews it (never to an earlier day) instead of owing two."""
     assert contact.id is not None
-    owed = await ctx.uow.followups.open_for(ctx.member_id, contact.id)
+    # Someone this command met for the first time is owed nothing yet.
+    made = ctx.journal.made(contact)
+    owed = [] if made else await ctx.uow.followups.open_for(ctx.member_id, contact.id)
     lead = next((f for f in owed if f.kind is FollowUpKind.LEAD), None)
     if lead is None:
         added = await ctx.uow.followups.add(

@@ -123,7 +123,7 @@ async def done(cmd: Invocation, ctx: Context) -> Reply:
     kind = _LOGS_AS[f.kind]
     when = When(now, ctx.today(), True)
     # Sent to someone already followed up with today: scored once on the board.
-    repeated = await repeated_at(ctx, kind, contact, f.company, when) is not None
+    repeated = await repeated_at(ctx, kind, contact, f.company, when.local_date) is not None
     await record(ctx, kind, contact, f.company, when, None, repeated=repeated)
     remaining = len(await ctx.uow.followups.open(ctx.member_id))
     reply = msg.followup_done(f, contact, remaining)

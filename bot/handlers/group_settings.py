@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import messages as msg
 from bot.commands import REGISTRY, Arg, ArgType, ArgValue, Invocation, command
@@ -13,7 +12,7 @@ from bot.context import Context
 from bot.domain import Group, Member, Membership
 from bot.errors import UserError
 from bot.handlers.groups import coaches_of, group_here, typed
-from bot.handlers.settings import parse_clock, zone_names
+from bot.handlers.settings import find_zone, parse_clock
 from bot.nudges.schedule import group_cursors, next_group_time
 from bot.replies import Reply
 
@@ -110,20 +109,6 @@ async def set_post(cmd: Invocation, ctx: Context) -> Reply:
         raise UserError(msg.bad_time(time_text), f"group post {DAYS[day]} 16:00")
     group.leaderboard_weekday, group.leaderboard_time = day, at
     return msg.post_moved(group, await _replan(ctx, group))
-
-
-def find_zone(text: str, example_of: str) -> str:
-    """The IANA name `text` means (any case), or a UserError suggesting the closest."""
-    match = next((z for z in zone_names() if z.lower() == text.lower()), None)
-    if match is None:
-        close = difflib.get_close_matches(text, zone_names(), n=1, cutoff=0.5)
-        suggestion = close[0] if close else "Europe/London"
-        raise UserError(msg.unknown_zone(text), f"{example_of} {suggestion}")
-    try:
-        ZoneInfo(match)
-    except ZoneInfoNotFoundError:  # listed but not loadable on this system
-        raise UserError(msg.unknown_zone(text), f"{example_of} Europe/London") from None
-    return match
 
 
 @command(

@@ -48,8 +48,7 @@ async def instead(cmd: Invocation, ctx: Context) -> Reply:
     if not table or row is None or not text:
         raise UserError(msg.INSTEAD_HOW, "undo")
     step = await ctx.uow.steps.last(ctx.member_id, ctx.now() - WINDOW)
-    main = next((c for c in step.changes if c.get("main")), None) if step else None
-    if step is None or step.id is None or main is None or (main["t"], main["id"]) != (table, row):
+    if step is None or step.id is None or marker(step.changes) != f"{table} {row}":
         # A button under an older reply: its step is no longer the last one.
         raise UserError(msg.INSTEAD_STALE, "undo")
     meant = parse_text(text, ctx.config.max_text)

@@ -252,10 +252,10 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
             return await _schedule_instead(cmd, ctx, kind, when, other)
     else:
         when = read_when(ctx, cmd.text("when"), example)
-    if when.at > ctx.now() + FUTURE_SLACK:
-        raise UserError(
-            msg.LOG_IN_FUTURE, f"schedule {person or '@' + (company or '')} {cmd.text('when')}"
-        )
+        if when.at > ctx.now() + FUTURE_SLACK:  # a past or planned verb with a future date
+            raise UserError(
+                msg.LOG_IN_FUTURE, f"schedule {person or '@' + (company or '')} {cmd.text('when')}"
+            )
     contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
     again = again_command(f"log {kind.value}", contact, cmd, when, ctx.tz)
     activity = await record(ctx, kind, contact, company, when, note, (cmd, again))

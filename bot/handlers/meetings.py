@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
-from bot.dates import When, split_when, to_utc
+from bot.dates import When, split_when, stamp, to_utc
 from bot.domain import Contact, Meeting, MeetingStatus
 from bot.errors import UserError
 from bot.formatting import is_number
@@ -48,11 +48,6 @@ async def coming_with(
     ctx: Context, contact_id: int | None, company: str | None = None
 ) -> list[Meeting]:
     return [m for m in await coming_up(ctx) if is_with(m, contact_id, company)]
-
-
-def stamp(at: datetime, tz: ZoneInfo) -> str:
-    """A time as a button carries it: absolute, so a tap tomorrow means the same."""
-    return f"{at.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 @command("meetings", usage="meetings", example="meetings", category="progress")

@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 from bot import messages as msg
 from bot.commands import Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
-from bot.dates import local_midnight_utc, week_start
+from bot.dates import local_midnight_utc, stamp, week_start
 from bot.domain import STREAK_KINDS, ActivityKind, Contact, FollowUpKind, Meeting, Member
 from bot.effects import close_followups
 from bot.errors import UserError
 from bot.formatting import when_label
 from bot.handlers.log import read_when
-from bot.handlers.meetings import coming_with, stamp
+from bot.handlers.meetings import coming_with
 from bot.handlers.pipeline import in_the_works
 from bot.people import PhraseParts, resolve_contact
 from bot.phrases import parse_phrase

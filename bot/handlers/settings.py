@@ -35,6 +35,20 @@ def zone_names() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
 
 
+def find_zone(text: str, example_of: str) -> str:
+    """The IANA name `text` means (any case), or a UserError suggesting the closest."""
+    match = next((z for z in zone_names() if z.lower() == text.lower()), None)
+    if match is None:
+        close = difflib.get_close_matches(text, zone_names(), n=1, cutoff=0.5)
+        suggestion = close[0] if close else "Europe/London"
+        raise UserError(msg.unknown_zone(text), f"{example_of} {suggestion}")
+    try:
+        ZoneInfo(match)
+    except ZoneInfoNotFoundError:  # listed but not loadable on this system
+        raise UserError(msg.unknown_zone(text), f"{example_of} Europe/London") from None
+    return match
+
+
 def parse_clock(text: str) -> time | None:
     m = _TIME.match(text.strip().lower())
     if not m:
@@ -103,16 +117,7 @@ async def set_timezone(cmd: Invocation, ctx: Context) -> Reply:
     zone = cmd.text("zone") or ""
     if not zone:
         raise UserError(msg.WHICH_ZONE, "settings timezone Europe/London")
-    match = next((z for z in zone_names() if z.lower() == zone.lower()), None)
-    if match is None:
-        close = difflib.get_close_matches(zone, zone_names(), n=1, cutoff=0.5)
-        raise UserError(
-            msg.unknown_zone(zone), f"settings timezone {close[0] if close else 'Europe/London'}"
-        )
-    try:
-        ZoneInfo(match)
-    except ZoneInfoNotFoundError:  # listed but not loadable on this system
-        raise UserError(msg.unknown_zone(zone), "settings timezone Europe/London") from None
+    match = find_zone(zone, "settings timezone")
     ctx.member.timezone, ctx.member.timezone_pinned = match, True
     await replan(ctx)
     await ctx.uow.members.update(ctx.member)
