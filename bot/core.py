@@ -95,6 +95,17 @@ class Core:
         async with self.uow_factory() as uow:
             return await uow.members.by_identity(identity)
 
+    async def dashboard(self, caller: Caller, where: Where) -> Reply | None:
+        """The member's dashboard (`next`) as a view, not a command: no pending question
+        lapses and no member is created (a Home tab refresh; None when there is no
+        member, e.g. after `forget me`)."""
+        async with self.uow_factory() as uow:
+            member = await uow.members.by_identity(caller.identity)
+            if member is None:
+                return None
+            ctx = Context(uow, self.clock, member, caller, where, self.config)
+            return await REGISTRY["next"].handler(Invocation("next", {}), ctx)
+
     async def follow_platform_timezone(self, identity: Identity, zone: str | None) -> bool:
         """The platform says the member's timezone is now `zone` (Slack's user_change):
         follow it and re-plan their nudges, unless they set one with `settings timezone`.

@@ -48,11 +48,17 @@ class Answers:
     async def in_dm(self, channel: str, reply: Reply) -> None:
         await self._client.chat_postMessage(channel=channel, **render(reply))
 
-    async def in_channel(self, channel: str, user: str, reply: Reply) -> None:
+    async def in_channel(
+        self, channel: str, user: str, reply: Reply, thread_ts: str | None = None
+    ) -> None:
+        """In the thread it was asked in, when it was asked in one."""
+        where: dict[str, Any] = {"channel": channel, **render(reply)}
+        if thread_ts:
+            where["thread_ts"] = thread_ts
         if reply.visibility is Visibility.PUBLIC:
-            await self._client.chat_postMessage(channel=channel, **render(reply))
+            await self._client.chat_postMessage(**where)
         else:
-            await self._client.chat_postEphemeral(channel=channel, user=user, **render(reply))
+            await self._client.chat_postEphemeral(user=user, **where)
 
     async def to_member(self, identity: Identity, reply: Reply) -> str:
         """In the member's DM, wherever they are; the DM channel id."""
@@ -79,6 +85,7 @@ class Answers:
             opened = await self._client.conversations_open(users=identity.user_id)
             channel = str(opened["channel"]["id"])
             await self._dms.set(identity, channel)
+        self._known[identity] = channel
         return channel
 
     async def files(self, identity: Identity, reply: Reply) -> None:

@@ -38,6 +38,7 @@ from adapters.slack.inbound import (
     Profiles,
     caller,
     event_key,
+    mentioned,
     profile_of,
     readable,
     team_of,
@@ -107,6 +108,7 @@ class SlackBot:
         self.profiles = Profiles()
         self.bot_user_id: str | None = None
         self.team_id: str | None = None
+        self.home_every_s = HOME_EVERY_S
         self._home_seen: dict[str, float] = {}  # user -> when their Home was last published
         self._home_due: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -154,7 +156,7 @@ class SlackBot:
         self.bot_user_id, self.team_id = str(auth["user_id"]), str(auth["team_id"])
 
     # -- running the core ---------------------------------------------------------------
-    async def _caller(self, team: str, user: str) -> Caller:
+    async def _profile(self, user: str) -> Profile:
         profile = self.profiles.get(user)
         if profile is None:
             try:
@@ -164,7 +166,17 @@ class SlackBot:
                 log.warning("users.info failed for %s", user, exc_info=True)
                 profile = Profile(user, None)
             self.profiles.put(user, profile)
-        return caller(team, user, profile)
+        return profile
+
+    async def _caller(self, team: str, user: str) -> Caller:
+        return caller(team, user, await self._profile(user))
+
+    async def _read(self, text: str) -> str:
+        """What was typed, with `<@U123>` read as that person's name: "met @Jane" is a
+        contact called Jane, not U123."""
+        ids = mentioned(text) - {self.bot_user_id or ""}
+        names = {user: (await self._profile(user)).name for user in ids}
+        return readable(text, self.bot_user_id, names)
 
     async def run(self, team: str, user: str, at: Where, said: str | Invocation) -> Reply:
         """Text in the command language, or an invocation a form built."""
@@ -181,7 +193,7 @@ class SlackBot:
     # -- slash command, DM, mention -------------------------------------------------------
     async def _on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         team, user = team_of(body), str(body["user_id"])
-        text = readable(body.get("text") or "", self.bot_user_id) or "next"
+        text = await self._read(body.get("text") or "") or "next"
         if text.lower() == "log":  # the command with nothing after it: the form
             await ack()
             await self.client.views_open(
@@ -212,7 +224,7 @@ class SlackBot:
         if not await self._claimed(body):
             return
         team, user, channel = team_of(body), str(event["user"]), str(event["channel"])
-        text = readable(event.get("text") or "", self.bot_user_id)
+        text = await self._read(event.get("text") or "")
         if not text:
             return
         reply = await self.run(team, user, where(team, channel), text)
@@ -224,9 +236,9 @@ class SlackBot:
         if event.get("bot_id") or not await self._claimed(body):
             return
         team, user, channel = team_of(body), str(event["user"]), str(event["channel"])
-        text = readable(event.get("text") or "", self.bot_user_id) or "next"
+        text = await self._read(event.get("text") or "") or "next"
         reply = await self.run(team, user, where(team, channel), text)
-        await self.answers.in_channel(channel, user, reply)
+        await self.answers.in_channel(channel, user, reply, event.get("thread_ts"))
         await self.answers.files(who_of(team, user), reply)
 
     # -- buttons ------------------------------------------------------------------------
@@ -292,30 +304,32 @@ class SlackBot:
         await ack()
         team, user = team_of(body), str(body["user"]["id"])
         member = await self.core.member_of(who_of(team, user))
-        reply: Reply | None = None
-        for command in forms.settings_commands(values, member=member):
-            reply = await self.run(team, user, where(team, None), command)
-        if reply is None:
-            reply = await self.run(team, user, where(team, None), "settings")
-        await self.answers.to_member(who_of(team, user), reply)
+        replies = [
+            await self.run(team, user, where(team, None), command)
+            for command in forms.settings_commands(values, member=member)
+        ]
+        if not replies:
+            replies = [await self.run(team, user, where(team, None), "settings")]
+        await self.answers.to_member(who_of(team, user), together(replies))
 
     # -- App Home and profile changes -------------------------------------------------------
     async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab") != "home":
             return
         team, user = team_of(body), str(event["user"])
-        new = await self.core.member_of(who_of(team, user)) is None
         who = await self._caller(team, user)
-        dashboard = await self.core.handle_text(who, where(team, None), "next")
-        if new:  # the welcome comes once, in the DM, with the Log a conversation button
+        if await self.core.dashboard(who, where(team, None)) is None:
+            # Someone new: they become a member and get the welcome once, in the DM, with
+            # the Log a conversation button (the dashboard's own welcome is not repeated).
+            await self.core.handle_text(who, where(team, None), "next")
             await self.answers.to_member(who.identity, welcome())
-        await self._publish_home(team, user, dashboard)
+        await self._publish_home(team, user)
 
-    async def _publish_home(self, team: str, user: str, dashboard: Reply | None = None) -> None:
-        if dashboard is None:
-            dashboard = await self.core.handle_text(
-                await self._caller(team, user), where(team, None), "next"
-            )
+    async def _publish_home(self, team: str, user: str) -> None:
+        dashboard = await self.core.dashboard(await self._caller(team, user), where(team, None))
+        if dashboard is None:  # forgotten since: nothing to show, nothing to create
+            self._home_seen.pop(user, None)
+            return
         self._home_seen[user] = time.monotonic()
         await self.client.views_publish(user_id=user, view=home_view(dashboard))
 
@@ -328,9 +342,9 @@ class SlackBot:
 
         async def later() -> None:
             try:
-                wait = self._home_seen[user] + HOME_EVERY_S - time.monotonic()
+                wait = self._home_seen.get(user, 0.0) + self.home_every_s - time.monotonic()
                 await asyncio.sleep(max(0.0, wait))
-                self._home_due.discard(user)
+                self._home_due.discard(user)  # a command from now on plans the next one
                 await self._publish_home(team, user)
             except Exception:
                 log.warning("App Home refresh failed for %s", user, exc_info=True)
@@ -344,7 +358,10 @@ class SlackBot:
         if not user.get("id"):
             return
         profile = profile_of(user)
+        known = self.profiles.get(str(user["id"]))
         self.profiles.put(str(user["id"]), profile)
+        if known is not None and known.timezone == profile.timezone:
+            return  # a status or name change: nothing the core keeps
         team = str(user.get("team_id") or team_of(body))
         await self.core.follow_platform_timezone(who_of(team, str(user["id"])), profile.timezone)
 
@@ -363,6 +380,16 @@ class SlackBot:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def together(replies: list[Reply]) -> Reply:
+    """Several settings saved from one form, said in one message; a refusal comes first,
+    with its example, so it is never hidden behind what did save."""
+    refused = [r for r in replies if r.is_error]
+    if refused:
+        return refused[0]
+    lines = tuple(x for r in replies for x in ((r.title,) if r.title else ()) + r.body)
+    return Reply(body=lines, next_step=replies[-1].next_step)
 
 
 def who_of(team: str, user: str) -> Identity:

@@ -300,11 +300,12 @@ def _quiet_of(m: Member) -> str:
 def settings_commands(values: Mapping[str, str], *, member: Member | None = None) -> list[str]:
     """The `settings ...` commands a valid submission runs. Given the member, only what
     changed: an untouched timezone stays Slack's (`settings timezone` pins it)."""
-    zone, clock = _zone(values["timezone"]), parse_clock(values["checkin"])
-    days, quiet = parse_days(values["days"]), _quiet(values["quiet"])
+    # Read as validate_settings reads them: an optional field left empty may be absent.
+    zone, clock = _zone(values.get("timezone", "")), parse_clock(values.get("checkin", ""))
+    days, quiet = parse_days(values.get("days", "")), _quiet(values.get("quiet", ""))
     if zone is None or clock is None or days is None or quiet is None:
         raise ValueError("validate_settings() first")
-    goal = int(values["goal"])
+    goal = int(values.get("goal", ""))
     wanted: dict[str, tuple[str, Callable[[Member], bool]]] = {
         "timezone": (f"settings timezone {zone}", lambda m: m.timezone == zone),
         "checkin": (f"settings checkin {clock:%H:%M}", lambda m: m.checkin_time == clock),

@@ -19,6 +19,7 @@ from bot.domain import Identity
 PLATFORM = "slack"
 
 _LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_UNLABELLED = re.compile(r"<@([UW][A-Z0-9]+)>")
 
 
 class Claims(Protocol):
@@ -35,9 +36,17 @@ class Profile:
     timezone: str | None
 
 
-def readable(text: str, bot_user_id: str | None = None) -> str:
+def mentioned(text: str) -> set[str]:
+    """The users a message mentions without a label (`<@U123>`): their names are asked."""
+    return set(_UNLABELLED.findall(text))
+
+
+def readable(
+    text: str, bot_user_id: str | None = None, names: Mapping[str, str] | None = None
+) -> str:
     """Message text as the person saw it: the bot's own mention dropped, other mentions
-    and links shown by their label, Slack's escapes undone."""
+    shown by their label or the person's name (`names`), links by their label, Slack's
+    escapes undone."""
 
     def label(m: re.Match[str]) -> str:
         target, shown = m.group(1), m.group(2)
@@ -45,6 +54,8 @@ def readable(text: str, bot_user_id: str | None = None) -> str:
             return ""
         if shown:
             return shown
+        if names and target.startswith("@") and target[1:] in names:
+            return names[target[1:]]
         if target.startswith("mailto:"):
             return target.removeprefix("mailto:")
         return target.lstrip("@#!")

@@ -309,3 +309,56 @@ async def test_a_revoked_token_stops_nudges_until_a_command_works_again(
             break
     nudge = app.posted()[sent]
     assert nudge["channel"] == "DU1" and "Jane Doe" in nudge["text"]
+
+
+async def test_a_home_refresh_is_a_view_not_a_command(socket_app: SlackUnderTest) -> None:
+    """Refreshing Home neither lapses the member's question nor brings back a member
+    who asked to be forgotten."""
+    app = socket_app
+    app.bot.home_every_s = 0.05
+    await app.event(payloads.app_home_opened("U1", event_id="EvH1"))
+    await eventually(lambda: len(app.slack.calls_to("views.publish")) == 1)
+    asked = await app.dm("forget me")
+    await eventually(lambda: len(app.slack.calls_to("views.publish")) == 2, what="a refresh")
+    gone = await app.dm("yes")  # the refresh left the question standing
+    assert "nothing to confirm" not in gone["text"].lower(), (asked["text"], gone["text"])
+    identity = Identity("slack", app.slack.team_id, "U1")
+    await asyncio.sleep(0.3)  # past the next refresh window
+    assert await app.core.member_of(identity) is None
+    assert len(app.slack.calls_to("views.publish")) == 2  # nothing shown for no one
+
+
+async def test_a_slack_mention_of_a_person_is_read_as_their_name(app: SlackUnderTest) -> None:
+    await app.dm("met <@U2> from Acme yesterday")
+    contacts = await _say(app, "contacts")
+    assert "Bo Diddley" in contacts and "U2" not in contacts
+
+
+async def test_a_mention_in_a_thread_is_answered_in_the_thread(app: SlackUnderTest) -> None:
+    body = payloads.app_mention(f"<@{app.slack.bot_user_id}> streak", channel="C9")
+    body["event"]["thread_ts"] = "1700000000.000100"
+    await app.event(body)
+    await eventually(lambda: any(m.get("ephemeral") for m in app.slack.messages))
+    answer = next(m for m in app.slack.messages if m.get("ephemeral"))
+    assert answer.get("thread_ts") == "1700000000.000100"
+
+
+async def test_a_settings_form_answers_every_setting_it_saved(app: SlackUnderTest) -> None:
+    await app.dm("streak")
+    values = {
+        "timezone": {"timezone": {"type": "plain_text_input", "value": "Europe/London"}},
+        "checkin": {"checkin": {"type": "timepicker", "selected_time": "09:30"}},
+        "days": {
+            "days": {
+                "type": "checkboxes",
+                "selected_options": [{"value": d} for d in ("mon", "tue", "wed", "thu", "fri")],
+            }
+        },
+        "goal": {"goal": {"type": "number_input", "value": "7"}},
+    }
+    await app.interact(payloads.view_submission("settings-form", values))
+    await eventually(lambda: any("London" in m["text"] for m in app.posted()))
+    said = next(m for m in app.posted() if "London" in m["text"])
+    assert "7" in said["text"]  # the goal's confirmation too, in the same message
+    member = await app.core.member_of(Identity("slack", app.slack.team_id, "U1"))
+    assert member is not None and (member.timezone, member.weekly_goal) == ("Europe/London", 7)
