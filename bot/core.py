@@ -106,6 +106,21 @@ class Core:
             ctx = Context(uow, self.clock, member, caller, where, self.config)
             return await REGISTRY["next"].handler(Invocation("next", {}), ctx)
 
+    async def channel_lost(
+        self, platform: str, tenant: str, channel_id: str
+    ) -> list[tuple[Identity, Reply]]:
+        """A group's channel took no post (archived, the bot removed): what to tell each of
+        its admins, and where (their identity on that platform). Nothing for no group."""
+        async with self.uow_factory() as uow:
+            group = await uow.groups.by_channel(platform, tenant, channel_id)
+            if group is None or group.id is None:
+                return []
+            out = []
+            for admin in await uow.groups.admins(group.id):
+                found = [i for i in await uow.members.identities(admin) if i.platform == platform]
+                out += [(found[0], msg.channel_lost(group))] if found else []
+        return out
+
     async def follow_platform_timezone(self, identity: Identity, zone: str | None) -> bool:
         """The platform says the member's timezone is now `zone` (Slack's user_change):
         follow it and re-plan their nudges, unless they set one with `settings timezone`.

@@ -8,6 +8,7 @@ from adapters.runtime.settings import Settings
 from adapters.slack.app import SlackBot, SlackConfig, web_client
 from adapters.slack.delivery import SlackDelivery
 from adapters.slack.serve import HttpMode, SocketMode, connection
+from bot.core import Core
 from bot.domain import Identity
 from bot.ports import Clock
 from storage.claims import SqlClaims
@@ -45,14 +46,14 @@ def slack_config(settings: Settings, http_host: str = "0.0.0.0") -> SlackConfig:
 
 
 def build_slack(
-    core: object, config: SlackConfig, engine: AsyncEngine, clock: Clock
+    core: Core, config: SlackConfig, engine: AsyncEngine, clock: Clock
 ) -> tuple[SlackBot, SlackDelivery, SocketMode | HttpMode]:
     """The app, the nudges' Delivery (a client that never retries on its own: the
-    dispatcher paces and retries), and the connection to start."""
-    from bot.core import Core
-
-    assert isinstance(core, Core)
+    dispatcher paces and retries; a lost group channel is told to its admins by the
+    app), and the connection to start."""
     dms = StoredDmChannels(engine, clock)
-    delivery = SlackDelivery(web_client(config, retries=False), dms)
-    bot = SlackBot(core, config, SqlClaims(engine, clock), dms, delivery)
-    return bot, delivery, connection(bot)
+    bot = SlackBot(core, config, SqlClaims(engine, clock), dms)
+    bot.delivery = SlackDelivery(
+        web_client(config, retries=False), dms, on_channel_lost=bot.channel_lost
+    )
+    return bot, bot.delivery, connection(bot)

@@ -50,6 +50,7 @@ from bot.context import Caller, Where
 from bot.core import Core
 from bot.domain import Identity
 from bot.messages.chat import WELCOME
+from bot.nudges.model import ChannelTarget
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -364,6 +365,16 @@ class SlackBot:
             return  # a status or name change: nothing the core keeps
         team = str(user.get("team_id") or team_of(body))
         await self.core.follow_platform_timezone(who_of(team, str(user["id"])), profile.timezone)
+
+    async def channel_lost(self, target: ChannelTarget, error: str) -> None:
+        """A group post found its channel gone (the delivery says so once a channel):
+        its admins hear it in their DMs."""
+        try:
+            notices = await self.core.channel_lost(PLATFORM, target.tenant, target.channel_id)
+            for identity, reply in notices:
+                await self.answers.to_member(identity, reply)
+        except Exception:
+            log.warning("could not tell the admins of %s (%s)", target, error, exc_info=True)
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("Slack listener failed: %s", error, exc_info=error)

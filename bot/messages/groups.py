@@ -167,3 +167,22 @@ def group_in_channel(command: str, groups: list[str]) -> Line:
         "Type `", UserText(command), "` in your group's channel (", *_joined(groups[:3]),
         ") — group commands work there, not in a DM.",
     )  # fmt: skip
+
+
+def channel_lost(group: Group) -> Reply:
+    """To each admin, once, when the group's channel no longer takes posts (archived, the
+    bot removed, deleted)."""
+    return Reply(
+        body=(
+            line(
+                "I can't post in the channel of ",
+                UserText(group.name),
+                " any more (it was archived, or I was removed), so its weekly leaderboard "
+                "is on hold.",
+            ),
+        ),
+        next_step=line(
+            "Invite me back to that channel, or type `group setup` in the channel the group "
+            "uses now."
+        ),
+    )

@@ -15,7 +15,9 @@ from bot.context import Caller, Where
 from bot.domain import Identity
 from bot.nudges.config import NudgeConfig
 from bot.nudges.dispatcher import Dispatcher
+from bot.nudges.model import ChannelTarget, DeliveryStatus, Outbound
 from bot.nudges.planner import Planner
+from bot.replies import Reply, line
 from storage.uow import uow_factory
 from tests.slack import payloads
 from tests.slack.fake_signing import send_http
@@ -362,3 +364,16 @@ async def test_a_settings_form_answers_every_setting_it_saved(app: SlackUnderTes
     assert "7" in said["text"]  # the goal's confirmation too, in the same message
     member = await app.core.member_of(Identity("slack", app.slack.team_id, "U1"))
     assert member is not None and (member.timezone, member.weekly_goal) == ("Europe/London", 7)
+
+
+async def test_a_lost_group_channel_is_told_to_its_admins_once(app: SlackUnderTest) -> None:
+    await app.command("group setup Job club", channel="C7", channel_name="job-club")
+    app.slack.fail("chat.postMessage", "is_archived", times=-1, channel="C7")
+    post = Reply(title=line("Leaderboard"), body=(line("1. Ada — 5 pts"),))
+    target = ChannelTarget("slack", app.slack.team_id, "C7")
+    for n in range(2):
+        result = await app.delivery.deliver(Outbound(target, post, f"board-{n}"))
+        assert result.status is DeliveryStatus.PERMANENT
+    await eventually(lambda: any(m["channel"] == "DU1" for m in app.posted()))
+    told = [m for m in app.posted() if m["channel"] == "DU1"]
+    assert len(told) == 1 and "Job club" in told[0]["text"] and "group setup" in told[0]["text"]
