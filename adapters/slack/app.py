@@ -23,6 +23,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -45,6 +46,7 @@ from adapters.slack.inbound import (
     where,
 )
 from adapters.slack.render import OPEN_FORM, OPEN_SETTINGS, RUN_ACTION
+from bot import messages as msg
 from bot.commands import REGISTRY, Invocation
 from bot.context import Caller, Where
 from bot.core import Core
@@ -197,9 +199,13 @@ class SlackBot:
         text = await self._read(body.get("text") or "") or "next"
         if text.lower() == "log":  # the command with nothing after it: the form
             await ack()
-            await self.client.views_open(
-                trigger_id=body["trigger_id"], view=forms.log_modal(body.get("channel_id", ""))
-            )
+            try:
+                await self.client.views_open(
+                    trigger_id=body["trigger_id"], view=forms.log_modal(body.get("channel_id", ""))
+                )
+            except SlackApiError:  # the trigger expired: the sentence works as well
+                spec = REGISTRY["log"]
+                await respond(**ack_payload(msg.error(msg.FORM_UNAVAILABLE, spec.example)))
             return
         at = where(team, body.get("channel_id"), body.get("channel_name"))
         work = asyncio.ensure_future(self.run(team, user, at, text))

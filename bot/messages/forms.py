@@ -13,6 +13,7 @@ __all__ = [
     "FORM_NEEDS_WHO",
     "FORM_NO_DAYS",
     "FORM_PICK_KIND",
+    "FORM_UNAVAILABLE",
     "form_bad_date",
     "form_bad_quiet",
     "form_bad_time",
@@ -38,6 +39,7 @@ FORM_NEEDS_WHO = "Add who it was with, or just the company."
 FORM_LEAD_NEEDS_PERSON = "Add who the lead is — you'll reach out to them yourself."
 FORM_DATE_AHEAD = "That's still ahead — schedule it instead, and log it once it happened."
 FORM_NO_DAYS = "Pick at least one working day."
+FORM_UNAVAILABLE = "The form didn't open in time — say it in a sentence instead."
 FORM_BAD_GOAL = "A weekly goal is a number of conversations from 1 to 50."
 
 

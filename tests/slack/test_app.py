@@ -377,3 +377,13 @@ async def test_a_lost_group_channel_is_told_to_its_admins_once(app: SlackUnderTe
     await eventually(lambda: any(m["channel"] == "DU1" for m in app.posted()))
     told = [m for m in app.posted() if m["channel"] == "DU1"]
     assert len(told) == 1 and "Job club" in told[0]["text"] and "group setup" in told[0]["text"]
+
+
+async def test_a_log_form_that_cannot_open_answers_with_the_sentence_to_type(
+    app: SlackUnderTest,
+) -> None:
+    url = app.slack.response_url()
+    await app.command("log", trigger_id="1.1.never-minted", response_url=url)
+    await eventually(lambda: any(r["url"] == url for r in app.slack.responses))
+    said = next(r["body"] for r in app.slack.responses if r["url"] == url)
+    assert "sentence" in said["text"] and "log meeting" in said["text"]
