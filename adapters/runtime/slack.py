@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.runtime.settings import Settings
-from adapters.slack.app import SlackBot, SlackConfig, web_client
-from adapters.slack.delivery import SlackDelivery
+from adapters.slack.app import SlackBot, SlackConfig
+from adapters.slack.delivery import SlackDelivery, delivery_client
 from adapters.slack.serve import HttpMode, SocketMode, connection
 from bot.core import Core
 from bot.domain import Identity
@@ -53,7 +53,6 @@ def build_slack(
     app), and the connection to start."""
     dms = StoredDmChannels(engine, clock)
     bot = SlackBot(core, config, SqlClaims(engine, clock), dms)
-    bot.delivery = SlackDelivery(
-        web_client(config, retries=False), dms, on_channel_lost=bot.channel_lost
-    )
+    client = delivery_client(config.bot_token, base_url=config.api_url)
+    bot.delivery = SlackDelivery(client, dms, on_channel_lost=bot.channel_lost)
     return bot, bot.delivery, connection(bot)

@@ -51,7 +51,6 @@ from bot.commands import REGISTRY, Invocation
 from bot.context import Caller, Where
 from bot.core import Core
 from bot.domain import Identity
-from bot.messages.chat import WELCOME
 from bot.nudges.model import ChannelTarget
 from bot.replies import Reply
 
@@ -77,12 +76,10 @@ class SlackConfig:
     ping_interval_s: float = 10.0
 
 
-def web_client(config: SlackConfig, retries: bool = True) -> AsyncWebClient:
-    """The Web API client; commands retry one 429 after its Retry-After, the nudge
-    dispatcher (which paces itself) gets one that never retries on its own."""
-    handlers: list[AsyncRetryHandler] = (
-        [AsyncRateLimitErrorRetryHandler(max_retry_count=1)] if retries else []
-    )
+def web_client(config: SlackConfig) -> AsyncWebClient:
+    """The Web API client for answers: one 429 is retried after its Retry-After (the
+    nudges' client, adapters.slack.delivery.delivery_client, never retries itself)."""
+    handlers: list[AsyncRetryHandler] = [AsyncRateLimitErrorRetryHandler(max_retry_count=1)]
     return AsyncWebClient(
         token=config.bot_token, base_url=config.api_url, retry_handlers=handlers, timeout=10
     )
@@ -325,20 +322,18 @@ class SlackBot:
             return
         team, user = team_of(body), str(event["user"])
         who = await self._caller(team, user)
-        if await self.core.dashboard(who, where(team, None)) is None:
-            # Someone new: they become a member and get the welcome once, in the DM, with
-            # the Log a conversation button (the dashboard's own welcome is not repeated).
+        new = await self.core.dashboard(who, where(team, None)) is None
+        if new:  # they become a member; the Home tab welcomes them, once
             await self.core.handle_text(who, where(team, None), "next")
-            await self.answers.to_member(who.identity, welcome())
-        await self._publish_home(team, user)
+        await self._publish_home(team, user, welcome=new)
 
-    async def _publish_home(self, team: str, user: str) -> None:
+    async def _publish_home(self, team: str, user: str, welcome: bool = False) -> None:
         dashboard = await self.core.dashboard(await self._caller(team, user), where(team, None))
         if dashboard is None:  # forgotten since: nothing to show, nothing to create
             self._home_seen.pop(user, None)
             return
         self._home_seen[user] = time.monotonic()
-        await self.client.views_publish(user_id=user, view=home_view(dashboard))
+        await self.client.views_publish(user_id=user, view=home_view(dashboard, welcome=welcome))
 
     def _home_after_command(self, team: str, user: str) -> None:
         """Refresh an opened Home after the member's command, at most every HOME_EVERY_S:
@@ -411,8 +406,3 @@ def together(replies: list[Reply]) -> Reply:
 
 def who_of(team: str, user: str) -> Identity:
     return Identity(PLATFORM, team, user)
-
-
-def welcome() -> Reply:
-    """The newcomer's first DM: what the buddy does, one example, the form's button."""
-    return Reply(body=WELCOME, form=REGISTRY["log"].form())

@@ -243,20 +243,6 @@ def log_invocation(values: Mapping[str, str]) -> Invocation:
     return Invocation("log", args)
 
 
-def log_command(values: Mapping[str, str]) -> str:
-    """The same as command-language text: `log meeting Jane Doe @Acme yesterday -- note`."""
-    note = " ".join(values.get("note", "").split())
-    parts = [
-        "log",
-        values.get("kind", "").lower(),
-        values.get("person", ""),
-        "@" + values["company"] if values.get("company") else "",
-        values.get("when", ""),
-        "-- " + note if note else "",
-    ]
-    return " ".join(p.strip() for p in parts if p.strip())
-
-
 def _zone(text: str) -> str | None:
     return next((z for z in zone_names() if z.lower() == text.lower()), None)
 

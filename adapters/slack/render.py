@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.replies import Action, Line, Reply, UserText
+from bot.replies import Action, Line, Reply, UserText, plain
 
 Block = dict[str, Any]
 
@@ -57,10 +57,6 @@ def clip(text: str, limit: int) -> str:
 def mrkdwn(text_line: Line) -> str:
     """A line as escaped mrkdwn; user text can never ping anyone."""
     return "".join(escape(p.text if isinstance(p, UserText) else p) for p in text_line)
-
-
-def plain_line(text_line: Line) -> str:
-    return "".join(p.text if isinstance(p, UserText) else p for p in text_line)
 
 
 def section(text: str) -> Block:
@@ -174,7 +170,7 @@ def fit(
 
 def render(reply: Reply, *, limit_blocks: int = MAX_MESSAGE_BLOCKS) -> dict[str, Any]:
     """{"text": fallback, "blocks": [...]}; files are not rendered (the app uploads them)."""
-    head = [header(plain_line(reply.title))] if reply.title else []
+    head = [header(plain(reply.title))] if reply.title else []
     tail: list[Block] = []
     if reply.next_step:
         tail += [b for b, _ in text_sections([mrkdwn(reply.next_step)])][:1]

@@ -179,13 +179,16 @@ async def test_app_home_shows_the_dashboard_and_welcomes_once(app: SlackUnderTes
     await eventually(lambda: bool(app.slack.calls_to("views.publish")))
     home = app.slack.views[-1]["view"]
     assert home["type"] == "home" and len(home["blocks"]) <= 100
-    await eventually(lambda: any(m["channel"] == "DU2" for m in app.posted()))
-    welcome = next(m for m in app.posted() if m["channel"] == "DU2")
-    assert "Welcome" in welcome["text"]
-    assert any(b["action_id"] == "open-form" for b in _buttons(welcome))
+    first = home["blocks"][0]["text"]["text"]
+    assert first.startswith("Welcome!") and "`met Jane from Acme yesterday`" in first
+    assert any(b["action_id"] == "open-form" for b in _buttons(home))
+    assert await app.core.member_of(Identity("slack", app.slack.team_id, "U2")) is not None
     await app.event(payloads.app_home_opened("U2", event_id="EvHOME2"))
     await eventually(lambda: len(app.slack.calls_to("views.publish")) == 2)
-    assert sum(m["channel"] == "DU2" for m in app.posted()) == 1  # welcomed once
+    again = app.slack.views[-1]["view"]
+    assert not any("Welcome!" in str(b) for b in again["blocks"])  # welcomed once
+    assert "Welcome" not in (await app.dm("streak", user="U2"))["text"]  # not in the DM either
+    assert app.slack.violations == []
 
 
 async def test_a_changed_slack_timezone_is_followed(app: SlackUnderTest) -> None:

@@ -17,7 +17,6 @@ from adapters.slack.forms import (
     LOG_CALLBACK,
     LOG_FIELDS,
     SETTINGS_CALLBACK,
-    log_command,
     log_invocation,
     log_modal,
     read_values,
@@ -27,7 +26,6 @@ from adapters.slack.forms import (
     validate_settings,
 )
 from bot.domain import Activity, ActivityKind, Member
-from bot.parser import parse_text
 from tests.fakes import FakeClock
 from tests.slack.blockkit import PING, open_console, violations
 
@@ -107,14 +105,12 @@ async def test_a_submission_logs_the_conversation(console: ConsoleBackend) -> No
     values = read_values(submitted(log_modal(), typed))
     assert values == typed
     assert validate_log(values, NY, now=NOW) == {}
-    text = log_command(values)
-    assert text == "log interview Jane Doe @Acme yesterday 3pm -- Talked about the platform team"
-    assert parse_text(text).name == "log"
-    reply = await console.reply("ann", text)
+    invocation = log_invocation(values)
+    reply = await console.core.handle(console.caller("ann"), console.where(None), invocation)
     assert not reply.is_error, reply.text()
     [logged] = await activities_of(console, "ann")
     assert logged.kind is ActivityKind.INTERVIEW and logged.company == "Acme"
-    assert logged.note == "Talked about the platform team"
+    assert logged.note == "Talked about\nthe platform team"  # as typed in the form
     assert logged.local_date.isoformat() == "2025-01-05"
 
 
