@@ -154,7 +154,7 @@ async def mark_meeting_held(
 ) -> Meeting | None:
     """A logged conversation ends the scheduled one with that person on that (local) day,
     or, when the log or the meeting names no one, the one at that organisation: it gets
-    no prep or debrief any more. Returns the meeting marked held, if any."""
+    no prep or debrief any more (journaled for undo). Returns the meeting marked held."""
     org = (company or (contact.company if contact else None) or "").casefold()
     if contact is None and not org:
         return None
@@ -178,8 +178,10 @@ async def mark_meeting_held(
         that_day,
         key=lambda m: (contact is None or m.contact_id != contact.id, abs(m.starts_at - at)),
     )
+    before = replace(m)
     m.status = MeetingStatus.HELD
     await ctx.uow.meetings.update(m)
+    ctx.journal.updated(before, m)
     return m
 
 

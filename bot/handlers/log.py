@@ -16,7 +16,6 @@ from bot.domain import (
     Contact,
     FollowUp,
     FollowUpKind,
-    MeetingStatus,
     Opportunity,
 )
 from bot.effects import (
@@ -234,10 +233,13 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
         person, company = None, person  # a bare name is the organisation: "log offer Globex"
     # "interview with Priya": one word read as the organisation, unless it is someone
     # the member knows.
-    guessed = cmd.text("guess") == "company" and company and not person
-    if guessed and company and await find_contact(ctx, company, None):
-        person, company = company, None
-        cmd = Invocation(cmd.name, {**cmd.args, "person": person, "company": None, "guess": None})
+    known: list[Contact] = []  # the people that one word can mean, read once
+    if cmd.text("guess") == "company" and company and not person:
+        known = await find_contact(ctx, company, None)
+        if known:
+            person, company = company, None
+            args = {**cmd.args, "person": person, "company": None, "guess": None}
+            cmd = Invocation(cmd.name, args)
     retry = PhraseParts(f"log {kind.value}", company, None, cmd.text("when"), note)
     if not person and not company:
         raise UserError(msg.log_needs_who(kind), retry.with_person("Jane Doe @Acme"))
@@ -256,7 +258,10 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
             raise UserError(
                 msg.LOG_IN_FUTURE, f"schedule {person or '@' + (company or '')} {cmd.text('when')}"
             )
-    contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
+    if len(known) == 1:  # already found: no second read
+        contact: Contact | None = known[0]
+    else:
+        contact = await resolve_contact(ctx, person, company, retry.with_person) if person else None
     again = again_command(f"log {kind.value}", contact, cmd, when, ctx.tz)
     activity = await record(ctx, kind, contact, company, when, note, (cmd, again))
     # Read once, shared below; kinds that neither close nor owe anything skip it.
@@ -273,9 +278,7 @@ async def log_activity(cmd: Invocation, ctx: Context) -> Reply:
             contact.stage = 3
             await ctx.uow.contacts.update(contact)
             ctx.journal.updated(before, contact)
-        held = await mark_meeting_held(ctx, contact, when.at, activity.company)
-        if held is not None:  # only a scheduled one is marked held
-            ctx.journal.updated(replace(held, status=MeetingStatus.SCHEDULED), held)
+        await mark_meeting_held(ctx, contact, when.at, activity.company)
         thankyou, _ = await owe_after_conversation(ctx, activity, contact, owed)
     opened = await warm_opportunity(ctx, kind, activity.company)
     await _note_role(ctx, opened, activity.company, cmd.text("role"))
