@@ -14,39 +14,14 @@ from bot.reading.intents import read_intent
 from bot.reading.invocations import to_invocation
 from bot.replies import Line
 
-# Short forms people actually type, mapped to a command and a text prefix for it.
+# Words the sentence reader leaves alone, mapped to a command and a text prefix for it:
+# everything else people type for a log ("met", "reached out to", "applied at") it reads.
 _SHORT_FORMS: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("met", "with"), "log", "meeting "),
-    (("met",), "log", "meeting "),
-    (("had", "coffee", "with"), "log", "meeting "),
-    (("reached", "out", "to"), "log", "outreach "),
-    (("reached", "out"), "log", "outreach "),
-    (("emailed",), "log", "outreach "),
-    (("messaged",), "log", "outreach "),
-    (("wrote", "to"), "log", "outreach "),
-    (("interviewed", "at"), "log", "interview @"),
-    (("interviewed", "with"), "log", "interview "),
-    (("interviewed",), "log", "interview "),
-    (("followed", "up", "with"), "log", "followup "),
-    (("followed", "up"), "log", "followup "),
-    (("follow", "up", "with"), "followup", ""),
-    (("follow", "up"), "followup", ""),
-    (("follow-up",), "followup", ""),
-    (("fu",), "followup", ""),
-    (("thanked",), "log", "thankyou "),
-    (("sent", "a", "thank-you", "to"), "log", "thankyou "),
-    (("sent", "thank-you", "to"), "log", "thankyou "),
     (("thankyou",), "log", "thankyou "),
     (("thank-you",), "log", "thankyou "),
-    (("applied", "to"), "log", "application @"),
-    (("applied", "at"), "log", "application @"),
-    (("applied",), "log", "application @"),
-    (("got", "an", "offer", "from"), "log", "offer @"),
-    (("referral",), "lead", ""),
     (("follow-ups",), "followups", ""),
     (("owed",), "followups", ""),
     (("dashboard",), "next", ""),
-    (("forget", "me"), "forget me", ""),
     (("y",), "yes", ""),
     (("yes", "please"), "yes", ""),
     (("yep",), "yes", ""),
