@@ -20,6 +20,7 @@ from bot.domain import (
     Opportunity,
     OpportunityStage,
 )
+from bot.matching import same_text
 
 LATE_THANKYOU_HOURS = 4
 _STAGE_FOR = {
@@ -62,7 +63,7 @@ def _same_target(f: FollowUp, contact: Contact | None, company: str | None) -> b
     return (
         f.contact_id is None
         and company is not None
-        and (f.company or "").lower() == company.lower()
+        and same_text(f.company, company)
     )
 
 

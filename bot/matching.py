@@ -5,15 +5,22 @@ from __future__ import annotations
 from bot.domain import Contact
 
 
+def same_text(a: str | None, b: str | None) -> bool:
+    """Two names or organisations as one, ignoring case the way storage keys them
+    (casefold: "STRASSE" is "straße"); nothing is the same as nothing only."""
+    return (a or "").casefold() == (b or "").casefold()
+
+
 def _norm(text: str) -> list[str]:
-    return [w.strip(".,").lower() for w in text.split() if w.strip(".,")]
+    # casefold, as storage keys names: "STRASSE" finds "Straße"
+    return [w.strip(".,").casefold() for w in text.split() if w.strip(".,")]
 
 
 def candidate_prefix(query: str) -> str:
     """A prefix that every name `query` can match starts with (case-insensitive), so
     storage reads a handful of candidates rather than every name with that letter."""
     q = _norm(query)
-    if not q or not query.lstrip().lower().startswith(q[0][0]):
+    if not q or not query.lstrip().casefold().startswith(q[0][0]):
         return query.lstrip()[:1]  # punctuation first: as typed, one character
     word = q[0]
     if len(q) == 1 and 2 <= len(word) <= 3 and word.isalpha():

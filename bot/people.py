@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.domain import Contact
 from bot.errors import UserError
 from bot.formatting import is_number
-from bot.matching import candidate_prefix, match_contacts
+from bot.matching import candidate_prefix, match_contacts, same_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ async def find_contact(ctx: Context, query: str, company: str | None) -> list[Co
     candidates = await uow.contacts.starting_with(ctx.member_id, candidate_prefix(query))
     matches = match_contacts(query, candidates)
     if len(matches) > 1 and company:
-        same = [c for c in matches if c.company and c.company.lower() == company.lower()]
+        same = [c for c in matches if c.company and same_text(c.company, company)]
         matches = same or matches
     return matches
 

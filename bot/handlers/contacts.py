@@ -14,6 +14,7 @@ from bot.domain import Contact
 from bot.errors import UserError
 from bot.formatting import is_number, who
 from bot.handlers.meetings import coming_with
+from bot.matching import same_text
 from bot.people import PhraseParts, check_length, find_contact, resolve_contact
 from bot.phrases import parse_phrase
 from bot.replies import Action, Reply, UserText, line
@@ -66,8 +67,8 @@ async def add_contact(cmd: Invocation, ctx: Context) -> Reply:
     check_length(ctx, "A company name", company, ctx.config.max_name, example)
     check_length(ctx, "A note", note, ctx.config.max_note, example)
     existing = await find_contact(ctx, name, company)
-    if any(c.name.lower() == name.lower() for c in existing):
-        same = next(c for c in existing if c.name.lower() == name.lower())
+    same = next((c for c in existing if same_text(c.name, name)), None)
+    if same is not None:
         return msg.contact_exists(same)
     referrer = None
     if via:
@@ -195,7 +196,7 @@ async def _fix(ctx: Context, name: str, field: str, value: str | None) -> Reply:
         return msg.company_fixed(contact)
     namesakes = await find_contact(ctx, value, None)
     other = next(
-        (c for c in namesakes if c.name.casefold() == value.casefold() and c.id != contact.id),
+        (c for c in namesakes if same_text(c.name, value) and c.id != contact.id),
         None,
     )
     if other is not None:  # two cards for one person: that's a merge

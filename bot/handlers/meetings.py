@@ -19,6 +19,7 @@ from bot.domain import Contact, Meeting, MeetingStatus
 from bot.errors import UserError
 from bot.formatting import is_number
 from bot.handlers.log import read_when
+from bot.matching import same_text
 from bot.people import contacts_of, find_contact
 from bot.replies import Reply
 
@@ -40,7 +41,7 @@ def is_with(meeting: Meeting, contact_id: int | None, company: str | None) -> bo
     return (
         meeting.contact_id is None
         and company is not None
-        and (meeting.company or "").casefold() == company.casefold()
+        and same_text(meeting.company, company)
     )
 
 

@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain import Contact
-from bot.matching import candidate_prefix, match_contacts
+from bot.matching import candidate_prefix, match_contacts, same_text
+from tests.unit.harness import Chat
 
 # Names as members type them: words of letters (any script), dots, hyphens, apostrophes.
 WORD = st.text(st.characters(categories=("L",), include_characters=".'-"), min_size=1, max_size=8)
@@ -60,3 +61,17 @@ def test_a_longer_first_word_reads_fewer_candidates() -> None:
     narrowed = _with_prefix(contacts, candidate_prefix("Person7 Last2"))
     assert [c.name for c in narrowed] == ["Person7 Last0", "Person7 Last1", "Person7 Last2"]
     assert [c.name for c in match_contacts("Person7 Last2", narrowed)] == ["Person7 Last2"]
+
+
+def test_same_text_ignores_case_as_storage_keys_it() -> None:
+    assert same_text("Straße GmbH", "STRASSE GMBH")  # casefold, not lower()
+    assert same_text("ACME", "acme") and same_text(None, "")
+    assert not same_text("Acme", "Acme Corp") and not same_text("Acme", None)
+
+
+async def test_a_contact_added_twice_in_other_case_is_found() -> None:
+    chat = Chat()
+    await chat.ok("contact add Jörg Straße @Hooli")
+    again = await chat.ok("contact add JÖRG STRASSE @Hooli")
+    assert "already" in again.text().lower()
+    assert len(chat.contacts()) == 1
