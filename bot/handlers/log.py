@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 
@@ -105,8 +107,19 @@ def parse_log(rest: str) -> dict[str, ArgValue]:
     return args
 
 
-def read_when(ctx: Context, text: str | None, example: str, prefer: str = "past") -> When:
+@contextmanager
+def _date_read(text: str | None, example: str) -> Iterator[None]:
+    """A date that doesn't read becomes the member's reply: what was wrong, an example."""
     try:
+        yield
+    except DateOutOfRange:
+        raise UserError(msg.date_out_of_range(text or ""), example) from None
+    except DateError:
+        raise UserError(msg.bad_date(text or ""), example) from None
+
+
+def read_when(ctx: Context, text: str | None, example: str, prefer: str = "past") -> When:
+    with _date_read(text, example):
         return parse_when(
             text or "now",
             ctx.tz,
@@ -114,10 +127,6 @@ def read_when(ctx: Context, text: str | None, example: str, prefer: str = "past"
             "future" if prefer == "future" else "past",
             default_time=ctx.member.checkin_time,
         )
-    except DateOutOfRange:
-        raise UserError(msg.date_out_of_range(text or ""), example) from None
-    except DateError:
-        raise UserError(msg.bad_date(text or ""), example) from None
 
 
 async def record(
@@ -155,12 +164,8 @@ FUTURE_SLACK = timedelta(minutes=10)
 
 
 def _nearer(ctx: Context, text: str | None, example: str) -> tuple[When, When | None]:
-    try:
+    with _date_read(text, example):
         return nearer_when(text or "now", ctx.tz, ctx.now(), ctx.member.checkin_time)
-    except DateOutOfRange:
-        raise UserError(msg.date_out_of_range(text or ""), example) from None
-    except DateError:
-        raise UserError(msg.bad_date(text or ""), example) from None
 
 
 async def _schedule_instead(
