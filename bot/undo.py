@@ -174,7 +174,9 @@ def _at(record: Record) -> datetime | None:
 
 
 async def take_back(uow: UnitOfWork, step: Step) -> TakenBack:
-    """Reverse every change of `step`, newest first, in the caller's transaction."""
+    """Reverse every change of `step`, newest first, and drop the step from the journal
+    (`undo` again takes back the one before), in the caller's transaction."""
+    assert step.id is not None, "a journaled step has an id"
     out = TakenBack(step.summary)
     for record in reversed(step.changes):
         if record.get("main"):
@@ -183,6 +185,7 @@ async def take_back(uow: UnitOfWork, step: Step) -> TakenBack:
             await _remove(uow, step.member_id, record, out)
         else:
             await _restore(uow, step.member_id, record, out)
+    await uow.steps.delete(step.member_id, step.id)
     for listed in (out.removed, out.reopened, out.redated, out.rescheduled, out.stages):
         listed.reverse()  # named in the order the step did them
     out.unlisted.reverse()

@@ -55,5 +55,4 @@ async def instead(cmd: Invocation, ctx: Context) -> Reply:
     if meant.name in _NOT_AGAIN:
         raise UserError(msg.INSTEAD_HOW, "undo")
     await take_back(ctx.uow, step)
-    await ctx.uow.steps.delete(ctx.member_id, step.id)
     return await REGISTRY[meant.name].handler(meant, ctx)

@@ -18,5 +18,4 @@ async def undo(cmd: Invocation, ctx: Context) -> Reply:
     if step is None or step.id is None:
         return msg.nothing_to_undo()
     taken = await take_back(uow, step)
-    await uow.steps.delete(ctx.member_id, step.id)
     return msg.undone(taken, ctx.tz, ctx.today())
