@@ -7,7 +7,6 @@ Block ids are the form's field names; each input's action_id is the same name.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,14 @@ from bot.context import Config
 from bot.dates import DateError, DateOutOfRange, parse_when
 from bot.domain import ActivityKind, Member
 from bot.handlers.log import FUTURE_SLACK, KIND_WORDS
-from bot.handlers.settings import parse_clock, parse_days, zone_names
+from bot.handlers.settings import (
+    GOALS,
+    closest_zone,
+    match_zone,
+    parse_clock,
+    parse_days,
+    parse_quiet,
+)
 from bot.replies import Form, FormField
 
 LOG_CALLBACK = "log-form"
@@ -243,18 +249,12 @@ def log_invocation(values: Mapping[str, str]) -> Invocation:
     return Invocation("log", args)
 
 
-def _zone(text: str) -> str | None:
-    return next((z for z in zone_names() if z.lower() == text.lower()), None)
-
-
 def validate_settings(values: Mapping[str, str]) -> dict[str, str]:
     """block_id -> what to change; {} when every setting reads."""
     errors: dict[str, str] = {}
     zone = values.get("timezone", "")
-    if _zone(zone) is None:
-        close = difflib.get_close_matches(zone, zone_names(), n=1, cutoff=0.5)
-        suggestion = close[0] if close else None
-        errors["timezone"] = msg.form_unknown_zone(plain_label(zone, 60), suggestion)
+    if match_zone(zone) is None:
+        errors["timezone"] = msg.form_unknown_zone(plain_label(zone, 60), closest_zone(zone))
     checkin = values.get("checkin", "")
     if parse_clock(checkin) is None:
         errors["checkin"] = msg.form_bad_time(plain_label(checkin, 60))
@@ -263,7 +263,7 @@ def validate_settings(values: Mapping[str, str]) -> dict[str, str]:
     if _quiet(values.get("quiet", "")) is None:
         errors["quiet"] = msg.form_bad_quiet(plain_label(values.get("quiet", ""), 60))
     goal = values.get("goal", "")
-    if not (goal.isascii() and goal.isdigit() and 1 <= int(goal) <= 50):
+    if not (goal.isascii() and goal.isdigit() and int(goal) in GOALS):
         errors["goal"] = msg.FORM_BAD_GOAL
     return errors
 
@@ -272,11 +272,8 @@ def _quiet(text: str) -> str | None:
     """Quiet hours as the command takes them ("21:00-08:00" or "off"); None if unreadable."""
     if text.lower() in ("", "off", "none"):
         return "off"
-    start_text, _, end_text = text.partition("-")
-    start, end = parse_clock(start_text), parse_clock(end_text)
-    if start is None or end is None or start == end:
-        return None
-    return f"{start:%H:%M}-{end:%H:%M}"
+    hours = parse_quiet(text)
+    return None if hours is None else f"{hours[0]:%H:%M}-{hours[1]:%H:%M}"
 
 
 def _quiet_of(m: Member) -> str:
@@ -287,7 +284,7 @@ def settings_commands(values: Mapping[str, str], *, member: Member | None = None
     """The `settings ...` commands a valid submission runs. Given the member, only what
     changed: an untouched timezone stays Slack's (`settings timezone` pins it)."""
     # Read as validate_settings reads them: an optional field left empty may be absent.
-    zone, clock = _zone(values.get("timezone", "")), parse_clock(values.get("checkin", ""))
+    zone, clock = match_zone(values.get("timezone", "")), parse_clock(values.get("checkin", ""))
     days, quiet = parse_days(values.get("days", "")), _quiet(values.get("quiet", ""))
     if zone is None or clock is None or days is None or quiet is None:
         raise ValueError("validate_settings() first")

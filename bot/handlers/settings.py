@@ -35,12 +35,34 @@ def zone_names() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
 
 
+GOALS = range(1, 51)  # conversations a week a goal can be
+
+
+def match_zone(text: str) -> str | None:
+    """The IANA name `text` is, in any case."""
+    return next((z for z in zone_names() if z.lower() == text.lower()), None)
+
+
+def closest_zone(text: str) -> str | None:
+    """The IANA name `text` was probably meant to be ("Europe/Londn")."""
+    close = difflib.get_close_matches(text, zone_names(), n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def parse_quiet(text: str) -> tuple[time, time] | None:
+    """Quiet hours "21:00-08:00"; None when they don't read (or start where they end)."""
+    start_text, _, end_text = text.partition("-")
+    start, end = parse_clock(start_text), parse_clock(end_text)
+    if start is None or end is None or start == end:
+        return None
+    return start, end
+
+
 def find_zone(text: str, example_of: str) -> str:
     """The IANA name `text` means (any case), or a UserError suggesting the closest."""
-    match = next((z for z in zone_names() if z.lower() == text.lower()), None)
+    match = match_zone(text)
     if match is None:
-        close = difflib.get_close_matches(text, zone_names(), n=1, cutoff=0.5)
-        suggestion = close[0] if close else "Europe/London"
+        suggestion = closest_zone(text) or "Europe/London"
         raise UserError(msg.unknown_zone(text), f"{example_of} {suggestion}")
     try:
         ZoneInfo(match)
@@ -185,10 +207,10 @@ async def set_quiet(cmd: Invocation, ctx: Context) -> Reply:
         ctx.member.quiet_start = ctx.member.quiet_end = None
         await ctx.uow.members.update(ctx.member)
         return msg.setting_saved("Quiet hours off.")
-    start_text, _, end_text = text.partition("-")
-    start, end = parse_clock(start_text), parse_clock(end_text)
-    if start is None or end is None or start == end:
+    hours = parse_quiet(text)
+    if hours is None:
         raise UserError(msg.bad_quiet(text), "settings quiet 21:00-08:00")
+    start, end = hours
     ctx.member.quiet_start, ctx.member.quiet_end = start, end
     await ctx.uow.members.update(ctx.member)
     return _saved_checking_quiet(
@@ -206,7 +228,7 @@ async def set_quiet(cmd: Invocation, ctx: Context) -> Reply:
 async def set_goal(cmd: Invocation, ctx: Context) -> Reply:
     """Your weekly goal, in conversations."""
     n = cmd.number("n")
-    if n is None or not 1 <= n <= 50:
+    if n is None or n not in GOALS:
         raise UserError(msg.BAD_GOAL, "settings goal 5")
     ctx.member.weekly_goal = n
     await ctx.uow.members.update(ctx.member)
