@@ -27,6 +27,7 @@ from bot.handlers.settings import (
     parse_days,
     parse_quiet,
 )
+from bot.messages.words import DAY_NAMES
 from bot.replies import Form, FormField
 
 LOG_CALLBACK = "log-form"
@@ -39,7 +40,6 @@ SUBMIT_LOG = "Log it"
 SUBMIT_SETTINGS = "Save"
 CLOSE = "Cancel"
 LOG_FIELDS = ("kind", "person", "company", "when", "note")  # `via` has its own command: lead
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SETTINGS_LABELS = {
     "timezone": "Timezone",

@@ -13,10 +13,10 @@ from bot.domain import Group, Member, Membership
 from bot.errors import UserError
 from bot.handlers.groups import coaches_of, group_here, typed
 from bot.handlers.settings import find_zone, parse_clock
+from bot.messages.words import DAY_NAMES
 from bot.nudges.schedule import group_cursors, next_group_time
 from bot.replies import Reply
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 POST_EXAMPLE = "group post fri 16:00"
 ZONE_EXAMPLE = "group timezone Europe/London"
 
@@ -87,7 +87,7 @@ def _parse_post(rest: str) -> dict[str, ArgValue]:
 
 @command(
     "group post",
-    Arg("day", ArgType.CHOICE, "Day of the week", required=True, choices=DAYS),
+    Arg("day", ArgType.CHOICE, "Day of the week", required=True, choices=DAY_NAMES),
     Arg("time", ArgType.TEXT, "Time of day, HH:MM", required=True),
     usage="group post <day> <HH:MM>",
     example=POST_EXAMPLE,
@@ -106,7 +106,7 @@ async def set_post(cmd: Invocation, ctx: Context) -> Reply:
         raise UserError(msg.bad_weekday(day_text), f"group post fri {time_text}")
     at = parse_clock(time_text.lower().removeprefix("at "))
     if at is None:
-        raise UserError(msg.bad_time(time_text), f"group post {DAYS[day]} 16:00")
+        raise UserError(msg.bad_time(time_text), f"group post {DAY_NAMES[day]} 16:00")
     group.leaderboard_weekday, group.leaderboard_time = day, at
     return msg.post_moved(group, await _replan(ctx, group))
 

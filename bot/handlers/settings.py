@@ -15,11 +15,11 @@ from bot.domain import MON_FRI, MemberStatus, Pause
 from bot.errors import UserError
 from bot.formatting import is_number, plural
 from bot.handlers.log import read_when
+from bot.messages.words import DAY_NAMES
 from bot.nudges.schedule import member_cursors
 from bot.nudges.timing import in_quiet
 from bot.replies import Reply
 
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 
 
@@ -94,9 +94,9 @@ def parse_days(text: str) -> frozenset[int] | None:
     days: set[int] = set()
     for part in filter(None, text.split(",")):
         ends = part.split("-")
-        if not all(e[:3] in _DAY_NAMES for e in ends) or len(ends) > 2:
+        if not all(e[:3] in DAY_NAMES for e in ends) or len(ends) > 2:
             return None
-        first, last = _DAY_NAMES.index(ends[0][:3]), _DAY_NAMES.index(ends[-1][:3])
+        first, last = DAY_NAMES.index(ends[0][:3]), DAY_NAMES.index(ends[-1][:3])
         span = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
         days.update(span)
     return frozenset(days) or None
@@ -189,7 +189,7 @@ async def set_days(cmd: Invocation, ctx: Context) -> Reply:
     await replan(ctx)
     await ctx.uow.members.update(ctx.member)
     return msg.setting_saved(
-        "Working days: " + ", ".join(_DAY_NAMES[d] for d in sorted(days)) + "."
+        "Working days: " + ", ".join(DAY_NAMES[d] for d in sorted(days)) + "."
     )
 
 

@@ -8,6 +8,7 @@ from bot.domain import (
     Member,
 )
 from bot.formatting import day_label, plural
+from bot.messages.words import DAY_NAMES
 from bot.nudges.model import NudgeKind
 from bot.replies import Field, Line, Reply, UserText, line
 
@@ -49,7 +50,6 @@ def nudge_word(typed: str) -> str | None:
 
 
 BAD_PAUSE = "A pause is 1 to 90 days: a number of days, or until a date ahead."
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def unknown_zone(zone: str) -> Line:
@@ -108,7 +108,7 @@ def settings(m: Member) -> Reply:
     fields = (
         Field("Timezone", line(m.timezone)),
         Field("Check-in", line(m.checkin_time.strftime("%H:%M"))),
-        Field("Working days", line(", ".join(_DAYS[d] for d in sorted(m.working_days)))),
+        Field("Working days", line(", ".join(DAY_NAMES[d] for d in sorted(m.working_days)))),
         Field("Quiet hours", line(quiet)),
         Field("Weekly goal", line(plural(m.weekly_goal, "conversation"))),
         Field("Nudges", line(_nudges_state(m))),

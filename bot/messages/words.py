@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bot.domain import ActivityKind, Contact, FollowUpKind
 
+# Days as the command language writes them (`settings days mon,tue`), Monday first.
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
 FOLLOWUP_WORD = {
     FollowUpKind.THANKYOU: "thank-you",
     FollowUpKind.CHECKBACK: "check-back",
