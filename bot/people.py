@@ -88,8 +88,10 @@ async def resolve_contact(
     company: str | None,
     retry: Callable[[str], str],
     create: bool = True,
+    referred_by: Contact | None = None,
 ) -> Contact:
-    """The one contact meant, created on the fly when new; asks when ambiguous."""
+    """The one contact meant, created on the fly when new (`referred_by` that person:
+    written in the same INSERT); asks when ambiguous."""
     check_length(ctx, "A name", query, ctx.config.max_name, retry("Jane Doe"))
     check_length(ctx, "A company name", company, ctx.config.max_name, retry("Jane"))
     contact = await existing_contact(ctx, query, company, retry)
@@ -102,9 +104,10 @@ async def resolve_contact(
         return contact
     if not create or query.startswith("#"):
         raise UserError(msg.no_such_contact(query), "contacts")
-    added = await ctx.uow.contacts.add(
-        Contact(member_id=ctx.member_id, name=query, company=company)
-    )
+    new = Contact(member_id=ctx.member_id, name=query, company=company)
+    if referred_by is not None:
+        new.referred_by_id, new.how_met = referred_by.id, "referral"
+    added = await ctx.uow.contacts.add(new)
     ctx.journal.added(added)
     return added
 

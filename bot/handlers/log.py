@@ -326,7 +326,7 @@ async def _lead(cmd: Invocation, ctx: Context) -> Reply:
                 ""
             ),
         )
-    contact = await resolve_contact(ctx, person, company, retry.with_person)
+    contact = await resolve_contact(ctx, person, company, retry.with_person, referred_by=referrer)
     again = again_command("lead", contact, cmd, when, ctx.tz, via=referrer)
     if referrer is not None and contact.referred_by_id is None and referrer.id != contact.id:
         before = replace(contact)
