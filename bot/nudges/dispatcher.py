@@ -138,8 +138,9 @@ class Dispatcher:
         if plan is None:
             return
         delivery = self._deliveries[plan.target.platform]
-        channel = _channel_of(plan.target)
-        wait = self._limiter.delay(plan.target.platform, channel)
+        target = plan.target
+        channel = _channel_of(target)
+        wait = self._limiter.delay(target.platform, target.tenant, channel)
         if wait > self.config.lease.total_seconds() / 4:
             # A long Retry-After: hand the nudges back rather than sleep on a lease that
             # could run out (and let another dispatcher send them a second time).
@@ -148,7 +149,7 @@ class Dispatcher:
                 for n in plan.nudges:
                     await self._retry(uow, n, later, "waiting for the rate limit", report)
             return
-        await self._limiter.acquire(plan.target.platform, channel)
+        await self._limiter.acquire(target.platform, target.tenant, channel)
         head = plan.nudges[0]
         message = Outbound(plan.target, plan.reply, f"nudge-{head.id}")
         try:
@@ -270,8 +271,8 @@ class Dispatcher:
                 report.messages += 1
             elif result.status is DeliveryStatus.RATE_LIMITED:
                 wait = max(result.retry_after or 1.0, 0.0)
-                # Discord's limit is global; Slack's is per channel.
-                self._limiter.block(plan.target.platform, channel, wait, whole_platform=True)
+                target = plan.target
+                self._limiter.block(target.platform, target.tenant, channel, wait, result.scope)
                 for n in plan.nudges:
                     await self._retry(uow, n, now + timedelta(seconds=wait), "rate limited", report)
             elif result.status is DeliveryStatus.PERMANENT:

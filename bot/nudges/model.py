@@ -108,10 +108,20 @@ class DeliveryStatus(enum.StrEnum):
     PERMANENT = "permanent"  # unreachable: DMs closed, user gone
 
 
+class LimitScope(enum.StrEnum):
+    """What a 429 closes: Slack limits posts per channel and per workspace, Discord
+    per route and for the whole bot."""
+
+    CHANNEL = "channel"
+    TENANT = "tenant"
+    PLATFORM = "platform"
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
     status: DeliveryStatus
     retry_after: float | None = None
+    scope: LimitScope = LimitScope.TENANT  # of a RATE_LIMITED result
     detail: str = ""
 
     @classmethod

@@ -1,8 +1,11 @@
 """Token buckets that keep the dispatcher inside each platform's documented limits.
 
-Slack allows about one message per second per channel (a member's DM is a channel);
-Discord allows 50 requests per second for the whole bot. A 429 with Retry-After
-closes a bucket for that long, so the rest of a tick waits instead of hammering.
+Slack allows about one message per second per channel (a member's DM is a channel) and
+a workspace-wide rate on top; Discord allows 50 requests per second for the whole bot.
+The buckets refill a little below those rates (`headroom`): requests paced at exactly
+the limit reach the platform with jitter, and half the gaps come out short. A 429 with
+Retry-After closes the scope it names (a channel, a workspace, the whole platform) for
+that long, so the rest of a tick waits there and nowhere else.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from bot.nudges.model import LimitScope
 from bot.ports import Timer
 
 
@@ -22,107 +26,135 @@ class Rate:
 @dataclass(frozen=True, slots=True)
 class PlatformLimits:
     global_rate: Rate | None = None  # one bucket for the whole platform
+    tenant_rate: Rate | None = None  # one bucket per workspace (Slack team)
     channel_rate: Rate | None = None  # one bucket per channel
 
 
-# From the platforms' documentation; the console has no limit.
+# From the platforms' documentation; the console has no limit. Slack does not publish
+# its workspace-wide figure ("several hundred messages a minute"): 5/s stays under it.
 DEFAULT_LIMITS: dict[str, PlatformLimits] = {
-    "slack": PlatformLimits(channel_rate=Rate(1.0, 1.0)),  # chat.postMessage: 1/s/channel
+    "slack": PlatformLimits(tenant_rate=Rate(5.0, 5.0), channel_rate=Rate(1.0, 1.0)),
     "discord": PlatformLimits(global_rate=Rate(50.0, 50.0), channel_rate=Rate(5.0, 5.0)),
 }
-
+HEADROOM = 0.95
 
 _EPSILON = 1e-6  # seconds
 
 
 class TokenBucket:
-    __slots__ = ("_blocked_until", "_level", "_stamp", "_timer", "rate")
+    __slots__ = ("_level", "_per_second", "_stamp", "_timer", "rate")
 
-    def __init__(self, rate: Rate, timer: Timer) -> None:
+    def __init__(self, rate: Rate, timer: Timer, headroom: float = 1.0) -> None:
         self.rate = rate
+        self._per_second = rate.per_second * headroom
         self._timer = timer
         self._level = rate.burst
         self._stamp = timer.monotonic()
-        self._blocked_until = 0.0
 
     def _refill(self, now: float) -> None:
-        self._level = min(self.rate.burst, self._level + (now - self._stamp) * self.rate.per_second)
+        self._level = min(self.rate.burst, self._level + (now - self._stamp) * self._per_second)
         self._stamp = now
 
     def wait_time(self) -> float:
         """Seconds until one token is available (0 when one is)."""
-        now = self._timer.monotonic()
-        self._refill(now)
-        blocked = max(0.0, self._blocked_until - now)
-        short = max(0.0, 1.0 - self._level) / self.rate.per_second
-        # A wait of a rounding error (1e-18 s) cannot move a clock: acquire() would spin.
-        wait = max(blocked, short)
-        return wait if wait > _EPSILON else 0.0
+        self._refill(self._timer.monotonic())
+        return max(0.0, 1.0 - self._level) / self._per_second
 
     def take(self) -> None:
         self._refill(self._timer.monotonic())
         self._level -= 1.0
 
-    def block(self, seconds: float) -> None:
-        """The platform said 429: nothing goes out for `seconds`."""
-        self._blocked_until = max(self._blocked_until, self._timer.monotonic() + seconds)
+    def empty(self) -> None:
+        """After a 429 the platform's count is full, whatever ours says."""
         self._level = min(self._level, 0.0)
 
 
+_Key = tuple[str, ...]
+
+
 class Limiter:
-    """Buckets per platform (and per channel where the platform limits channels)."""
+    """Buckets per platform, per workspace and per channel, as each platform limits them,
+    and the 429 blocks on top of them."""
 
     def __init__(
         self,
         timer: Timer,
         limits: dict[str, PlatformLimits] | None = None,
-        max_channels: int = 10_000,
+        max_keys: int = 10_000,
+        headroom: float = HEADROOM,
     ) -> None:
         self._timer = timer
         self._limits = DEFAULT_LIMITS if limits is None else limits
-        self._global: dict[str, TokenBucket] = {}
-        # Least recently used channel buckets are dropped: a full bucket is the default.
-        self._channels: OrderedDict[tuple[str, str], TokenBucket] = OrderedDict()
-        self._max_channels = max_channels
+        self._headroom = headroom
+        # Least recently used buckets are dropped: a full bucket is the default.
+        self._buckets: OrderedDict[_Key, TokenBucket] = OrderedDict()
+        self._blocked: dict[_Key, float] = {}  # scope -> monotonic time it opens again
+        self._max_keys = max_keys
 
-    def _buckets(self, platform: str, channel: str) -> list[TokenBucket]:
+    @staticmethod
+    def _scopes(platform: str, tenant: str, channel: str) -> dict[LimitScope, _Key]:
+        return {
+            LimitScope.PLATFORM: (platform,),
+            LimitScope.TENANT: (platform, "tenant", tenant),
+            LimitScope.CHANNEL: (platform, "channel", tenant, channel),
+        }
+
+    def _bucket_list(self, platform: str, tenant: str, channel: str) -> list[TokenBucket]:
         limits = self._limits.get(platform)
         if limits is None:
             return []
+        rates = {
+            LimitScope.PLATFORM: limits.global_rate,
+            LimitScope.TENANT: limits.tenant_rate,
+            LimitScope.CHANNEL: limits.channel_rate,
+        }
         out = []
-        if limits.global_rate is not None:
-            bucket = self._global.get(platform)
-            if bucket is None:
-                bucket = self._global[platform] = TokenBucket(limits.global_rate, self._timer)
+        for scope, key in self._scopes(platform, tenant, channel).items():
+            rate = rates[scope]
+            if rate is None:
+                continue
+            bucket = self._buckets.pop(key, None) or TokenBucket(rate, self._timer, self._headroom)
+            self._buckets[key] = bucket
             out.append(bucket)
-        if limits.channel_rate is not None:
-            key = (platform, channel)
-            bucket = self._channels.pop(key, None) or TokenBucket(limits.channel_rate, self._timer)
-            self._channels[key] = bucket
-            if len(self._channels) > self._max_channels:
-                self._channels.popitem(last=False)
-            out.append(bucket)
+        while len(self._buckets) > self._max_keys:
+            self._buckets.popitem(last=False)
         return out
 
-    def delay(self, platform: str, channel: str) -> float:
-        """How long a message to `channel` would wait now (0 when it may go at once)."""
-        return max((b.wait_time() for b in self._buckets(platform, channel)), default=0.0)
+    def _blocked_for(self, platform: str, tenant: str, channel: str) -> float:
+        now = self._timer.monotonic()
+        keys = self._scopes(platform, tenant, channel).values()
+        return max((self._blocked.get(k, 0.0) - now for k in keys), default=0.0)
 
-    async def acquire(self, platform: str, channel: str) -> float:
+    def _wait(self, buckets: list[TokenBucket], platform: str, tenant: str, channel: str) -> float:
+        blocked = self._blocked_for(platform, tenant, channel)
+        wait = max([blocked] + [b.wait_time() for b in buckets])
+        # A wait of a rounding error (1e-18 s) cannot move a clock: acquire() would spin.
+        return wait if wait > _EPSILON else 0.0
+
+    def delay(self, platform: str, tenant: str, channel: str) -> float:
+        """How long a message to `channel` would wait now (0 when it may go at once)."""
+        return self._wait(self._bucket_list(platform, tenant, channel), platform, tenant, channel)
+
+    async def acquire(self, platform: str, tenant: str, channel: str) -> float:
         """Wait until a message to `channel` may go out; the seconds waited."""
-        buckets = self._buckets(platform, channel)
+        buckets = self._bucket_list(platform, tenant, channel)
         waited = 0.0
-        while True:
-            delay = max((b.wait_time() for b in buckets), default=0.0)
-            if delay <= 0:
-                break
+        while (delay := self._wait(buckets, platform, tenant, channel)) > 0:
             await self._timer.sleep(delay)
             waited += delay
         for bucket in buckets:
             bucket.take()
         return waited
 
-    def block(self, platform: str, channel: str, seconds: float, whole_platform: bool) -> None:
-        buckets = self._buckets(platform, channel)
-        for bucket in buckets if whole_platform else buckets[-1:]:
-            bucket.block(seconds)
+    def block(
+        self, platform: str, tenant: str, channel: str, seconds: float, scope: LimitScope
+    ) -> None:
+        """The platform said 429 for `scope`: nothing goes out there for `seconds`."""
+        now = self._timer.monotonic()
+        key = self._scopes(platform, tenant, channel)[scope]
+        self._blocked[key] = max(self._blocked.get(key, 0.0), now + seconds)
+        bucket = self._buckets.get(key)
+        if bucket is not None:
+            bucket.empty()
+        if len(self._blocked) > self._max_keys:
+            self._blocked = {k: t for k, t in self._blocked.items() if t > now}

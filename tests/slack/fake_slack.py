@@ -34,7 +34,8 @@ Where the agreed interface (SLACK.md) is silent, the fake does what Slack does:
 - Failure injection: fail()/rate_limit() apply to the next `times` matching calls (times < 0:
   until clear_failures()); `channel` matches the call's channel, channel_id, user, users or
   user_id argument. post_rate_per_channel (and post_rate_total, workspace-wide) is a token
-  bucket of one post over chat.postMessage/chat.postEphemeral; over it -> 429 with
+  bucket over chat.postMessage/chat.postEphemeral holding one post (post_burst_total for
+  the workspace's: Slack allows "short bursts >1"); over it -> 429 with
   Retry-After (whole seconds, >= 1). Every request is in `calls`, rejected ones too (with
   their status and error).
 - response_url(): 5 posts per url, then 404 "used_url"; an unknown url -> 404 "no_such_url".
@@ -129,6 +130,7 @@ class FakeSlack(SocketModeFake):
         self.allowed_mentions: set[str] = set()
         self.post_rate_per_channel: float | None = None
         self.post_rate_total: float | None = None
+        self.post_burst_total = 1.0
         self.trigger_ttl = 3.0
         self._rules: list[_Rule] = []
         self._delays: list[list[Any]] = []  # [method, seconds, times left]
@@ -260,19 +262,19 @@ class FakeSlack(SocketModeFake):
     def throttle_post(self, channel: str) -> None:
         now = time.monotonic()
         limits = [
-            (f"channel:{channel}", self.post_rate_per_channel),
-            ("total", self.post_rate_total),
+            (f"channel:{channel}", self.post_rate_per_channel, 1.0),
+            ("total", self.post_rate_total, self.post_burst_total),
         ]
-        for key, rate in limits:
+        for key, rate, burst in limits:
             if rate is None:
                 continue
-            tokens, last = self._buckets.get(key, (1.0, now))
-            tokens = min(1.0, tokens + (now - last) * rate)
+            tokens, last = self._buckets.get(key, (burst, now))
+            tokens = min(burst, tokens + (now - last) * rate)
             if tokens < 1.0:
                 self._buckets[key] = (tokens, now)
                 raise _Answer("ratelimited", 429, max(1, math.ceil((1.0 - tokens) / rate)))
             self._buckets[key] = (tokens, now)
-        for key, rate in limits:
+        for key, rate, _ in limits:
             if rate is not None:
                 tokens, last = self._buckets[key]
                 self._buckets[key] = (tokens - 1.0, last)
