@@ -113,12 +113,98 @@ def _parse_settings(rest: str) -> dict[str, ArgValue]:
     raise UserError(msg.unknown_setting(rest.split()[0], names), example)
 
 
+def read_checkin(text: str) -> time:
+    value = parse_clock(text)
+    if value is None:
+        raise UserError(msg.bad_time(text), "settings checkin 09:30")
+    return value
+
+
+def read_days(text: str) -> frozenset[int]:
+    days = parse_days(text)
+    if days is None:
+        raise UserError(msg.bad_days(text), "settings days mon-fri")
+    return days
+
+
+def read_quiet(text: str) -> tuple[time, time] | None:
+    """Quiet hours, or None for `off`."""
+    if text.strip().lower() == "off":
+        return None
+    hours = parse_quiet(text.lower())
+    if hours is None:
+        raise UserError(msg.bad_quiet(text.lower()), "settings quiet 21:00-08:00")
+    return hours
+
+
+def read_goal(n: int | None) -> int:
+    if n is None or n not in GOALS:
+        raise UserError(msg.BAD_GOAL, "settings goal 5")
+    return n
+
+
+def _say_quiet(hours: tuple[time, time] | None) -> str:
+    if hours is None:
+        return "Quiet hours off."
+    return f"Quiet from {hours[0].strftime('%H:%M')} to {hours[1].strftime('%H:%M')}."
+
+
+def _say_days(days: frozenset[int]) -> str:
+    return "Working days: " + ", ".join(DAY_NAMES[d] for d in sorted(days)) + "."
+
+
+async def _save(ctx: Context, said: list[str], replanned: bool, quiet_checked: bool) -> Reply:
+    if replanned:
+        await replan(ctx)
+    await ctx.uow.members.update(ctx.member)
+    saved = " ".join(said)
+    return _saved_checking_quiet(ctx, saved) if quiet_checked else msg.setting_saved(saved)
+
+
 @command(
-    "settings", usage="settings", example="settings", category="settings", parse=_parse_settings
+    "settings",
+    Arg("timezone", ArgType.TEXT, "IANA timezone, like Europe/London", autocomplete="timezones"),
+    Arg("checkin", ArgType.TEXT, "Daily check-in time, HH:MM"),
+    Arg("days", ArgType.TEXT, "Working days, like mon-fri or mon,wed,fri"),
+    Arg("quiet", ArgType.TEXT, "Quiet hours HH:MM-HH:MM, or off"),
+    Arg("goal", ArgType.NUMBER, "Conversations per week"),
+    usage="settings",
+    example="settings",
+    category="settings",
+    parse=_parse_settings,
 )
 async def show_settings(cmd: Invocation, ctx: Context) -> Reply:
-    """Your settings: timezone, check-in time, working days, quiet hours, goal, nudges."""
-    return msg.settings(ctx.member)
+    """Your settings: timezone, check-in time, working days, quiet hours, goal, nudges.
+    Platforms with forms may set several at once; each is read before any is saved."""
+    zone, checkin = cmd.text("timezone"), cmd.text("checkin")
+    days, quiet = cmd.text("days"), cmd.text("quiet")
+    goal = cmd.args.get("goal")
+    if not any((zone, checkin, days, quiet, goal is not None)):
+        return msg.settings(ctx.member)
+    # Every value is read before any is set: one that doesn't read leaves all unsaved.
+    new_zone = find_zone(zone, "settings timezone") if zone else None
+    new_checkin = read_checkin(checkin) if checkin else None
+    new_days = read_days(days) if days else None
+    new_quiet = read_quiet(quiet) if quiet else None
+    new_goal = read_goal(cmd.number("goal")) if goal is not None else None
+    m, said = ctx.member, []
+    if new_zone is not None:
+        m.timezone, m.timezone_pinned = new_zone, True
+        said.append(f"Timezone set to {new_zone}.")
+    if new_checkin is not None:
+        m.checkin_time = new_checkin
+        said.append(f"Daily check-in at {new_checkin.strftime('%H:%M')} your time.")
+    if new_days is not None:
+        m.working_days = new_days
+        said.append(_say_days(new_days))
+    if quiet:
+        m.quiet_start, m.quiet_end = new_quiet if new_quiet is not None else (None, None)
+        said.append(_say_quiet(new_quiet))
+    if new_goal is not None:
+        m.weekly_goal = new_goal
+        said.append(f"Weekly goal: {plural(new_goal, 'conversation')}.")
+    replanned = any(v is not None for v in (new_zone, new_checkin, new_days))
+    return await _save(ctx, said, replanned, bool(new_checkin or new_quiet))
 
 
 @command(
@@ -141,9 +227,7 @@ async def set_timezone(cmd: Invocation, ctx: Context) -> Reply:
         raise UserError(msg.WHICH_ZONE, "settings timezone Europe/London")
     match = find_zone(zone, "settings timezone")
     ctx.member.timezone, ctx.member.timezone_pinned = match, True
-    await replan(ctx)
-    await ctx.uow.members.update(ctx.member)
-    return msg.setting_saved(f"Timezone set to {match}.")
+    return await _save(ctx, [f"Timezone set to {match}."], True, False)
 
 
 @command(
@@ -155,13 +239,9 @@ async def set_timezone(cmd: Invocation, ctx: Context) -> Reply:
 )
 async def set_checkin(cmd: Invocation, ctx: Context) -> Reply:
     """When your daily check-in arrives, on your working days."""
-    value = parse_clock(cmd.text("time") or "")
-    if value is None:
-        raise UserError(msg.bad_time(cmd.text("time") or ""), "settings checkin 09:30")
+    value = read_checkin(cmd.text("time") or "")
     ctx.member.checkin_time = value
-    await replan(ctx)
-    await ctx.uow.members.update(ctx.member)
-    return _saved_checking_quiet(ctx, f"Daily check-in at {value.strftime('%H:%M')} your time.")
+    return await _save(ctx, [f"Daily check-in at {value.strftime('%H:%M')} your time."], True, True)
 
 
 def _saved_checking_quiet(ctx: Context, saved: str) -> Reply:
@@ -182,15 +262,9 @@ def _saved_checking_quiet(ctx: Context, saved: str) -> Reply:
 )
 async def set_days(cmd: Invocation, ctx: Context) -> Reply:
     """Your working days: streaks and check-ins follow them."""
-    days = parse_days(cmd.text("days") or "")
-    if days is None:
-        raise UserError(msg.bad_days(cmd.text("days") or ""), "settings days mon-fri")
+    days = read_days(cmd.text("days") or "")
     ctx.member.working_days = days
-    await replan(ctx)
-    await ctx.uow.members.update(ctx.member)
-    return msg.setting_saved(
-        "Working days: " + ", ".join(DAY_NAMES[d] for d in sorted(days)) + "."
-    )
+    return await _save(ctx, [_say_days(days)], True, False)
 
 
 @command(
@@ -202,20 +276,9 @@ async def set_days(cmd: Invocation, ctx: Context) -> Reply:
 )
 async def set_quiet(cmd: Invocation, ctx: Context) -> Reply:
     """Hours when I never message you."""
-    text = (cmd.text("hours") or "").lower()
-    if text == "off":
-        ctx.member.quiet_start = ctx.member.quiet_end = None
-        await ctx.uow.members.update(ctx.member)
-        return msg.setting_saved("Quiet hours off.")
-    hours = parse_quiet(text)
-    if hours is None:
-        raise UserError(msg.bad_quiet(text), "settings quiet 21:00-08:00")
-    start, end = hours
-    ctx.member.quiet_start, ctx.member.quiet_end = start, end
-    await ctx.uow.members.update(ctx.member)
-    return _saved_checking_quiet(
-        ctx, f"Quiet from {start.strftime('%H:%M')} to {end.strftime('%H:%M')}."
-    )
+    hours = read_quiet(cmd.text("hours") or "")
+    ctx.member.quiet_start, ctx.member.quiet_end = hours if hours is not None else (None, None)
+    return await _save(ctx, [_say_quiet(hours)], False, hours is not None)
 
 
 @command(
@@ -227,12 +290,9 @@ async def set_quiet(cmd: Invocation, ctx: Context) -> Reply:
 )
 async def set_goal(cmd: Invocation, ctx: Context) -> Reply:
     """Your weekly goal, in conversations."""
-    n = cmd.number("n")
-    if n is None or n not in GOALS:
-        raise UserError(msg.BAD_GOAL, "settings goal 5")
+    n = read_goal(cmd.number("n"))
     ctx.member.weekly_goal = n
-    await ctx.uow.members.update(ctx.member)
-    return msg.setting_saved(f"Weekly goal: {plural(n, 'conversation')}.")
+    return await _save(ctx, [f"Weekly goal: {plural(n, 'conversation')}."], False, False)
 
 
 @command(
