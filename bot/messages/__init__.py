@@ -6,6 +6,7 @@ Handlers use `from bot import messages as msg`; each area lives in its own modul
 from bot.messages.chat import *  # noqa: F403
 from bot.messages.contacts import *  # noqa: F403
 from bot.messages.data import *  # noqa: F403
+from bot.messages.discord import *  # noqa: F403
 from bot.messages.errors import *  # noqa: F403
 from bot.messages.followups import *  # noqa: F403
 from bot.messages.forms import *  # noqa: F403
