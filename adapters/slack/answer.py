@@ -6,7 +6,9 @@
 - A button under a message updates that message in place: `chat.update` for an
   ordinary message, its `response_url` for an ephemeral one (chat.update cannot edit
   those; a response_url takes 5 posts in 30 minutes, one is used).
-- Files (`export`) go to the member's DM, with files_upload_v2.
+- Files go with files_upload_v2 to the member's DM (`export`), or to the channel when
+  the reply is public there (the full leaderboard); where the bot may not post files,
+  to the DM.
 """
 
 from __future__ import annotations
@@ -88,18 +90,21 @@ class Answers:
         self._known[identity] = channel
         return channel
 
-    async def files(self, identity: Identity, reply: Reply) -> None:
+    async def files(self, identity: Identity, reply: Reply, channel: str | None = None) -> None:
+        """The reply's files: beside a public reply in `channel`, else in the member's DM."""
         if not reply.files:
             return
-        channel = await self.dm_channel(identity)
+        uploads = [{"content": f.content, "filename": f.name, "title": f.name} for f in reply.files]
+        if reply.visibility is Visibility.PUBLIC and channel and not channel.startswith("D"):
+            try:
+                await self._client.files_upload_v2(channel=channel, file_uploads=uploads)
+                return
+            except SlackApiError as e:  # not in the channel, say: the asker still gets it
+                error = e.response.get("error")
+                log.info("upload to %s refused (%s): sent as a DM", channel, error)
         try:
             await self._client.files_upload_v2(
-                channel=channel,
-                file_uploads=[
-                    {"content": f.content, "filename": f.name, "title": f.name}
-                    for f in reply.files
-                ],
+                channel=await self.dm_channel(identity), file_uploads=uploads
             )
         except SlackApiError as e:
-            log.warning("export upload failed for %s: %s", identity, e.response.get("error"))
-
+            log.warning("file upload failed for %s: %s", identity, e.response.get("error"))

@@ -214,7 +214,7 @@ class SlackBot:
             await respond(**ack_payload(reply))
         else:
             await ack(**ack_payload(reply))
-        await self.answers.files(who_of(team, user), reply)
+        await self.answers.files(who_of(team, user), reply, body.get("channel_id"))
 
     async def _claimed(self, body: dict[str, Any]) -> bool:
         event_id = body.get("event_id")
@@ -243,7 +243,7 @@ class SlackBot:
         text = await self._read(event.get("text") or "") or "next"
         reply = await self.run(team, user, where(team, channel), text)
         await self.answers.in_channel(channel, user, reply, event.get("thread_ts"))
-        await self.answers.files(who_of(team, user), reply)
+        await self.answers.files(who_of(team, user), reply, channel)
 
     # -- buttons ------------------------------------------------------------------------
     async def _on_run(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -258,7 +258,7 @@ class SlackBot:
             await self.answers.in_channel(str(channel), user, reply)  # a group post's button
         else:
             await self.answers.replace(container, body.get("response_url"), reply)
-        await self.answers.files(who_of(team, user), reply)
+        await self.answers.files(who_of(team, user), reply, channel)
 
     async def _on_open_form(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()  # then the modal, within the trigger's 3 seconds

@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.render import render
 from bot.domain import Identity
 from bot.nudges.model import ChannelTarget, DeliveryResult, DeliveryStatus, Outbound
+from bot.replies import File
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def delivery_client(
 class _Answer:
     error: str = ""  # empty: posted
     channel: str = ""  # the channel Slack posted to
+    ts: str = ""  # the message's timestamp: its thread
     retry_after: float | None = None
 
 
@@ -104,7 +106,7 @@ class SlackDelivery:
             if isinstance(target, Identity):
                 result = await self._dm(target, payload)
             else:
-                result = await self._post(target, payload)
+                result = await self._post(target, payload, message.reply.files)
         except Exception as e:  # storage or rendering trouble: the dispatcher tries again
             log.warning("slack delivery %s failed: %r", key, e)
             result = DeliveryResult(DeliveryStatus.TRANSIENT, detail=repr(e)[:200])
@@ -130,11 +132,14 @@ class SlackDelivery:
                 log.warning("could not store the DM channel of %s: %r", who.user_id, e)
         return DeliveryResult.sent()
 
-    async def _post(self, where: ChannelTarget, payload: dict[str, Any]) -> DeliveryResult:
+    async def _post(
+        self, where: ChannelTarget, payload: dict[str, Any], files: tuple[File, ...] = ()
+    ) -> DeliveryResult:
         answer = await self._send(where.channel_id, payload)
         lost = (where.tenant, where.channel_id)
         if not answer.error:
             self._lost.discard(lost)  # invited back: a later loss is news again
+            await self._attach(where.channel_id, answer.ts, files)
             return DeliveryResult.sent()
         if answer.error not in CHANNEL_GONE:
             return self._classify(where.tenant, answer)
@@ -142,6 +147,19 @@ class SlackDelivery:
             self._lost.add(lost)
             await self._channel_lost(where, answer.error)
         return DeliveryResult(DeliveryStatus.PERMANENT, detail=answer.error)
+
+    async def _attach(self, channel: str, ts: str, files: tuple[File, ...]) -> None:
+        """A post's files (the full leaderboard) in its thread. The post went out: a failed
+        upload is logged, never a reason to post it again."""
+        if not files:
+            return
+        uploads = [{"content": f.content, "filename": f.name, "title": f.name} for f in files]
+        try:
+            await self._client.files_upload_v2(
+                channel=channel, thread_ts=ts or None, file_uploads=uploads
+            )
+        except Exception as e:
+            log.warning("files for the post in %s were not uploaded: %r", channel, e)
 
     async def _channel_lost(self, where: ChannelTarget, error: str) -> None:
         log.warning("slack channel %s of %s is gone: %s", where.channel_id, where.tenant, error)
@@ -181,7 +199,7 @@ class SlackDelivery:
             return _Answer("timeout")
         except aiohttp.ClientError as e:
             return _Answer(f"connection error: {type(e).__name__}")
-        return _Answer(channel=str(response.get("channel") or ""))
+        return _Answer(channel=str(response.get("channel") or ""), ts=str(response.get("ts") or ""))
 
     def _remember(self, key: str) -> None:
         self._sent[key] = None

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import enum
-import io
 import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -15,6 +13,7 @@ from bot.commands import CATEGORIES, REGISTRY, Arg, ArgType, Invocation, command
 from bot.context import Context
 from bot.domain import Activity, Contact, FollowUp, Opportunity, Pending
 from bot.replies import File, Reply
+from bot.spreadsheet import csv_bytes
 
 _FORGET = "forget"
 # `yes` confirms only as the very next message (bot/core.py lets the question lapse on any
@@ -37,16 +36,8 @@ def _rows(items: list[Any]) -> list[dict[str, Any]]:
 
 
 def _csv(rows: list[dict[str, Any]], of: type[Any]) -> bytes:
-    """Rows of dataclass `of` as CSV; the header is written even when there are no rows."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[f.name for f in dataclasses.fields(of)])
-    writer.writeheader()
-    # A leading = + - @ would run as a formula in a spreadsheet.
-    writer.writerows(
-        {k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in r.items()}
-        for r in rows
-    )
-    return out.getvalue().encode()
+    """Rows of dataclass `of` as CSV."""
+    return csv_bytes([f.name for f in dataclasses.fields(of)], rows)
 
 
 @command("export", usage="export", example="export", category="data")

@@ -202,8 +202,10 @@ async def optin(cmd: Invocation, ctx: Context) -> Reply:
     return await _set_opt_in(ctx, True, "group optin")
 
 
-async def build_leaderboard(uow: UnitOfWork, group: Group, now: datetime) -> Reply:
-    """This week's standings; the weekly post reuses it."""
+async def build_leaderboard(
+    uow: UnitOfWork, group: Group, now: datetime, viewer: int | None = None
+) -> Reply:
+    """This week's standings (with the viewer's own place); the weekly post reuses it."""
     assert group.id is not None
     # Ids and names only: a 1,000-member group needs no full member rows here.
     shown = await uow.groups.roster(group.id, opted_in_only=True)
@@ -215,7 +217,7 @@ async def build_leaderboard(uow: UnitOfWork, group: Group, now: datetime) -> Rep
     counts = await uow.activities.counts_by_member(ids, start, end, once_a_day=ONCE_A_DAY)
     names = public_names(shown)
     standings = rank([(mid, names[mid], counts.get(mid, {})) for mid in names])
-    return msg.leaderboard(group, standings, monday)
+    return msg.leaderboard(group, standings, monday, viewer)
 
 
 async def build_report(uow: UnitOfWork, group: Group, now: datetime) -> Reply:
@@ -242,7 +244,7 @@ async def build_report(uow: UnitOfWork, group: Group, now: datetime) -> Reply:
 async def leaderboard(cmd: Invocation, ctx: Context) -> Reply:
     """This week's points in this group: conversations and follow-ups count most."""
     group = await group_here(ctx, "leaderboard")
-    return await build_leaderboard(ctx.uow, group, ctx.now())
+    return await build_leaderboard(ctx.uow, group, ctx.now(), ctx.member_id)
 
 
 @command("group report", usage="group report", example="group report", category="group")

@@ -11,7 +11,8 @@ from bot.domain import (
 )
 from bot.formatting import plural
 from bot.leaderboard import Standing
-from bot.replies import Line, Reply, Section, UserText, Visibility, line
+from bot.replies import File, Line, Reply, Section, UserText, Visibility, line
+from bot.spreadsheet import csv_bytes
 
 SETUP_IN_CHANNEL = "Type it in the channel that should become the group, not in a DM."
 NO_GROUP_HERE = "This channel isn't a job-search group yet."
@@ -81,29 +82,58 @@ def opted(opt_in: bool) -> Reply:
     return Reply(body=(line(text),), next_step=line("Next: `next` shows what to do today."))
 
 
-def leaderboard(group: Group, standings: list[Standing], monday: date) -> Reply:
-    scoring = [s for s in standings if s.points > 0]
-    quiet = len(standings) - len(scoring)
-    lines = tuple(
-        line(
-            f"{s.rank}. ",
-            UserText(s.name),
-            f" — {plural(s.points, 'pt')} · {plural(s.conversations, 'conversation')} · {plural(s.followups, 'follow-up')}",
-        )
-        for s in scoring[:20]
+BOARD_TOP = 10  # standings a board message shows; the full board goes as a file
+
+
+def _standing(s: Standing) -> Line:
+    return line(
+        f"{s.rank}. ",
+        UserText(s.name),
+        f" — {plural(s.points, 'pt')} · {plural(s.conversations, 'conversation')}"
+        f" · {plural(s.followups, 'follow-up')}",
     )
+
+
+def leaderboard(
+    group: Group, standings: list[Standing], monday: date, viewer: int | None = None
+) -> Reply:
+    """The top of the board, the viewer's own place when it is further down, and the
+    whole board as a CSV file when it does not fit."""
+    scoring = [s for s in standings if s.points > 0]
+    top = scoring[:BOARD_TOP]
+    lines = [_standing(s) for s in top]
+    mine = next((s for s in scoring[BOARD_TOP:] if s.member_id == viewer), None)
+    if mine is not None:
+        lines += [line("⋯"), _standing(mine)]
     if not lines:
-        lines = (line("No points yet this week — the first conversation sets the pace."),)
-    tail = (line(f"{plural(quiet, 'member')} getting started this week."),) if quiet else ()
+        lines = [line("No points yet this week — the first conversation sets the pace.")]
+    more = len(scoring) - len(top) - (mine is not None)
+    if more:
+        lines.append(line(f"…and {plural(more, 'more member')} on the full board, attached."))
+    quiet = len(standings) - len(scoring)
+    if quiet:
+        lines.append(line(f"{plural(quiet, 'member')} getting started this week."))
+    files = (board_file(group, scoring, monday),) if len(scoring) > len(top) else ()
     return Reply(
         title=line("Leaderboard — ", UserText(group.name), f", week of {monday.strftime('%d %b')}"),
-        body=(*lines, *tail),
+        body=tuple(lines),
         next_step=line(
             "Points: conversation 5, follow-up or thank-you 3, outreach 2, lead or application 1. "
             "Next: one more conversation this week."
         ),
+        files=files,
         visibility=Visibility.PUBLIC,
     )
+
+
+def board_file(group: Group, scoring: list[Standing], monday: date) -> File:
+    rows = (
+        {"rank": s.rank, "name": s.name, "points": s.points,
+         "conversations": s.conversations, "follow-ups": s.followups}
+        for s in scoring
+    )  # fmt: skip
+    header = ("rank", "name", "points", "conversations", "follow-ups")
+    return File(f"leaderboard-{monday.isoformat()}.csv", csv_bytes(header, rows), "text/csv")
 
 
 def group_report(

@@ -15,7 +15,7 @@ from bot.context import Caller, Where
 from bot.domain import Identity
 from bot.nudges.config import NudgeConfig
 from bot.nudges.dispatcher import Dispatcher
-from bot.nudges.model import ChannelTarget, DeliveryStatus, Outbound
+from bot.nudges.model import ChannelTarget, DeliveryStatus, Nudge, NudgeKind, Outbound
 from bot.nudges.planner import Planner
 from bot.replies import Reply, line
 from storage.uow import uow_factory
@@ -390,3 +390,46 @@ async def test_a_log_form_that_cannot_open_answers_with_the_sentence_to_type(
     await eventually(lambda: any(r["url"] == url for r in app.slack.responses))
     said = next(r["body"] for r in app.slack.responses if r["url"] == url)
     assert "sentence" in said["text"] and "log meeting" in said["text"]
+
+
+async def test_a_300_member_board_posts_the_top_with_the_full_board_in_its_thread(
+    socket_app: SlackUnderTest,
+) -> None:
+    app = socket_app
+    await app.command("group setup Job club", channel="C7", channel_name="job-club")
+    team = app.slack.team_id
+    club = Where("slack", team, "C7", "job-club")
+    for i in range(300):
+        # Names that would ping if they reached Slack raw.
+        who = Caller(Identity("slack", team, f"UM{i:03d}"), f"M{i:03d} <!channel>", "UTC")
+        await app.core.handle_text(who, club, "group join")
+        for n in range(i % 7):
+            await app.core.handle_text(who, club, f"emailed Contact{n} @Acme")
+    factory = uow_factory(app.engine, app.clock)
+    async with factory() as uow:
+        group = await uow.groups.by_channel("slack", team, "C7")
+        assert group is not None
+        await uow.outbox.enqueue(
+            [Nudge(NudgeKind.LEADERBOARD, app.clock.now(), "g:board:test", None, group.id)]
+        )
+    timer = FakeTimer(app.clock)
+    dispatcher = Dispatcher(factory, app.clock, {"slack": app.delivery}, timer, NudgeConfig(), "w1")
+    await dispatcher.tick()
+    (post,) = [m for m in app.posted() if m["channel"] == "C7" and "Leaderboard" in m["text"]]
+    assert app.slack.violations == []
+    assert "<!channel>" not in json.dumps(post)
+    assert "more members on the full board, attached" in post["text"]
+    await eventually(lambda: bool(app.slack.files), what="the full board")
+    (board,) = app.slack.files
+    assert (board["channel_id"], board["thread_ts"]) == ("C7", post["ts"])
+    rows = board["content"].decode().splitlines()
+    assert len(rows) == 1 + sum(1 for i in range(300) if i % 7)  # everyone with points
+    # A member far down asks: the top, then their own place.
+    app.slack.add_user("UM008", "M008 <!channel>", tz="UTC")
+    answer, _ = await app.command("leaderboard", user="UM008", channel="C7")
+    assert answer is not None and answer["response_type"] == "in_channel"
+    mine = answer["text"].split("⋯\n", 1)[1].splitlines()[0]
+    assert mine.startswith("215. M008") and "2 pts" in mine
+    await eventually(lambda: len(app.slack.files) == 2, what="the board beside the answer")
+    assert app.slack.files[1]["channel_id"] == "C7"  # public there, so beside it
+    assert app.slack.violations == []

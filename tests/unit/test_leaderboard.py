@@ -189,3 +189,47 @@ async def test_group_commands_need_a_group_channel() -> None:
     await club(chat)
     twice = await chat.say("group setup", where=CLUB)
     assert twice.is_error and len(chat.store.groups) == 1
+
+
+async def test_a_long_board_shows_the_top_the_callers_own_place_and_attaches_the_rest() -> None:
+    chat = Chat()
+    await club(chat)
+    people = [caller(f"U{i:03d}", f"Member{i:02d} Surname{i}") for i in range(14)]
+    for i, who in enumerate(people):
+        await chat.ok("group join", who=who, where=CLUB)
+        for _ in range(20 - i):  # Member00 20 outreaches, Member13 7: a strict order
+            await chat.ok(f"emailed Contact{i}x{_}", who=who)
+    last = people[-1]
+    reply = await chat.ok("leaderboard", who=last, where=CLUB)
+    text = reply.text()
+    assert "1. Member00 — 40 pts" in text and "10. Member09 — 22 pts" in text
+    assert "11. Member10" not in text  # past the top ten
+    assert "⋯\n14. Member13 — 14 pts" in text  # the caller's own place, after the top
+    assert "…and 3 more members on the full board, attached." in text
+    (board,) = reply.files
+    lines = board.content.decode().splitlines()
+    assert lines[0] == "rank,name,points,conversations,follow-ups"
+    assert len(lines) == 1 + 14 and lines[-1].startswith("14,Member13,14,")
+    # Someone in the top ten sees no second copy of their line.
+    top = (await chat.ok("leaderboard", who=people[0], where=CLUB)).text()
+    assert top.count("Member00") == 1 and "⋯" not in top
+    assert "…and 4 more members" in top
+
+
+async def test_a_short_board_attaches_nothing() -> None:
+    chat = Chat()
+    await club(chat)
+    await chat.ok("met Jane", who=ADA)
+    reply = await chat.ok("leaderboard", who=CY, where=CLUB)
+    assert reply.files == () and "more member" not in reply.text()
+
+
+async def test_board_file_cells_never_run_as_formulas() -> None:
+    chat = Chat()
+    await club(chat)
+    for i in range(11):
+        who = caller(f"F{i}", f"=HYPERLINK{i}" if i == 10 else f"Plain{i}")
+        await chat.ok("group join", who=who, where=CLUB)
+        await chat.ok("emailed Sam", who=who)
+    (board,) = (await chat.ok("leaderboard", who=ADA, where=CLUB)).files
+    assert ",'=HYPERLINK10," in board.content.decode()
