@@ -377,3 +377,13 @@ claims = Table(
     Column("claimed_at", UtcDateTime(), nullable=False),
     Index(None, "claimed_at"),
 )
+
+# What a platform adapter keeps between runs that belongs to no member: the signature of
+# the Discord command tree last synced (a sync only when it changed).
+app_state = Table(
+    "app_state",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)

@@ -64,7 +64,7 @@ async def test_migrated_schema_equals_metadata(fresh_url: str) -> None:
     try:
         async with engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
-            assert await conn.run_sync(_state) == (set(metadata.tables), "0008")
+            assert await conn.run_sync(_state) == (set(metadata.tables), "0009")
         async with engine.begin() as conn:
             await conn.run_sync(_downgrade)
         async with engine.connect() as conn:
@@ -80,7 +80,7 @@ async def test_migrated_schema_equals_metadata(fresh_url: str) -> None:
         await engine.dispose()
 
 
-AFTER_0001 = {"outbox", "nudge_cursors", "steps", "numbering", "claims"}  # 0002, 0004, 0006, 0008
+AFTER_0001 = {"outbox", "nudge_cursors", "steps", "numbering", "claims", "app_state"}  # 0002-0009
 
 
 def _downgrade_to(revision: str) -> Callable[[Connection], None]:
@@ -193,7 +193,7 @@ async def test_0004_adds_the_undo_journal_and_takes_it_away_again(fresh_url: str
         async with engine.begin() as conn:
             await conn.run_sync(_downgrade_to("0003"))
         async with engine.connect() as conn:
-            later = {"steps", "numbering", "claims"}  # 0004, 0006, 0008
+            later = {"steps", "numbering", "claims", "app_state"}  # 0004, 0006, 0008, 0009
             assert await conn.run_sync(_state) == (set(metadata.tables) - later, "0003")
             names = await conn.execute(select(members.c.display_name))
             assert names.scalars().all() == ["Ada"]
