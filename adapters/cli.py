@@ -32,7 +32,10 @@ async def chat(user: str, group: str | None, export_dir: Path) -> int:
     from adapters.runtime.bootstrap import bootstrap
 
     runtime = await bootstrap()
-    console = ConsoleBackend(runtime.core, export_dir=export_dir)
+    # The console's "platform" is this machine: its zone is the operator's default.
+    console = ConsoleBackend(
+        runtime.core, export_dir=export_dir, timezone=runtime.core.config.default_timezone
+    )
     interactive = sys.stdin.isatty()
     delivery = ConsoleDelivery(write=lambda text: print(text, flush=True), clock=runtime.clock)
     runtime.start_nudges({delivery.platform: delivery})

@@ -48,14 +48,14 @@ class Core:
         try:
             invocation = parse_text(text, self.config.max_text)
         except UserError as e:
-            return await self._unread(caller, msg.error(e.message, e.example))
+            return await self._unread(caller, where, msg.error(e.message, e.example))
         return await self.handle(caller, where, invocation)
 
     async def handle(self, caller: Caller, where: Where, invocation: Invocation) -> Reply:
         spec = REGISTRY.get(invocation.name)
         if spec is None:
             reply = msg.error(msg.unknown_command(invocation.name, None), "help")
-            return await self._welcome_if_new(caller, reply)
+            return await self._welcome_if_new(caller, reply, where)
         was_unreachable: int | None = None
         lapsed: Pending | None = None  # the question this command let lapse
         new = False
@@ -63,7 +63,7 @@ class Core:
             async with self.uow_factory() as uow:
                 member = await uow.members.by_identity(caller.identity)
                 if member is None:
-                    member, new = await self._add_member(uow, caller), True
+                    member, new = await self._add_member(uow, caller, where), True
                 if member.unreachable:  # they wrote to us: their DMs work again
                     was_unreachable = member.id
                     member.unreachable = False
@@ -71,7 +71,9 @@ class Core:
                 lapsed = await self._lapse(uow, member, spec.name)
                 ctx = Context(uow, self.clock, member, caller, where, self.config)
                 reply = await self._run(spec, invocation, ctx, lapsed)
-            return msg.welcomed(reply) if new else reply
+            if new:
+                reply = msg.welcomed(reply, _zone_unsaid(caller, member))
+            return msg.dm_failed(reply) if was_unreachable and where.channel_id else reply
         except AmbiguousContact as e:
             commands = [e.retry(f"#{c.number}") for c in e.candidates]
             reply = msg.ambiguous(e.query, e.candidates, commands)
@@ -84,10 +86,11 @@ class Core:
             reply = msg.error(msg.SOMETHING_BROKE, None)
         if was_unreachable is not None:  # the failed command rolled that back
             await self._reachable_again(was_unreachable)
+            reply = msg.dm_failed(reply) if where.channel_id else reply
         if lapsed is not None:  # ...and the lapse of the question with it
             reply = await self._lapse_again(lapsed, reply)
         if new:  # ...and the new member with it: keep them, so the welcome comes once
-            reply = await self._welcome_if_new(caller, reply)
+            reply = await self._welcome_if_new(caller, reply, where)
         return reply
 
     async def member_of(self, identity: Identity) -> Member | None:
@@ -167,7 +170,7 @@ class Core:
             return reply
         return msg.question_dropped(reply, lapsed.action)
 
-    async def _unread(self, caller: Caller, reply: Reply) -> Reply:
+    async def _unread(self, caller: Caller, where: Where, reply: Reply) -> Reply:
         """A message that didn't read is still a message, in one small transaction: a
         newcomer is welcomed (once: the member is kept), a pending question lapses.
         Only unreadable messages pay it."""
@@ -175,8 +178,8 @@ class Core:
             async with self.uow_factory() as uow:
                 member = await uow.members.by_identity(caller.identity)
                 if member is None:
-                    await self._add_member(uow, caller)
-                    return msg.welcomed(reply)
+                    member = await self._add_member(uow, caller, where)
+                    return msg.welcomed(reply, _zone_unsaid(caller, member))
                 lapsed = await self._lapse(uow, member, "")
         except Exception:
             log.exception("could not record the message of %s", caller.identity)
@@ -193,7 +196,7 @@ class Core:
         except Exception:  # never let this bookkeeping cost the member their reply
             log.exception("could not mark member %s reachable", member_id)
 
-    async def _welcome_if_new(self, caller: Caller, reply: Reply) -> Reply:
+    async def _welcome_if_new(self, caller: Caller, reply: Reply, where: Where) -> Reply:
         """A first message that failed (unreadable, refused, crashed) still creates the
         member, in a small transaction of its own, and still gets the welcome once. Only
         failure paths come here, so the hot path pays nothing for it."""
@@ -201,14 +204,15 @@ class Core:
             async with self.uow_factory() as uow:
                 if await uow.members.by_identity(caller.identity) is not None:
                     return reply
-                await self._add_member(uow, caller)
+                member = await self._add_member(uow, caller, where)
         except Exception:  # without a member the welcome would come again: leave it out
             log.exception("could not add member %s", caller.identity)
             return reply
-        return msg.welcomed(reply)
+        return msg.welcomed(reply, _zone_unsaid(caller, member))
 
-    async def _add_member(self, uow: UnitOfWork, caller: Caller) -> Member:
-        tz = _valid_zone(caller.timezone) or self.config.default_timezone
+    async def _add_member(self, uow: UnitOfWork, caller: Caller, where: Where) -> Member:
+        # Without the platform's zone (Discord has none), the group's is the best guess.
+        tz = _valid_zone(caller.timezone) or await self._group_zone(uow, where)
         member = await uow.members.add(
             Member(display_name=caller.display_name[: self.config.max_name], timezone=tz),
             caller.identity,
@@ -216,3 +220,15 @@ class Core:
         now = self.clock.now()
         await uow.cursors.put_many(member_cursors(member, now, self.config.nudges))
         return member
+
+    async def _group_zone(self, uow: UnitOfWork, where: Where) -> str:
+        if where.channel_id is not None:
+            group = await uow.groups.by_channel(where.platform, where.tenant, where.channel_id)
+            if group is not None and _valid_zone(group.timezone):
+                return group.timezone
+        return self.config.default_timezone
+
+
+def _zone_unsaid(caller: Caller, member: Member) -> str | None:
+    """The zone a newcomer was given when their platform did not tell theirs."""
+    return None if _valid_zone(caller.timezone) else member.timezone

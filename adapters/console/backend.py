@@ -22,7 +22,9 @@ class ConsoleBackend:
     core: Core
     tenant: str = "local"
     export_dir: Path | None = None
-    timezone: str | None = None  # what the "platform" says about the user, like Slack's tz
+    # What the "platform" says about the user, like Slack's tz: this machine is the platform
+    # (the command line passes the operator's default); None acts as Discord, which says none.
+    timezone: str | None = "UTC"
     transcript: list[tuple[str, str, Reply]] = field(default_factory=list)
 
     def caller(self, user: str) -> Caller:

@@ -4,32 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.runtime.dm_channels import StoredDmChannels
 from adapters.runtime.settings import Settings
 from adapters.slack.app import SlackBot, SlackConfig
 from adapters.slack.delivery import SlackDelivery, delivery_client
 from adapters.slack.serve import HttpMode, SocketMode, connection
 from bot.core import Core
-from bot.domain import Identity
 from bot.ports import Clock
 from storage.claims import SqlClaims
-from storage.uow import SqlUnitOfWork
-
-
-class StoredDmChannels:
-    """adapters.slack.delivery.DmChannels on the identities table: each member's DM
-    channel id is kept, so no nudge needs conversations.open."""
-
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
-        self._engine = engine
-        self._clock = clock
-
-    async def get(self, identity: Identity) -> str | None:
-        async with SqlUnitOfWork(self._engine, self._clock) as uow:
-            return await uow.identities.dm_channel(identity)
-
-    async def set(self, identity: Identity, channel_id: str) -> None:
-        async with SqlUnitOfWork(self._engine, self._clock) as uow:
-            await uow.identities.set_dm_channel(identity, channel_id)
 
 
 def slack_config(settings: Settings, http_host: str = "0.0.0.0") -> SlackConfig:

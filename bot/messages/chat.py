@@ -13,7 +13,7 @@ from bot.messages.nudges import days_ago
 from bot.messages.words import FOLLOWUP_WORD
 from bot.replies import Action, Line, Reply, UserText, line
 
-__all__ = ["WELCOME", "Step", "greeting", "orientation", "thanks", "welcomed", "what_now"]
+__all__ = ["WELCOME", "Step", "dm_failed", "greeting", "orientation", "thanks", "welcomed", "what_now"]
 
 WELCOME = (
     line(
@@ -24,11 +24,31 @@ WELCOME = (
 )
 
 
-def welcomed(reply: Reply) -> Reply:
+def welcomed(reply: Reply, zone_guess: str | None = None) -> Reply:
     """The reply to a member's very first message, with the welcome before it. A title
-    moves into the body so the welcome is read first on every platform."""
+    moves into the body so the welcome is read first on every platform. A platform that
+    does not tell the member's zone (Discord) gets it asked, once, here."""
     head = (reply.title,) if reply.title else ()
-    return dataclasses.replace(reply, title=None, body=(*WELCOME, *head, *reply.body))
+    ask = (
+        (
+            line(
+                f"Your days and nudges follow {zone_guess} for now. In another timezone? "
+                "Say `settings timezone Area/City`, like `settings timezone America/Chicago`."
+            ),
+        )
+        if zone_guess
+        else ()
+    )
+    return dataclasses.replace(reply, title=None, body=(*WELCOME, *ask, *head, *reply.body))
+
+
+def dm_failed(reply: Reply) -> Reply:
+    """Told in a channel (ephemerally) after a nudge could not reach the member's DMs."""
+    note = line(
+        "By the way, my last direct message to you didn't go through. If your DMs are "
+        "closed to this server, open them so your check-ins and reminders reach you."
+    )
+    return dataclasses.replace(reply, body=(*reply.body, note))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.runtime.clock import SystemClock, SystemTimer
-from adapters.runtime.slack import StoredDmChannels
+from adapters.runtime.dm_channels import StoredDmChannels
 from adapters.slack.delivery import SlackDelivery, delivery_client
 from bot.domain import Identity, Member
 from bot.nudges.config import NudgeConfig
