@@ -58,9 +58,7 @@ async def chat(user: str, group: str | None, export_dir: Path) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    if settings.discord_enabled:
-        print("Discord is configured, but this build has no Discord adapter yet.", file=sys.stderr)
-    if args.command == "run" and settings.slack_enabled:
+    if args.command == "run" and (settings.slack_enabled or settings.discord_enabled):
         from adapters.runtime.serve import serve
 
         return asyncio.run(serve(settings))

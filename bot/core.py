@@ -109,6 +109,17 @@ class Core:
             ctx = Context(uow, self.clock, member, caller, where, self.config)
             return await REGISTRY["next"].handler(Invocation("next", {}), ctx)
 
+    async def suggestions(self, identity: Identity, limit: int = 200) -> tuple[list[str], list[str]]:
+        """The member's contact names and companies, for a platform's autocomplete; read
+        only, empty for someone who is not a member yet."""
+        async with self.uow_factory() as uow:
+            member = await uow.members.by_identity(identity)
+            if member is None or member.id is None:
+                return [], []
+            contacts = await uow.contacts.search(member.id, None, limit)
+            companies = await uow.contacts.companies(member.id, "", limit)
+        return [c.name for c in contacts], companies
+
     async def channel_lost(
         self, platform: str, tenant: str, channel_id: str
     ) -> list[tuple[Identity, Reply]]:

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 import time
+from typing import Any
 
 from adapters.runtime.bootstrap import Runtime, bootstrap
 from adapters.runtime.settings import Settings
@@ -41,7 +42,7 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     deliveries: dict[str, Delivery] = {}
-    connections = []
+    connections: list[Any] = []
     try:
         if settings.slack_enabled:
             _bot, delivery, conn = build_slack(
@@ -50,6 +51,17 @@ async def serve(
             await conn.start()
             connections.append(conn)
             deliveries[delivery.platform] = delivery
+        if settings.discord_enabled:
+            # Imported only when configured: discord.py is a heavy import for a Slack bot.
+            from adapters.runtime.discord import build_discord, discord_config, point_discord_at
+
+            point_discord_at(settings.discord_api_url, settings.discord_gateway_url)
+            _dbot, ddelivery, dconn = build_discord(
+                runtime.core, discord_config(settings), runtime.engine, runtime.clock
+            )
+            connections.append(dconn)  # stopped even if start fails half way
+            await dconn.start()
+            deliveries[ddelivery.platform] = ddelivery
         runtime.start_nudges(deliveries)
         pruning = asyncio.create_task(_prune_claims(SqlClaims(runtime.engine, runtime.clock)))
         log.info("ready in %.2f s", time.monotonic() - started)

@@ -9,11 +9,16 @@ __all__ = [
     "DISCORD_FORM_GONE",
     "DISCORD_FORM_TITLES",
     "DISCORD_PRESS_FAILED",
+    "DISCORD_SETUP_NEEDS_MANAGE",
     "discord_group_description",
 ]
 
 DISCORD_PRESS_FAILED = (
     "That didn't go through on my side, and nothing was saved. Press it again in a moment."
+)
+DISCORD_SETUP_NEEDS_MANAGE = (
+    "Only members who can manage this server can make a channel a group. "
+    "Next: ask a server admin to run `/group setup` here."
 )
 DISCORD_FORM_GONE = "That form isn't here any more — use the slash command with its options."
 # A modal's title (Discord shows at most 45 characters); other forms use their summary.
