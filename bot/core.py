@@ -109,7 +109,9 @@ class Core:
             ctx = Context(uow, self.clock, member, caller, where, self.config)
             return await REGISTRY["next"].handler(Invocation("next", {}), ctx)
 
-    async def suggestions(self, identity: Identity, limit: int = 200) -> tuple[list[str], list[str]]:
+    async def suggestions(
+        self, identity: Identity, limit: int = 200
+    ) -> tuple[list[str], list[str]]:
         """The member's contact names and companies, for a platform's autocomplete; read
         only, empty for someone who is not a member yet."""
         async with self.uow_factory() as uow:

@@ -23,7 +23,7 @@ import hashlib
 import io
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any, Protocol, TypeVar
 
 import aiohttp
@@ -31,6 +31,7 @@ import discord
 
 from adapters.discord.render import Rendered, render
 from bot.domain import Identity
+from bot.nudges.lost_channels import ChannelLost, LostChannels
 from bot.nudges.model import ChannelTarget, DeliveryResult, DeliveryStatus, LimitScope, Outbound
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,6 @@ GLOBAL_LIMIT = DeliveryResult(
 )
 NO_MENTIONS = discord.AllowedMentions.none()
 
-ChannelLost = Callable[[ChannelTarget, str], Awaitable[None]]
 T = TypeVar("T")
 
 
@@ -101,13 +101,12 @@ class DiscordDelivery:
     ) -> None:
         self._client = client
         self._channels = channels
-        self._on_channel_lost = on_channel_lost
+        self._lost = LostChannels(on_channel_lost)
         self._keep_keys = keep_keys
         self._timeout = timeout
         self._sent: OrderedDict[str, None] = OrderedDict()
         self._sending: dict[str, asyncio.Task[None]] = {}  # idempotency key -> its send
         self._tasks: set[asyncio.Task[Any]] = set()  # every request running, for close()
-        self._lost: set[tuple[str, str]] = set()  # (guild, channel) reported lost
         self._stopped_until = 0.0  # loop time; the token was refused
 
     async def deliver(self, message: Outbound) -> DeliveryResult:
@@ -178,30 +177,18 @@ class DiscordDelivery:
     async def _post(
         self, where: ChannelTarget, message: Outbound, rendered: Rendered, deadline: float
     ) -> DeliveryResult:
-        lost = (where.tenant, where.channel_id)
         try:
             await self._send(where.channel_id, message, rendered, deadline)
         except discord.HTTPException as e:
             if e.status not in (403, 404) or e.code not in CHANNEL_GONE:
                 return self._failure(e)
             detail = _detail(e)
-            if lost not in self._lost:
-                self._lost.add(lost)
-                await self._channel_lost(where, detail)
+            await self._lost.lost(where, detail)
             return DeliveryResult(DeliveryStatus.PERMANENT, detail=detail)
         except Exception as e:
             return self._failure(e)
-        self._lost.discard(lost)  # it takes posts again: a later loss is news again
+        self._lost.found(where)  # it takes posts again
         return DeliveryResult.sent()
-
-    async def _channel_lost(self, where: ChannelTarget, detail: str) -> None:
-        log.warning("discord channel %s of %s is lost: %s", where.channel_id, where.tenant, detail)
-        if self._on_channel_lost is None:
-            return
-        try:
-            await self._on_channel_lost(where, detail)
-        except Exception as e:
-            log.warning("on_channel_lost for %s raised %r", where.channel_id, e)
 
     # -- sending ----------------------------------------------------------------------------
     async def _send(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import render
 from bot.domain import Identity
+from bot.nudges.lost_channels import ChannelLost, LostChannels
 from bot.nudges.model import ChannelTarget, DeliveryResult, DeliveryStatus, Outbound
 from bot.replies import File
 
@@ -35,7 +35,6 @@ STOPPED = DeliveryResult(
 )
 KEEP_KEYS = 10_000  # idempotency keys remembered; a resend comes within minutes, not days
 
-ChannelLost = Callable[[ChannelTarget, str], Awaitable[None]]
 
 
 class DmChannels(Protocol):
@@ -78,11 +77,10 @@ class SlackDelivery:
             raise ValueError("SlackDelivery needs a client without retry handlers")
         self._client = client
         self._channels = channels
-        self._on_channel_lost = on_channel_lost
+        self._lost = LostChannels(on_channel_lost)
         self._keep_keys = keep_keys
         self._sent: OrderedDict[str, None] = OrderedDict()
         self._stopped: set[str] = set()  # tenants whose token Slack refused
-        self._lost: set[tuple[str, str]] = set()  # (tenant, channel) reported lost
 
     def stopped(self, tenant: str) -> bool:
         return tenant in self._stopped
@@ -136,16 +134,13 @@ class SlackDelivery:
         self, where: ChannelTarget, payload: dict[str, Any], files: tuple[File, ...] = ()
     ) -> DeliveryResult:
         answer = await self._send(where.channel_id, payload)
-        lost = (where.tenant, where.channel_id)
         if not answer.error:
-            self._lost.discard(lost)  # invited back: a later loss is news again
+            self._lost.found(where)  # invited back
             await self._attach(where.channel_id, answer.ts, files)
             return DeliveryResult.sent()
         if answer.error not in CHANNEL_GONE:
             return self._classify(where.tenant, answer)
-        if lost not in self._lost:
-            self._lost.add(lost)
-            await self._channel_lost(where, answer.error)
+        await self._lost.lost(where, answer.error)
         return DeliveryResult(DeliveryStatus.PERMANENT, detail=answer.error)
 
     async def _attach(self, channel: str, ts: str, files: tuple[File, ...]) -> None:
@@ -160,15 +155,6 @@ class SlackDelivery:
             )
         except Exception as e:
             log.warning("files for the post in %s were not uploaded: %r", channel, e)
-
-    async def _channel_lost(self, where: ChannelTarget, error: str) -> None:
-        log.warning("slack channel %s of %s is gone: %s", where.channel_id, where.tenant, error)
-        if self._on_channel_lost is None:
-            return
-        try:
-            await self._on_channel_lost(where, error)
-        except Exception as e:
-            log.warning("on_channel_lost for %s raised %r", where.channel_id, e)
 
     def _classify(self, tenant: str, answer: _Answer) -> DeliveryResult:
         if answer.error == "ratelimited":

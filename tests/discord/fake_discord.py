@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,6 +54,7 @@ from tests.discord import fake_interactions, fake_rest
 from tests.discord.fake_gateway import GatewayFake
 from tests.discord.fake_limits import Limited, LimitsFake
 from tests.discord.fake_rest import Interaction, Reject, public
+from tests.loopback import serve_on_loopback
 from tests.slack.fake_slack import eventually
 
 __all__ = ["Answer", "Call", "FakeDiscord", "eventually"]
@@ -127,14 +127,7 @@ class FakeDiscord(GatewayFake, LimitsFake):
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/resume", self._gateway)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=1)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
-        self.base_url = f"http://127.0.0.1:{port}"
+        self._runner, self.base_url = await serve_on_loopback(app)
         self.api_url = f"{self.base_url}/api/v10"
 
     async def stop(self) -> None:

@@ -49,7 +49,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +56,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.loopback import serve_on_loopback
 from tests.slack import fake_api
 from tests.slack.fake_signing import send_http
 from tests.slack.fake_socket import Ack, SocketModeFake
@@ -154,15 +154,7 @@ class FakeSlack(SocketModeFake):
         app.router.add_post("/response/{rid}", self._response)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=1
-        )
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
-        self.base_url = f"http://127.0.0.1:{port}"
+        self._runner, self.base_url = await serve_on_loopback(app)
         self.api_url = f"{self.base_url}/api/"
 
     async def stop(self) -> None:
