@@ -22,7 +22,6 @@ import functools
 import hashlib
 import io
 import logging
-from collections import OrderedDict
 from collections.abc import Coroutine
 from typing import Any, Protocol, TypeVar
 
@@ -33,12 +32,12 @@ from adapters.discord.render import Rendered, render
 from bot.domain import Identity
 from bot.nudges.lost_channels import ChannelLost, LostChannels
 from bot.nudges.model import ChannelTarget, DeliveryResult, DeliveryStatus, LimitScope, Outbound
+from bot.nudges.sent_keys import KEEP_KEYS, SentKeys
 
 log = logging.getLogger(__name__)
 
 TENANT = "discord"  # one Discord user is one member in every server and in DMs
 NONCE_MAX = 25  # Discord refuses a longer nonce
-KEEP_KEYS = 10_000  # idempotency keys remembered; a resend comes within minutes, not days
 SEND_TIMEOUT_S = 5.0  # Discord posts a message in well under a second
 MAX_IN_FLIGHT = 200  # sends past their deadline still running: Discord is in trouble
 # Discord's error codes (discord.com/developers/docs/topics/opcodes-and-status-codes).
@@ -102,9 +101,8 @@ class DiscordDelivery:
         self._client = client
         self._channels = channels
         self._lost = LostChannels(on_channel_lost)
-        self._keep_keys = keep_keys
         self._timeout = timeout
-        self._sent: OrderedDict[str, None] = OrderedDict()
+        self._sent = SentKeys(keep_keys)
         self._sending: dict[str, asyncio.Task[None]] = {}  # idempotency key -> its send
         self._tasks: set[asyncio.Task[Any]] = set()  # every request running, for close()
         self._stopped_until = 0.0  # loop time; the token was refused
@@ -112,7 +110,6 @@ class DiscordDelivery:
     async def deliver(self, message: Outbound) -> DeliveryResult:
         key = message.idempotency_key
         if key in self._sent:  # already posted by this process: a repeat after a lost finish
-            self._sent.move_to_end(key)
             return DeliveryResult.sent()
         loop = asyncio.get_running_loop()
         if loop.time() < self._stopped_until:
@@ -131,7 +128,7 @@ class DiscordDelivery:
             log.warning("discord delivery %s failed: %r", key, e)
             result = DeliveryResult(DeliveryStatus.TRANSIENT, detail=repr(e)[:200])
         if result.status is DeliveryStatus.SENT:
-            self._remember(key)
+            self._sent.add(key)
         return result
 
     async def close(self, drain_s: float = 5.0) -> None:
@@ -227,7 +224,7 @@ class DiscordDelivery:
         if self._sending.get(key) is task:
             del self._sending[key]
         if not task.cancelled() and task.exception() is None:
-            self._remember(key)
+            self._sent.add(key)
 
     def _spawn(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         task = asyncio.ensure_future(work)
@@ -262,13 +259,6 @@ class DiscordDelivery:
         if result.status is not DeliveryStatus.SENT:
             log.info("discord delivery: %s %s", result.status, result.detail)
         return result
-
-    def _remember(self, key: str) -> None:
-        self._sent[key] = None
-        self._sent.move_to_end(key)
-        if len(self._sent) > self._keep_keys:
-            self._sent.popitem(last=False)
-
 
 def classify(error: BaseException) -> DeliveryResult:
     """A failed send as the dispatcher's taxonomy (a 401 is DiscordDelivery's to handle)."""

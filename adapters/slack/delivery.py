@@ -9,7 +9,6 @@ its id, so no nudge ever needs conversations.open (Tier 3, and one more call per
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,6 +20,7 @@ from adapters.slack.render import render
 from bot.domain import Identity
 from bot.nudges.lost_channels import ChannelLost, LostChannels
 from bot.nudges.model import ChannelTarget, DeliveryResult, DeliveryStatus, Outbound
+from bot.nudges.sent_keys import KEEP_KEYS, SentKeys
 from bot.replies import File
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,6 @@ CHANNEL_GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 STOPPED = DeliveryResult(
     DeliveryStatus.RATE_LIMITED, retry_after=300.0, detail="workspace token revoked"
 )
-KEEP_KEYS = 10_000  # idempotency keys remembered; a resend comes within minutes, not days
 
 
 
@@ -78,8 +77,7 @@ class SlackDelivery:
         self._client = client
         self._channels = channels
         self._lost = LostChannels(on_channel_lost)
-        self._keep_keys = keep_keys
-        self._sent: OrderedDict[str, None] = OrderedDict()
+        self._sent = SentKeys(keep_keys)
         self._stopped: set[str] = set()  # tenants whose token Slack refused
 
     def stopped(self, tenant: str) -> bool:
@@ -94,7 +92,6 @@ class SlackDelivery:
     async def deliver(self, message: Outbound) -> DeliveryResult:
         key = message.idempotency_key
         if key in self._sent:  # already posted by this process: a repeat after a lost finish
-            self._sent.move_to_end(key)
             return DeliveryResult.sent()
         target = message.target
         if target.tenant in self._stopped:
@@ -109,7 +106,7 @@ class SlackDelivery:
             log.warning("slack delivery %s failed: %r", key, e)
             result = DeliveryResult(DeliveryStatus.TRANSIENT, detail=repr(e)[:200])
         if result.status is DeliveryStatus.SENT:
-            self._remember(key)
+            self._sent.add(key)
         return result
 
     async def _dm(self, who: Identity, payload: dict[str, Any]) -> DeliveryResult:
@@ -186,12 +183,6 @@ class SlackDelivery:
         except aiohttp.ClientError as e:
             return _Answer(f"connection error: {type(e).__name__}")
         return _Answer(channel=str(response.get("channel") or ""), ts=str(response.get("ts") or ""))
-
-    def _remember(self, key: str) -> None:
-        self._sent[key] = None
-        if len(self._sent) > self._keep_keys:
-            self._sent.popitem(last=False)
-
 
 def _failure(e: SlackApiError) -> _Answer:
     # A body that was not JSON leaves an aiohttp response here rather than a SlackResponse.
