@@ -73,8 +73,10 @@ class Answers:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, interaction: discord.Interaction, invocation: Invocation) -> None:
-        perms = interaction.permissions
-        if invocation.name in NEEDS_MANAGE_SERVER and not perms.manage_guild:
+        # In a DM the core itself says where group setup belongs.
+        in_server = interaction.guild_id is not None
+        manager = interaction.permissions.manage_guild
+        if invocation.name in NEEDS_MANAGE_SERVER and in_server and not manager:
             refused = msg.error(msg.DISCORD_SETUP_NEEDS_MANAGE, None)
             await self._answer(interaction, lambda c, w: _ready(refused), public=False)
             return

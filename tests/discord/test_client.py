@@ -175,3 +175,8 @@ async def test_slow_work_is_deferred_then_the_original_is_edited(bot: DiscordUnd
     assert answer.type == 5 and answer.data["flags"] & EPHEMERAL
     await eventually(lambda: bool(text_of(bot.fake.original(answer.interaction_id))))
     assert "best:" in text_of(bot.fake.original(answer.interaction_id)).lower()
+
+
+async def test_group_setup_in_a_dm_is_told_where_it_belongs(bot: DiscordUnderTest) -> None:
+    text = await bot.say("group", subcommand="setup", guild_id=None)
+    assert "channel" in text and "manage this server" not in text
