@@ -2,7 +2,7 @@
 
 Every figure is compared with a floor measured in the same run on the same database:
 a bare single-row SQLAlchemy insert in its own transaction.
-Run: python -m tests.bench [--quick] [--no-postgres] [--no-slack]
+Run: python -m tests.bench [--quick] [--no-postgres] [--no-slack] [--no-discord]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from adapters.runtime.scheduler import Intervals
+from tests.bench.discord import discord_rows
 from tests.bench.nudges import dispatcher_rate, planner_day
 from tests.bench.parsing import parse_corpus
 from tests.bench.scenarios import Row, run_all
@@ -54,7 +55,7 @@ async def pg_databases(url: str, names: list[str]) -> list[str]:
     return [base.set(database=name).render_as_string(False) for name in names]
 
 
-async def main(quick: bool, postgres: bool, slack: bool = True) -> int:
+async def main(quick: bool, postgres: bool, slack: bool = True, discord: bool = True) -> int:
     rows: list[Row] = parse_corpus()
     with tempfile.TemporaryDirectory(prefix="nextinterview-bench-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
@@ -63,6 +64,8 @@ async def main(quick: bool, postgres: bool, slack: bool = True) -> int:
         rows += await nudges("sqlite", files, quick)
         if slack:
             rows += await slack_rows(Path(tmp), quick)
+        if discord:
+            rows += await discord_rows(Path(tmp), quick)
     if postgres:
         from tests.pgserver import running_postgres
 
@@ -90,5 +93,8 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--no-slack", action="store_true", help="skip the fake Slack rows")
+    parser.add_argument("--no-discord", action="store_true", help="skip the fake Discord rows")
     args = parser.parse_args()
-    raise SystemExit(asyncio.run(main(args.quick, not args.no_postgres, not args.no_slack)))
+    raise SystemExit(
+        asyncio.run(main(args.quick, not args.no_postgres, not args.no_slack, not args.no_discord))
+    )
