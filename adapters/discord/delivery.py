@@ -22,7 +22,7 @@ import functools
 import hashlib
 import io
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
 import aiohttp
@@ -106,6 +106,9 @@ class DiscordDelivery:
         self._sending: dict[str, asyncio.Task[None]] = {}  # idempotency key -> its send
         self._tasks: set[asyncio.Task[Any]] = set()  # every request running, for close()
         self._stopped_until = 0.0  # loop time; the token was refused
+        # Opening a DM is a request the dispatcher's limiter did not count (it counts one
+        # per message): the runtime sets this to take a bot-wide token for it.
+        self.pace: Callable[[], Awaitable[object]] | None = None
 
     async def deliver(self, message: Outbound) -> DeliveryResult:
         key = message.idempotency_key
@@ -161,6 +164,8 @@ class DiscordDelivery:
         return DeliveryResult.sent()
 
     async def _open(self, who: Identity, deadline: float) -> str:
+        if self.pace is not None:
+            await self.pace()
         data = await self._within(
             self._client.http.start_private_message(int(who.user_id)), deadline
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import discord
 
+from adapters.discord.hints import slash_hints
 from adapters.discord.views import buttons, unping
 from bot.replies import Line, Reply, UserText, Visibility
 
@@ -81,8 +82,9 @@ def escape_user(text: str, *, in_code: bool = False, line_start: bool = False) -
 
 
 def markdown(text_line: Line) -> str:
-    """A line as Discord markdown: the buddy's own text as written (its `code`), user text
-    escaped, and nothing anywhere shaped like a mention."""
+    """A line as Discord markdown: the buddy's own text as written (its `code`, commands in
+    slash syntax when a span is all its own), user text escaped, and nothing anywhere
+    shaped like a mention."""
     out: list[str] = []
     in_code = False
     for part in text_line:
@@ -90,9 +92,18 @@ def markdown(text_line: Line) -> str:
             start = not "".join(out).strip()
             out.append(escape_user(part.text, in_code=in_code, line_start=start))
         else:
-            out.append(unping(part))
+            out.append(unping(_hints_outside(part, in_code)))
             in_code ^= part.count("`") % 2 == 1
     return "".join(out)
+
+
+def _hints_outside(part: str, in_code: bool) -> str:
+    """Slash hints for the spans wholly inside `part`: one it opens or closes shares its
+    line with user text, which is never reread."""
+    cut = part.find("`") + 1 if in_code else 0
+    if in_code and cut == 0:
+        return part
+    return part[:cut] + slash_hints(part[cut:])
 
 
 def plain_text(text_line: Line) -> str:

@@ -18,6 +18,7 @@ from bot.core import Core
 from bot.nudges.config import NudgeConfig
 from bot.nudges.dispatcher import Dispatcher
 from bot.nudges.planner import Planner
+from bot.nudges.ratelimit import Limiter
 from bot.ports import Clock, Delivery, Timer, UnitOfWorkFactory
 from storage import migrate
 from storage.engine import checkpoint, make_engine
@@ -35,13 +36,21 @@ class Runtime:
     planner: Planner
     timer: Timer
     schedule: NudgeSchedule | None = field(default=None)
+    # One limiter for the process: the dispatcher's messages and an adapter's own requests
+    # (Discord's DM opens) share each platform's buckets.
+    limiter: Limiter | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.limiter is None:
+            self.limiter = Limiter(self.timer)
 
     def dispatcher(self, deliveries: Mapping[str, Delivery]) -> Dispatcher:
         # Unique per process: a lease names who holds a nudge.
         worker = f"{socket.gethostname()}-{os.getpid()}"
         return Dispatcher(
-            self.uow_factory, self.clock, deliveries, self.timer, self.nudge_config, worker
-        )
+            self.uow_factory, self.clock, deliveries, self.timer, self.nudge_config, worker,
+            limiter=self.limiter,
+        )  # fmt: skip
 
     def start_nudges(
         self, deliveries: Mapping[str, Delivery], intervals: Intervals | None = None

@@ -53,12 +53,16 @@ async def serve(
             deliveries[delivery.platform] = delivery
         if settings.discord_enabled:
             # Imported only when configured: discord.py is a heavy import for a Slack bot.
+            from adapters.discord.inbound import TENANT
             from adapters.runtime.discord import build_discord, discord_config, point_discord_at
 
             point_discord_at(settings.discord_api_url, settings.discord_gateway_url)
             _dbot, ddelivery, dconn = build_discord(
                 runtime.core, discord_config(settings), runtime.engine, runtime.clock
             )
+            limiter = runtime.limiter
+            assert limiter is not None
+            ddelivery.pace = lambda: limiter.acquire_request(ddelivery.platform, TENANT)
             connections.append(dconn)  # stopped even if start fails half way
             await dconn.start()
             deliveries[ddelivery.platform] = ddelivery

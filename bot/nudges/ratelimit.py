@@ -32,9 +32,11 @@ class PlatformLimits:
 
 # From the platforms' documentation; the console has no limit. Slack does not publish
 # its workspace-wide figure ("several hundred messages a minute"): 5/s stays under it.
+# Discord counts 50 requests in any second: a burst of 50 on top of the refill would let
+# ~97 through in one, so its bucket holds two.
 DEFAULT_LIMITS: dict[str, PlatformLimits] = {
     "slack": PlatformLimits(tenant_rate=Rate(5.0, 5.0), channel_rate=Rate(1.0, 1.0)),
-    "discord": PlatformLimits(global_rate=Rate(50.0, 50.0), channel_rate=Rate(5.0, 5.0)),
+    "discord": PlatformLimits(global_rate=Rate(50.0, 2.0), channel_rate=Rate(5.0, 5.0)),
 }
 HEADROOM = 0.95
 
@@ -100,6 +102,11 @@ class Limiter:
         }
 
     def _bucket_list(self, platform: str, tenant: str, channel: str) -> list[TokenBucket]:
+        return [b for _, b in self._scoped(platform, tenant, channel)]
+
+    def _scoped(
+        self, platform: str, tenant: str, channel: str
+    ) -> list[tuple[LimitScope, TokenBucket]]:
         limits = self._limits.get(platform)
         if limits is None:
             return []
@@ -115,7 +122,7 @@ class Limiter:
                 continue
             bucket = self._buckets.pop(key, None) or TokenBucket(rate, self._timer, self._headroom)
             self._buckets[key] = bucket
-            out.append(bucket)
+            out.append((scope, bucket))
         while len(self._buckets) > self._max_keys:
             self._buckets.popitem(last=False)
         return out
@@ -138,6 +145,18 @@ class Limiter:
     async def acquire(self, platform: str, tenant: str, channel: str) -> float:
         """Wait until a message to `channel` may go out; the seconds waited."""
         buckets = self._bucket_list(platform, tenant, channel)
+        return await self._take(buckets, platform, tenant, channel)
+
+    async def acquire_request(self, platform: str, tenant: str) -> float:
+        """Wait until a request that posts to no channel (opening a DM) may go: it counts
+        against the platform's and the workspace's buckets only."""
+        scoped = self._scoped(platform, tenant, "")
+        buckets = [b for scope, b in scoped if scope != LimitScope.CHANNEL]
+        return await self._take(buckets, platform, tenant, "")
+
+    async def _take(
+        self, buckets: list[TokenBucket], platform: str, tenant: str, channel: str
+    ) -> float:
         waited = 0.0
         while (delay := self._wait(buckets, platform, tenant, channel)) > 0:
             await self._timer.sleep(delay)

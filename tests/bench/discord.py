@@ -209,11 +209,14 @@ async def fan_out(tmp: Path, quick: bool, stored: bool = False,
         await _seed(factory, clock, fake, n, stored)
         fake.global_rate = GLOBAL_RATE
         before = len(fake.calls)
-        # The engine as `nextinterview run` builds it: DEFAULT_LIMITS (Discord 50/s global).
+        # The engine as `nextinterview run` builds it: DEFAULT_LIMITS (Discord 50/s global),
+        # one limiter shared by the messages and the delivery's DM opens.
+        limiter = Limiter(timer, limits)
+        delivery = bot.bot.delivery
+        delivery.pace = lambda: limiter.acquire_request("discord", "discord")
         dispatcher = Dispatcher(
-            factory, clock, {"discord": bot.bot.delivery}, timer, NudgeConfig(), "bench",
-            Limiter(timer, limits),
-        )  # fmt: skip
+            factory, clock, {"discord": delivery}, timer, NudgeConfig(), "bench", limiter
+        )
         total = DispatchReport()
         t0 = time.monotonic()
         while len(fake.messages) < n and time.monotonic() - t0 < 2 * n / GLOBAL_RATE * 3 + 30:

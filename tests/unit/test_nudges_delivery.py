@@ -292,3 +292,16 @@ async def test_a_429_closes_the_scope_it_names_for_retry_after() -> None:
     limiter.block("slack", "T1", "C1", 2.0, LimitScope.PLATFORM)  # everything waits
     assert await limiter.acquire("slack", "T2", "C9") == pytest.approx(2.0)
     assert timer.now == pytest.approx(44.5)
+
+
+async def test_a_request_to_no_channel_counts_against_the_platform_only() -> None:
+    # Opening a Discord DM: a request the global bucket counts, no channel's bucket.
+    timer = StrictTimer()
+    limits = {"discord": PlatformLimits(global_rate=Rate(10.0, 2.0), channel_rate=Rate(1, 1))}
+    limiter = Limiter(timer, limits, headroom=1.0)
+    assert await limiter.acquire_request("discord", "discord") == 0.0
+    assert await limiter.acquire("discord", "discord", "D1") == 0.0  # the burst's second
+    assert await limiter.acquire_request("discord", "discord") == pytest.approx(0.1)
+    assert await limiter.acquire("discord", "discord", "D2") == pytest.approx(0.1)
+    limiter.block("discord", "discord", "D9", 3.0, LimitScope.PLATFORM)
+    assert await limiter.acquire_request("discord", "discord") == pytest.approx(3.0)
