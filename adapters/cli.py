@@ -59,9 +59,13 @@ async def chat(user: str, group: str | None, export_dir: Path) -> int:
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.command == "run" and (settings.slack_enabled or settings.discord_enabled):
-        from adapters.runtime.serve import serve
+        from adapters.runtime.serve import StartError, serve
 
-        return asyncio.run(serve(settings))
+        try:
+            return asyncio.run(serve(settings))
+        except StartError as e:
+            print(f"nextinterview: {e}", file=sys.stderr)
+            return 2
     return asyncio.run(chat(args.as_user, args.group, Path(args.export_dir)))
 
 

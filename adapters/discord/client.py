@@ -16,7 +16,7 @@ from typing import Protocol
 import discord
 from discord import app_commands
 
-from adapters.discord.answer import Answers
+from adapters.discord.answer import ANSWER_BUDGET_S, Answers
 from adapters.discord.autocomplete import Suggestions
 from adapters.discord.commands import add_commands, tree_signature
 from adapters.discord.delivery import DiscordDelivery, DmChannels
@@ -41,6 +41,7 @@ class DiscordConfig:
     guild_ids: tuple[int, ...] = ()
     # discord.py waits this long after the last GUILD_CREATE before on_ready (default 2 s).
     guild_ready_timeout: float = 0.1
+    answer_budget_s: float = ANSWER_BUDGET_S  # answered at once within it, else deferred
 
 
 class AppState(Protocol):
@@ -69,7 +70,9 @@ class DiscordBot(discord.Client):
         self.state = state
         self.tree: app_commands.CommandTree[DiscordBot] = app_commands.CommandTree(self)
         self.suggestions = Suggestions(self._lists)
-        self.answers = Answers(core, dms, self.suggestions, self.create_dm)
+        self.answers = Answers(
+            core, dms, self.suggestions, self.create_dm, budget_s=config.answer_budget_s
+        )
         add_commands(self.tree, self.answers, self.suggestions)
         self.delivery = DiscordDelivery(self, dms, on_channel_lost=self.channel_lost)
         self.synced: list[str] = []  # the trees this process synced (tests, logs)
@@ -84,9 +87,21 @@ class DiscordBot(discord.Client):
 
     async def sync_commands(self) -> list[str]:
         """Sync each target (the configured servers, or the global commands) whose tree
-        changed since its last sync; the keys synced."""
+        changed since its last sync; the keys synced. Servers synced before and no longer
+        configured (a trial ended) lose their copies, or members would see each twice."""
         done: list[str] = []
         guilds: list[discord.Object | None] = [discord.Object(g) for g in self.config.guild_ids]
+        listed = f"discord:tree:{self.application_id}:guilds"
+        before = {int(g) for g in (await self.state.get(listed) or "").split(",") if g}
+        for gone in sorted(before - set(self.config.guild_ids)):
+            self.tree.clear_commands(guild=discord.Object(gone))
+            try:
+                await self.tree.sync(guild=discord.Object(gone))
+            except discord.HTTPException as e:  # the bot left that server: nothing to clear
+                log.warning("could not clear the commands of server %s: %s", gone, e)
+            await self.state.set(f"discord:tree:{self.application_id}:{gone}", "")
+            done.append(f"discord:tree:{self.application_id}:{gone} (cleared)")
+        await self.state.set(listed, ",".join(str(g) for g in sorted(self.config.guild_ids)))
         for guild in guilds or [None]:
             if guild is not None:
                 self.tree.copy_global_to(guild=guild)

@@ -12,13 +12,17 @@ from typing import Any
 
 from adapters.runtime.bootstrap import Runtime, bootstrap
 from adapters.runtime.settings import Settings
-from adapters.runtime.slack import build_slack, slack_config
 from bot.ports import Delivery
 from storage.claims import SqlClaims
 
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 600.0
+
+
+class StartError(RuntimeError):
+    """A platform refused to start (a bad token, a server the bot is not in): one line
+    for the operator, not a traceback."""
 
 
 async def _prune_claims(claims: SqlClaims) -> None:
@@ -28,6 +32,13 @@ async def _prune_claims(claims: SqlClaims) -> None:
             await claims.prune()
         except Exception:
             log.warning("pruning claims failed", exc_info=True)
+
+
+async def _start(platform: str, conn: Any) -> None:
+    try:
+        await conn.start()
+    except Exception as e:
+        raise StartError(f"{platform} did not start: {type(e).__name__}: {e}") from e
 
 
 async def serve(
@@ -45,11 +56,14 @@ async def serve(
     connections: list[Any] = []
     try:
         if settings.slack_enabled:
+            # Each platform's SDK is imported only when it is configured (start-up time).
+            from adapters.runtime.slack import build_slack, slack_config
+
             _bot, delivery, conn = build_slack(
                 runtime.core, slack_config(settings, http_host), runtime.engine, runtime.clock
             )
-            await conn.start()
-            connections.append(conn)
+            connections.append(conn)  # stopped even if start fails half way
+            await _start("Slack", conn)
             deliveries[delivery.platform] = delivery
         if settings.discord_enabled:
             # Imported only when configured: discord.py is a heavy import for a Slack bot.
@@ -64,7 +78,7 @@ async def serve(
             assert limiter is not None
             ddelivery.pace = lambda: limiter.acquire_request(ddelivery.platform, TENANT)
             connections.append(dconn)  # stopped even if start fails half way
-            await dconn.start()
+            await _start("Discord", dconn)
             deliveries[ddelivery.platform] = ddelivery
         runtime.start_nudges(deliveries)
         pruning = asyncio.create_task(_prune_claims(SqlClaims(runtime.engine, runtime.clock)))
@@ -76,4 +90,7 @@ async def serve(
             with contextlib.suppress(Exception):
                 await conn.stop()
         await runtime.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
     return 0

@@ -70,7 +70,11 @@ async def discord_bot(
     engine = make_engine(url)
     clock = FakeClock()
     core = Core(uow_factory(engine, clock), clock)
-    config = DiscordConfig(token=fake.token, guild_ids=guild_ids, guild_ready_timeout=0.05)
+    # A generous answer budget: tests see the immediate answer whatever the machine's load
+    # (the deferred path has its own test).
+    config = DiscordConfig(
+        token=fake.token, guild_ids=guild_ids, guild_ready_timeout=0.05, answer_budget_s=2.0
+    )
     with fake.patch_discord():
         bot, _delivery, conn = build_discord(core, config, engine, clock)
         await conn.start()

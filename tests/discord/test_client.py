@@ -3,6 +3,7 @@ fake Discord on 127.0.0.1, a real SQLite file."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from sqlalchemy import func, select
 
 from adapters.discord.commands import entries
 from adapters.discord.inbound import identity_of
+from adapters.runtime.serve import StartError, serve
+from adapters.runtime.settings import load_settings
 from bot.domain import ActivityKind, Identity
 from storage.tables import members
 from storage.uow import uow_factory
@@ -180,3 +183,35 @@ async def test_slow_work_is_deferred_then_the_original_is_edited(bot: DiscordUnd
 async def test_group_setup_in_a_dm_is_told_where_it_belongs(bot: DiscordUnderTest) -> None:
     text = await bot.say("group", subcommand="setup", guild_id=None)
     assert "channel" in text and "manage this server" not in text
+
+
+async def test_a_trial_servers_commands_are_cleared_when_sync_goes_global(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    async with discord_bot(fake, tmp_path, guild_ids=(GUILD_ID,)):
+        pass
+    assert fake.commands[GUILD_ID]
+    async with discord_bot(fake, tmp_path) as production:  # DISCORD_GUILD_IDS emptied
+        assert production.bot.synced == [
+            f"discord:tree:{fake.application_id}:{GUILD_ID} (cleared)",
+            f"discord:tree:{fake.application_id}:global",
+        ]
+    assert fake.commands[GUILD_ID] == [] and fake.commands[None]
+    async with discord_bot(fake, tmp_path) as again:
+        assert again.bot.synced == []
+
+
+async def test_a_refused_token_stops_run_with_one_line(fake: FakeDiscord, tmp_path: Path) -> None:
+    settings = load_settings(
+        environ={
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/run.db",
+            "DISCORD_BOT_TOKEN": "not-the-token",
+            "DISCORD_API_URL": fake.api_url,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+        },
+        env_file=str(tmp_path / "absent.env"),
+    )
+    with fake.patch_discord(), pytest.raises(StartError) as refused:  # restores the URLs
+        await serve(settings, stop=asyncio.Event())
+    assert str(refused.value).startswith("Discord did not start: LoginFailure")
+    assert "\n" not in str(refused.value)
