@@ -54,9 +54,11 @@ STOPPED = DeliveryResult(
     detail="discord refused the bot token (401)",
 )
 # discord.py is sleeping out a global 429: everything the bot sends waits behind it.
+# discord.py sleeps out the 429's own retry_after (usually a fraction of a second) and
+# retries that request; the rest wait a short while, not a whole second each time.
 GLOBAL_LIMIT = DeliveryResult(
     DeliveryStatus.RATE_LIMITED,
-    retry_after=1.0,
+    retry_after=0.25,
     scope=LimitScope.PLATFORM,
     detail="global rate limit",
 )

@@ -22,6 +22,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.answer import ANSWER_BUDGET_S
 from adapters.runtime.clock import SystemClock, SystemTimer
 from bot.domain import Identity, Member
 from bot.nudges.config import NudgeConfig
@@ -135,7 +136,8 @@ async def ack_burst(tmp: Path, quick: bool) -> list[Row]:
         fake.add_guild(GUILD, "Job club", [CHANNEL], members=users)
         floor_answers, floor_missing = await _floor(fake, n)
         floor_violations = len(fake.violations)
-        async with discord_bot(fake, tmp) as bot:
+        # The answer budget `nextinterview run` uses: slow answers are deferred.
+        async with discord_bot(fake, tmp, answer_budget_s=ANSWER_BUDGET_S) as bot:
             # Members exist (with their DM channel kept) before timing, as in a live server:
             # the burst is steady-state traffic, not 100 first contacts.
             for uid in users:

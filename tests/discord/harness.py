@@ -63,17 +63,24 @@ class DiscordUnderTest:
 
 @asynccontextmanager
 async def discord_bot(
-    fake: FakeDiscord, tmp_path: Path, guild_ids: tuple[int, ...] = (), db: str = "discord.db"
+    fake: FakeDiscord,
+    tmp_path: Path,
+    guild_ids: tuple[int, ...] = (),
+    db: str = "discord.db",
+    answer_budget_s: float = 2.0,
 ) -> AsyncIterator[DiscordUnderTest]:
     url = f"sqlite+aiosqlite:///{tmp_path}/{db}"
     await upgrade(url)
     engine = make_engine(url)
     clock = FakeClock()
     core = Core(uow_factory(engine, clock), clock)
-    # A generous answer budget: tests see the immediate answer whatever the machine's load
-    # (the deferred path has its own test).
+    # Tests default to a generous answer budget: they see the immediate answer whatever
+    # the machine's load (the deferred path has its own test; the bench uses the real one).
     config = DiscordConfig(
-        token=fake.token, guild_ids=guild_ids, guild_ready_timeout=0.05, answer_budget_s=2.0
+        token=fake.token,
+        guild_ids=guild_ids,
+        guild_ready_timeout=0.05,
+        answer_budget_s=answer_budget_s,
     )
     with fake.patch_discord():
         bot, _delivery, conn = build_discord(core, config, engine, clock)
