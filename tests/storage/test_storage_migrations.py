@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +20,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.domain import FollowUp, FollowUpKind, Member, Step
 from storage.engine import make_engine
-from storage.migrate import alembic_config, upgrade
+from storage.migrate import alembic_config, head_revision, upgrade
 from storage.tables import followups, identities, members, metadata, steps
 from storage.uow import SqlUnitOfWork
 from tests.storage.old_rows import old_member
@@ -213,3 +215,20 @@ async def test_0004_adds_the_undo_journal_and_takes_it_away_again(fresh_url: str
 
 def _state_tables(conn: Connection) -> set[str]:
     return _state(conn)[0]
+
+
+async def test_a_database_at_head_starts_without_loading_alembic(fresh_url: str) -> None:
+    await upgrade(fresh_url)
+    repo = Path(__file__).parents[2]
+    newest = sorted(p.name[:4] for p in (repo / "storage/migrations/versions").glob("0*.py"))
+    assert head_revision() == newest[-1]
+    probe = (
+        "import asyncio, sys; from storage.migrate import upgrade; "
+        f"asyncio.run(upgrade({fresh_url!r})); print('alembic' in sys.modules)"
+    )
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", probe, cwd=repo,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(child.communicate(), 60)
+    assert out.decode().strip() == "False", err.decode()
