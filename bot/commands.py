@@ -74,6 +74,8 @@ class CommandSpec:
     parse: TextParser | None = None  # free-text grammar; positional otherwise
     in_form: bool = False  # offer it as a form (modal) on platforms that have them
     hidden: bool = False  # reached by what people say ("hi"), not listed in help or menus
+    # It only reads: run in a read-only transaction, which on SQLite takes no write lock.
+    reads_only: bool = False
 
     def form(self) -> Form:
         return Form(
@@ -105,6 +107,7 @@ def command(
     parse: TextParser | None = None,
     in_form: bool = False,
     hidden: bool = False,
+    reads_only: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a handler as a command; its docstring is the help text."""
 
@@ -125,6 +128,7 @@ def command(
             parse=parse,
             in_form=in_form,
             hidden=hidden,
+            reads_only=reads_only,
         )
         return handler
 

@@ -56,6 +56,10 @@ class Core:
         if spec is None:
             reply = msg.error(msg.unknown_command(invocation.name, None), "help")
             return await self._welcome_if_new(caller, reply, where)
+        if spec.reads_only:
+            read = await self._read(spec, invocation, caller, where)
+            if read is not None:
+                return read
         was_unreachable: int | None = None
         lapsed: Pending | None = None  # the question this command let lapse
         new = False
@@ -74,16 +78,8 @@ class Core:
             if new:
                 reply = msg.welcomed(reply, _zone_unsaid(caller, member))
             return msg.dm_failed(reply) if was_unreachable and where.channel_id else reply
-        except AmbiguousContact as e:
-            commands = [e.retry(f"#{c.number}") for c in e.candidates]
-            reply = msg.ambiguous(e.query, e.candidates, commands)
-        except AskFirst as e:  # a question instead of the step: nothing it began is kept
-            reply = e.reply
-        except UserError as e:
-            reply = msg.error(e.message, e.example)
-        except Exception:
-            log.exception("command %s failed", invocation.name)
-            reply = msg.error(msg.SOMETHING_BROKE, None)
+        except Exception as e:  # a refusal or a question: nothing it began is kept
+            reply = _refusal(e, invocation.name)
         if was_unreachable is not None:  # the failed command rolled that back
             await self._reachable_again(was_unreachable)
             reply = msg.dm_failed(reply) if where.channel_id else reply
@@ -92,6 +88,22 @@ class Core:
         if new:  # ...and the new member with it: keep them, so the welcome comes once
             reply = await self._welcome_if_new(caller, reply, where)
         return reply
+
+    async def _read(
+        self, spec: CommandSpec, invocation: Invocation, caller: Caller, where: Where
+    ) -> Reply | None:
+        """A command that only reads, in a read-only transaction (no write lock to wait
+        for on SQLite). None when the command has something to write first (a newcomer,
+        a question to let lapse, DMs to mark working): the usual path runs it then."""
+        try:
+            async with self.uow_factory(read_only=True) as uow:
+                member = await uow.members.by_identity(caller.identity)
+                if member is None or member.unreachable or member.pending is not None:
+                    return None
+                ctx = Context(uow, self.clock, member, caller, where, self.config)
+                return await spec.handler(invocation, ctx)
+        except Exception as e:
+            return _refusal(e, invocation.name)
 
     async def member_of(self, identity: Identity) -> Member | None:
         """The member behind an identity, read only (a form filled with their settings)."""
@@ -240,6 +252,20 @@ class Core:
             if group is not None and _valid_zone(group.timezone):
                 return group.timezone
         return self.config.default_timezone
+
+
+def _refusal(e: Exception, command: str) -> Reply:
+    """What a command that raised says: which contact, the question asked instead of the
+    step, the member's mistake with an example, or (a bug) a short apology."""
+    if isinstance(e, AmbiguousContact):
+        retries = [e.retry(f"#{c.number}") for c in e.candidates]
+        return msg.ambiguous(e.query, e.candidates, retries)
+    if isinstance(e, AskFirst):
+        return e.reply
+    if isinstance(e, UserError):
+        return msg.error(e.message, e.example)
+    log.error("command %s failed", command, exc_info=e)
+    return msg.error(msg.SOMETHING_BROKE, None)
 
 
 def _zone_unsaid(caller: Caller, member: Member) -> str | None:

@@ -385,7 +385,10 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, read_only: bool = False) -> UnitOfWork:
+        """A fresh unit of work. read_only: it will not write (SQLite then takes no write
+        lock and waits for no writer; PostgreSQL refuses a write in it)."""
+        ...
 
 
 class Delivery(Protocol):

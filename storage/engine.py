@@ -10,7 +10,10 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from storage.sqlite_driver import few_hops_dbapi, mark_write_locked
+from storage.sqlite_driver import few_hops_dbapi, mark_waits_for_nothing
+
+# An execution option on a connection: its next transaction only reads.
+READ_ONLY = "nextinterview_read_only"
 
 # WAL: readers never block the writer and vice versa. A filesystem may refuse it, and
 # the answer decides whether statements may run on the loop (storage.sqlite_driver).
@@ -124,6 +127,8 @@ def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads only: a WAL reader takes no write lock and waits for no writer.
+        reads = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
         proxied = connection.connection
-        mark_write_locked(proxied.dbapi_connection, proxied.info.get("wal", False))
+        mark_waits_for_nothing(proxied.dbapi_connection, proxied.info.get("wal", False))

@@ -6,10 +6,11 @@ tens. SQLAlchemy's stock adapter makes four hops a statement (cursor, execute,
 fetchall, close), so on a command of seven short statements the hops were most of
 the time. This adapter:
 
-- runs a statement inside a write transaction on the calling (event loop) thread.
-  Every transaction of our engines starts with BEGIN IMMEDIATE (storage.engine), so
-  by then the connection holds SQLite's write lock: with WAL nothing it runs can wait
-  for another connection. What can wait (BEGIN IMMEDIATE for the lock, COMMIT for the
+- runs a statement inside a transaction on the calling (event loop) thread. Every
+  transaction of our engines starts with BEGIN IMMEDIATE (storage.engine), so by then
+  the connection holds SQLite's write lock, or is one that only reads (a plain BEGIN),
+  which with WAL waits for no writer: either way nothing it runs can wait for another
+  connection. What can wait (BEGIN IMMEDIATE for the lock, COMMIT for the
   disk) still runs on the connection's thread, so a busy database never blocks the
   loop. The price is the statements' own time on the loop, so a transaction gets
   INLINE_BUDGET_S of it: past that, its statements hop like any other, and a long
@@ -142,31 +143,31 @@ class FewHopsCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class FewHopsConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("holds_write_lock", "inline_until")
+    __slots__ = ("inline_until", "waits_for_nothing")
     _cursor_cls = FewHopsCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
-        # Set by mark_write_locked once BEGIN IMMEDIATE has returned; cleared when the
-        # transaction ends, whichever way.
-        self.holds_write_lock = False
+        # Set by mark_waits_for_nothing once BEGIN (IMMEDIATE, or of a read) has returned;
+        # cleared when the transaction ends, whichever way.
+        self.waits_for_nothing = False
         self.inline_until = 0.0  # time.perf_counter() deadline
 
     def may_run_here(self) -> bool:
         # Not while a hop is under way: a connection shared by tasks (the :memory:
         # engine's single one) must never be inside sqlite3 on two threads at once.
         return (
-            self.holds_write_lock
+            self.waits_for_nothing
             and time.perf_counter() < self.inline_until
             and not self._execute_mutex.locked()
         )
 
     def commit(self) -> None:
-        self.holds_write_lock = False
+        self.waits_for_nothing = False
         super().commit()
 
     def rollback(self) -> None:
-        self.holds_write_lock = False
+        self.waits_for_nothing = False
         driver = self._connection._connection
         if driver is not None and not driver.in_transaction:
             return  # nothing to roll back: sqlite3 would do nothing, after a hop
@@ -186,9 +187,11 @@ def few_hops_dbapi() -> FewHopsDBAPI:
     return FewHopsDBAPI(aiosqlite, sqlite3)
 
 
-def mark_write_locked(dbapi_connection: Any, wal: bool) -> None:
-    """Called right after BEGIN IMMEDIATE: with WAL, the statements until COMMIT cannot
-    wait (a rollback journal may still need an exclusive lock to spill a big one)."""
+def mark_waits_for_nothing(dbapi_connection: Any, wal: bool) -> None:
+    """Called right after BEGIN IMMEDIATE, or the BEGIN of a transaction that only
+    reads: with WAL, the statements until COMMIT cannot wait (the writer holds the lock,
+    and a WAL reader never waits for the writer; a rollback journal may still need an
+    exclusive lock to spill a big one)."""
     if wal and isinstance(dbapi_connection, FewHopsConnection):
-        dbapi_connection.holds_write_lock = True
+        dbapi_connection.waits_for_nothing = True
         dbapi_connection.inline_until = time.perf_counter() + INLINE_BUDGET_S

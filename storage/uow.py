@@ -24,6 +24,7 @@ from bot.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from storage.engine import READ_ONLY
 from storage.repositories import (
     SqlActivityRepository,
     SqlContactRepository,
@@ -63,8 +64,11 @@ class SqlUnitOfWork:
     # Beyond the port: identity linking and the DM channel cache (for adapters).
     identities: SqlIdentityRepository
 
-    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, clock: Clock | None = None, read_only: bool = False
+    ) -> None:
         self._engine = engine
+        self._read_only = read_only
         self._now = clock.now if clock is not None else utcnow
         self._conn: AsyncConnection | None = None
 
@@ -80,7 +84,11 @@ class SqlUnitOfWork:
             raise RuntimeError("a unit of work cannot be entered twice at once")
         conn = await self._engine.connect()
         try:
+            if self._read_only:  # storage.engine begins it without the write lock
+                await conn.execution_options(**{READ_ONLY: True})
             await conn.begin()
+            if self._read_only and conn.dialect.name == "postgresql":
+                await conn.exec_driver_sql("SET TRANSACTION READ ONLY")
         except BaseException:
             await asyncio.shield(conn.close())
             raise
@@ -122,7 +130,7 @@ class SqlUnitOfWork:
 def uow_factory(engine: AsyncEngine, clock: Clock | None = None) -> UnitOfWorkFactory:
     """What the core is given: call it for a fresh unit of work."""
 
-    def make() -> UnitOfWork:
-        return SqlUnitOfWork(engine, clock)
+    def make(read_only: bool = False) -> UnitOfWork:
+        return SqlUnitOfWork(engine, clock, read_only)
 
     return make

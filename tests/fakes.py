@@ -647,8 +647,9 @@ class FakePendingRepository(_Repository):
 class FakeUnitOfWork:
     """Snapshot on enter; restore it on an exception, else count a commit."""
 
-    def __init__(self, store: FakeStore, clock: FakeClock) -> None:
+    def __init__(self, store: FakeStore, clock: FakeClock, read_only: bool = False) -> None:
         self.store = store
+        self.read_only = read_only
         self._snapshot: dict[str, Any] | None = None
         self.members: ports.MemberRepository = FakeMemberRepository(store, clock)
         self.contacts: ports.ContactRepository = FakeContactRepository(store, clock)
@@ -677,6 +678,8 @@ class FakeUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         snapshot, self._snapshot = self._snapshot, None
+        if exc_type is None and self.read_only and snapshot != self.store.snapshot():
+            raise AssertionError("a read-only unit of work changed the store")
         if exc_type is None:
             self.store.commits += 1
         elif snapshot is not None:
@@ -685,8 +688,8 @@ class FakeUnitOfWork:
 
 
 def fake_uow_factory(store: FakeStore, clock: FakeClock) -> Callable[[], FakeUnitOfWork]:
-    def make() -> FakeUnitOfWork:
-        return FakeUnitOfWork(store, clock)
+    def make(read_only: bool = False) -> FakeUnitOfWork:
+        return FakeUnitOfWork(store, clock, read_only)
 
     return make
 

@@ -28,6 +28,7 @@ _STAGES = {1: "in touch", 2: "interested", 3: "discussing real jobs"}
     usage="contacts [search]",
     example="contacts acme",
     category="people",
+    reads_only=True,
 )
 async def list_contacts(cmd: Invocation, ctx: Context) -> Reply:
     """Your contacts, or those matching a name or company."""

@@ -111,6 +111,7 @@ async def no(cmd: Invocation, ctx: Context) -> Reply:
     usage="help [command]",
     example="help log",
     category="data",
+    reads_only=True,
 )
 async def help_(cmd: Invocation, ctx: Context) -> Reply:
     """What I can do, or how one command works."""

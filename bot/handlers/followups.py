@@ -27,7 +27,10 @@ _LOGS_AS = {
 }
 
 
-@command("followups", usage="followups", example="followups", category="follow-ups")
+@command(
+    "followups", usage="followups", example="followups", category="follow-ups",
+    reads_only=True,
+)
 async def list_followups(cmd: Invocation, ctx: Context) -> Reply:
     """What you owe: thank-yous, check-backs and leads, overdue first."""
     owed = await ctx.uow.followups.open(ctx.member_id)

@@ -240,14 +240,20 @@ async def build_report(uow: UnitOfWork, group: Group, now: datetime) -> Reply:
     return msg.group_report(group, seekers, counts, last, now, monday, coaches=coached)
 
 
-@command("leaderboard", usage="leaderboard", example="leaderboard", category="group")
+@command(
+    "leaderboard", usage="leaderboard", example="leaderboard", category="group",
+    reads_only=True,
+)
 async def leaderboard(cmd: Invocation, ctx: Context) -> Reply:
     """This week's points in this group: conversations and follow-ups count most."""
     group = await group_here(ctx, "leaderboard")
     return await build_leaderboard(ctx.uow, group, ctx.now(), ctx.member_id)
 
 
-@command("group report", usage="group report", example="group report", category="group")
+@command(
+    "group report", usage="group report", example="group report", category="group",
+    reads_only=True,
+)  # fmt: skip
 async def report(cmd: Invocation, ctx: Context) -> Reply:
     """For admins: who is active, who is stalled, conversations this week."""
     group = await group_here(ctx, "group report")

@@ -51,7 +51,7 @@ async def coming_with(
     return [m for m in await coming_up(ctx) if is_with(m, contact_id, company)]
 
 
-@command("meetings", usage="meetings", example="meetings", category="progress")
+@command("meetings", usage="meetings", example="meetings", category="progress", reads_only=True)
 async def list_meetings(cmd: Invocation, ctx: Context) -> Reply:
     """What is on your calendar, soonest first, numbered so you can move or cancel one."""
     coming = await coming_up(ctx)

@@ -21,7 +21,7 @@ def in_the_works(opps: list[Opportunity], now: datetime) -> list[Opportunity]:
     return [o for o in opps if o.stage in IN_THE_WORKS and (o.updated_at or now) >= cutoff]
 
 
-@command("pipeline", usage="pipeline", example="pipeline", category="progress")
+@command("pipeline", usage="pipeline", example="pipeline", category="progress", reads_only=True)
 async def pipeline(cmd: Invocation, ctx: Context) -> Reply:
     """Your things in the works, measured against the 6–10 rule."""
     opps = await ctx.uow.opportunities.all(ctx.member_id)

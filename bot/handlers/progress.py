@@ -139,7 +139,7 @@ def week_bounds(ctx: Context) -> tuple[datetime, datetime]:
     return local_midnight_utc(start, ctx.tz), local_midnight_utc(start + timedelta(days=7), ctx.tz)
 
 
-@command("next", usage="next", example="next", category="progress")
+@command("next", usage="next", example="next", category="progress", reads_only=True)
 async def dashboard(cmd: Invocation, ctx: Context) -> Reply:
     """Your dashboard: your next interview, follow-ups owed, things in the works, streak."""
     uow, now = ctx.uow, ctx.now()
@@ -184,7 +184,7 @@ async def dashboard(cmd: Invocation, ctx: Context) -> Reply:
     )
 
 
-@command("streak", usage="streak", example="streak", category="progress")
+@command("streak", usage="streak", example="streak", category="progress", reads_only=True)
 async def streak(cmd: Invocation, ctx: Context) -> Reply:
     """Your streak: working days in a row with an outreach, follow-up or conversation."""
     return msg.streak(await member_streak(ctx), ctx.member)
@@ -201,6 +201,7 @@ def _parse_stats(rest: str) -> dict[str, ArgValue]:
     example="stats month",
     category="progress",
     parse=_parse_stats,
+    reads_only=True,
 )
 async def stats(cmd: Invocation, ctx: Context) -> Reply:
     """What you did this week or this month, by kind."""

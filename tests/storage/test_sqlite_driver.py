@@ -97,7 +97,7 @@ async def test_outside_a_transaction_a_statement_is_one_hop(
 ) -> None:
     def outside(sync_conn: sa.Connection) -> Any:  # the driver, with no BEGIN before
         adapted = sync_conn.connection.dbapi_connection
-        assert isinstance(adapted, FewHopsConnection) and not adapted.holds_write_lock
+        assert isinstance(adapted, FewHopsConnection) and not adapted.waits_for_nothing
         hops.clear()
         cursor = adapted.cursor()
         cursor.execute("SELECT thread_ident(), 42")  # what a connect-time pragma does
@@ -157,7 +157,7 @@ async def test_a_failed_statement_ends_the_write_lock_and_rolls_back(
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         assert isinstance(raw.dbapi_connection, FewHopsConnection)
-        assert not raw.dbapi_connection.holds_write_lock
+        assert not raw.dbapi_connection.waits_for_nothing
         assert (await conn.execute(sa.select(sa.func.count()).select_from(unique))).scalar() == 0
 
 

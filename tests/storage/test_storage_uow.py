@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain import Activity, ActivityKind, Contact, Identity, Member
@@ -17,6 +17,7 @@ from bot.ports import UnitOfWork
 from storage.engine import make_engine
 from storage.tables import MEMBER_TABLES, members, metadata
 from storage.uow import SqlUnitOfWork, uow_factory
+from tests.storage.conftest import empty_engine
 
 Uow = Callable[[], SqlUnitOfWork]
 T0 = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
@@ -140,3 +141,57 @@ async def test_in_memory_sqlite_works_for_quick_tests() -> None:
             assert (await conn.execute(text("SELECT count(*) FROM members"))).scalar_one() == 1
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path: Path) -> None:
+    """A read-only unit of work reads (the last committed state) while another holds the
+    write lock: `streak` never queues behind a burst of `log`s."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/reads.db")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        async with SqlUnitOfWork(engine) as u:
+            member = await u.members.add(Member("Ada"), Identity("s", "t", "u"))
+        writing = asyncio.Event()
+        release = asyncio.Event()
+
+        async def writer() -> None:
+            async with SqlUnitOfWork(engine) as u:  # BEGIN IMMEDIATE: holds the lock
+                held = await u.members.get(member.id or 0)
+                assert held is not None
+                held.weekly_goal = 9
+                await u.members.update(held)
+                writing.set()
+                await release.wait()
+
+        task = asyncio.create_task(writer())
+        await asyncio.wait_for(writing.wait(), 5)
+        async with asyncio.timeout(1):  # a writer's BEGIN would wait up to busy_timeout (5 s)
+            async with SqlUnitOfWork(engine, read_only=True) as u:
+                seen = await u.members.get(member.id or 0)
+        assert seen is not None and seen.weekly_goal == 5  # not the uncommitted 9
+        release.set()
+        await asyncio.wait_for(task, 5)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_write_in_a_read_only_unit_of_work_is_refused_on_postgresql(
+    pg_migrated_url: str,
+) -> None:
+    # SQLite has no such guard: the fake's check and tests/unit/test_read_only_commands.py
+    # hold every flagged command to its reads.
+    async with empty_engine(pg_migrated_url) as engine:
+        await _refused(engine)
+
+
+async def _refused(engine: AsyncEngine) -> None:
+    async with SqlUnitOfWork(engine) as u:
+        member = await u.members.add(Member("Ada"), Identity("s", "t", "u"))
+    with pytest.raises(DBAPIError):
+        async with SqlUnitOfWork(engine, read_only=True) as u:
+            member.weekly_goal = 9
+            await u.members.update(member)
+    async with SqlUnitOfWork(engine) as u:
+        again = await u.members.get(member.id or 0)
+    assert again is not None and again.weekly_goal == 5
