@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import importlib
 import sys
+import threading
 from pathlib import Path
 
 from adapters.runtime.settings import SettingsError, load_settings
@@ -56,9 +58,36 @@ async def chat(user: str, group: str | None, export_dir: Path) -> int:
     return 0
 
 
+# The platform SDKs `run` imports, by what configures them.
+_SDKS = {
+    "slack": ("slack_bolt.async_app", "slack_bolt.adapter.socket_mode.async_handler"),
+    "discord": ("discord", "discord.app_commands"),
+}
+
+
+def _import_early(platforms: list[str]) -> threading.Thread:
+    """Import the configured platforms' SDKs on a thread while the core and storage load
+    on this one: start-up on a small VM is mostly imports, much of it waiting on the
+    disk. Only third-party packages, which import none of ours: no lock order to cross."""
+
+    def load() -> None:
+        for name in (m for p in platforms for m in _SDKS[p]):
+            try:
+                importlib.import_module(name)
+            except Exception:  # the import on the main thread will say what is wrong
+                return
+
+    thread = threading.Thread(target=load, name="import-sdks", daemon=True)
+    thread.start()
+    return thread
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.command == "run" and (settings.slack_enabled or settings.discord_enabled):
+        platforms = [p for p, on in (("slack", settings.slack_enabled),
+                                     ("discord", settings.discord_enabled)) if on]  # fmt: skip
+        _import_early(platforms)
         from adapters.runtime.serve import StartError, serve
 
         try:

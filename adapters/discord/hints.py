@@ -36,12 +36,24 @@ def _targets() -> dict[str, Target]:
 _PLACEHOLDER = re.compile(r"[<>\[\]|…]")  # a usage line's `<person> [when]`, not a command
 
 
+def _usage_form(text: str) -> str | None:
+    """A usage line (`lead <person> [@company] via <referrer>`) as the slash command and
+    its options: help on Discord shows what to type there."""
+    words = text.split()
+    for n in (2, 1):
+        name = " ".join(words[:n]).lower()
+        if name in REGISTRY and name in _targets() and not REGISTRY[name].hidden:
+            path, options = _targets()[name]
+            return " ".join(["/" + " ".join(path), *(f"{o}:" for o in options.values())])
+    return None
+
+
 @cache
 def slash_form(text: str) -> str | None:
-    """`text` as the slash command that runs it, or None when it runs none (or when it is
-    a usage pattern: help lists the command language itself)."""
+    """`text` as the slash command that runs it, or None when it runs none. A usage
+    pattern shows as the command with its options to fill."""
     if _PLACEHOLDER.search(text):
-        return None
+        return _usage_form(text)
     try:
         invocation = parse_text(text.replace(_ZWSP, ""))
     except UserError:

@@ -18,11 +18,17 @@ def test_hints_read_by_the_core_become_slash_commands_in_option_order() -> None:
 
 
 def test_what_is_no_command_stays_as_written() -> None:
-    for text in ("Europe/London", "#12", "yes", "log <kind> <person> [when]", "hi"):
+    for text in ("Europe/London", "#12", "yes", "hi", "<person> [when]"):
         assert slash_form(text) is None, text
     assert slash_hints("Say `Europe/London` or `settings goal 5`.") == (
         "Say `Europe/London` or `/settings goal:5`."
     )
+
+
+def test_a_usage_line_shows_the_command_and_its_options() -> None:
+    assert slash_form("settings timezone <Area/City>") == "/settings timezone:"
+    assert slash_form("stats [week|month]") == "/stats period:"
+    assert slash_form("group post <day> <HH:MM>") == "/group post day: time:"
 
 
 def test_a_span_holding_user_text_is_never_reread() -> None:

@@ -159,7 +159,7 @@ async def test_help_shows_every_command_and_splits_between_sections() -> None:
         if not spec.hidden:  # a usage that is a whole command shows as its slash command
             shown = slash_form(spec.usage) or spec.usage
             assert f"`{shown}`" in text, spec.name
-    assert "`/meetings`" in text and "`lead <person>" in text
+    assert "`/meetings`" in text and "`/lead person: company: when: via: note:`" in text
     assert "…and" not in text
     for embed in rendered.embeds[1:]:
         assert (embed.description or "").startswith("**")  # a new embed starts a section
