@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -687,7 +687,11 @@ class FakeUnitOfWork:
             self.store.rollbacks += 1
 
 
-def fake_uow_factory(store: FakeStore, clock: FakeClock) -> Callable[[], FakeUnitOfWork]:
+class FakeUowFactory(Protocol):
+    def __call__(self, read_only: bool = False) -> FakeUnitOfWork: ...
+
+
+def fake_uow_factory(store: FakeStore, clock: FakeClock) -> FakeUowFactory:
     def make(read_only: bool = False) -> FakeUnitOfWork:
         return FakeUnitOfWork(store, clock, read_only)
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -31,6 +28,7 @@ from bot.nudges.model import Nudge, NudgeKind
 from bot.nudges.ratelimit import DEFAULT_LIMITS, Limiter, PlatformLimits
 from storage.uow import uow_factory
 from tests.bench.scenarios import Row
+from tests.bench.spawn import logged_ready, spawn_run
 from tests.discord import payloads
 from tests.discord.fake_discord import Answer, FakeDiscord, eventually
 from tests.discord.harness import discord_bot, text_of
@@ -259,60 +257,20 @@ async def fan_out(tmp: Path, quick: bool, stored: bool = False,
     return [row, late_row]
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 async def run_process(tmp: Path) -> list[Row]:
     async with FakeDiscord() as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
-        env.update(
-            DISCORD_BOT_TOKEN=fake.token,
-            DISCORD_API_URL=fake.api_url,
-            DISCORD_GATEWAY_URL=fake.gateway_url,
-            DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'run.db'}",
-            PYTHONPATH=str(REPO),
-        )
-        log = (tmp / "run.log").open("wb")
-        t0 = time.monotonic()
-        # cwd is the temp dir: no .env of the checkout is read.
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "run",
-            cwd=tmp, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+        run = await spawn_run(
+            tmp,
+            {"DISCORD_BOT_TOKEN": fake.token, "DISCORD_API_URL": fake.api_url,
+             "DISCORD_GATEWAY_URL": fake.gateway_url},
+            lambda: fake.identifies >= 1,
         )  # fmt: skip
-        ready = float("inf")
-        rss = float("nan")
-        try:
-            while time.monotonic() - t0 < 15 and proc.returncode is None:
-                if fake.identifies >= 1:
-                    ready = time.monotonic() - t0
-                    break
-                await asyncio.sleep(0.005)
-            if fake.identifies >= 1:
-                await asyncio.sleep(3)  # idle
-                if proc.returncode is None:
-                    rss = _rss_mb(proc.pid)
-        finally:
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await asyncio.wait_for(proc.wait(), 5)
-            log.close()
         violations = list(fake.violations)
-    text = (tmp / "run.log").read_text(errors="replace")
-    for line in text.splitlines():
-        if "ready in" in line:
-            print(f"[discord] nextinterview run logged: {line.split(': ', 1)[-1]}")
-    stopped = proc.returncode
+    if said := logged_ready(run):
+        print(f"[discord] nextinterview run logged: {said}")
+    ready, rss, stopped = run.ready_s, run.rss_mb, run.exit_code
     if ready == float("inf"):
-        print(f"[discord] nextinterview run never identified; its log ends:\n{text[-2000:]}")
+        print(f"[discord] nextinterview run never identified; its log ends:\n{run.log[-2000:]}")
     print(
         f"[discord] nextinterview run: IDENTIFY {ready:.2f} s after spawn, idle RSS "
         f"{rss:.1f} MB, exit code after SIGTERM {stopped}, {len(violations)} violations"

@@ -6,10 +6,6 @@ and `nextinterview run` as a subprocess: start-to-ready and idle RSS."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-import sys
 import time
 from collections import Counter
 from datetime import time as clock_time
@@ -33,6 +29,7 @@ from storage import migrate
 from storage.engine import make_engine
 from storage.uow import uow_factory
 from tests.bench.scenarios import Row
+from tests.bench.spawn import logged_ready, spawn_run
 from tests.slack import payloads
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import slack_app
@@ -217,61 +214,20 @@ async def fan_out(tmp: Path, quick: bool) -> list[Row]:
     return [row, late_row]
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 async def run_process(tmp: Path) -> list[Row]:
     async with FakeSlack() as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-        env.update(
-            SLACK_BOT_TOKEN=fake.bot_token,
-            SLACK_APP_TOKEN=fake.app_token,
-            SLACK_API_URL=fake.api_url,
-            SLACK_MODE="socket",
-            DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'run.db'}",
-            PYTHONPATH=str(REPO),
-        )
-        log = (tmp / "run.log").open("wb")
-        t0 = time.monotonic()
-        # cwd is the temp dir: no .env of the checkout is read.
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "run",
-            cwd=tmp, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+        run = await spawn_run(
+            tmp,
+            {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
+             "SLACK_API_URL": fake.api_url, "SLACK_MODE": "socket"},
+            lambda: bool(fake.connections),
         )  # fmt: skip
-        ready = float("inf")
-        rss = float("nan")
-        try:
-            while time.monotonic() - t0 < 15 and proc.returncode is None:
-                if fake.connections:
-                    ready = time.monotonic() - t0
-                    break
-                await asyncio.sleep(0.005)
-            if fake.connections:
-                await asyncio.sleep(3)  # idle
-                if proc.returncode is None:
-                    rss = _rss_mb(proc.pid)
-        finally:
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await asyncio.wait_for(proc.wait(), 5)
-            log.close()
-    for line in (tmp / "run.log").read_text(errors="replace").splitlines():
-        if "ready in" in line:
-            print(f"[slack] nextinterview run logged: {line.split(': ', 1)[-1]}")
-    stopped = proc.returncode
+    if said := logged_ready(run):
+        print(f"[slack] nextinterview run logged: {said}")
+    ready, rss = run.ready_s, run.rss_mb
     if ready == float("inf"):
-        tail = (tmp / "run.log").read_text(errors="replace")[-2000:]
-        print(f"[slack] nextinterview run never connected; its log ends:\n{tail}")
-    print(f"[slack] nextinterview run: exit code after SIGTERM {stopped}")
+        print(f"[slack] nextinterview run never connected; its log ends:\n{run.log[-2000:]}")
+    print(f"[slack] nextinterview run: exit code after SIGTERM {run.exit_code}")
     ready_row = Row(DB, "nextinterview run: spawn to Socket Mode connected", [ready])
     ready_row.target, ready_row.ok = "< 2 s", ready < 2
     rss_row = Row(DB, f"nextinterview run: idle RSS after 3 s = {rss:.1f} MB (time: ready)",
