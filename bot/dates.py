@@ -14,8 +14,6 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 Prefer = Literal["past", "future"]
 
 _WEEKDAYS = {
@@ -244,6 +242,10 @@ def _said(cleaned: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _parse_local(text: str, base: datetime, prefer: Prefer) -> datetime | None:
+    # Imported on first use: a tenth of a second of every start, and most messages'
+    # dates are read without it.
+    import dateparser
+
     return dateparser.parse(
         text,
         languages=["en"],

@@ -7,11 +7,11 @@ import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.runtime.clock import SystemClock, SystemTimer
-from adapters.runtime.scheduler import Intervals, NudgeSchedule
 from adapters.runtime.settings import Settings, load_settings
 from bot.context import Config
 from bot.core import Core
@@ -23,6 +23,9 @@ from bot.ports import Clock, Delivery, Timer, UnitOfWorkFactory
 from storage import migrate
 from storage.engine import checkpoint, make_engine
 from storage.uow import uow_factory
+
+if TYPE_CHECKING:  # APScheduler is imported when nudges start, after the platforms connect
+    from adapters.runtime.scheduler import Intervals, NudgeSchedule
 
 
 @dataclass
@@ -57,6 +60,8 @@ class Runtime:
     ) -> NudgeSchedule:
         """Plan and send nudges, and keep the storage, on APScheduler's clock.
         Needs a running event loop."""
+        from adapters.runtime.scheduler import NudgeSchedule
+
         dispatcher = self.dispatcher(deliveries)
         self.schedule = NudgeSchedule(
             self.planner.tick, dispatcher.tick, intervals, upkeep=lambda: checkpoint(self.engine)
