@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
@@ -21,7 +21,16 @@ from adapters.discord.autocomplete import Suggestions
 from adapters.discord.commands import add_commands, tree_signature
 from adapters.discord.delivery import DiscordDelivery, DmChannels
 from adapters.discord.inbound import PLATFORM, identity_of
-from adapters.discord.views import register
+from adapters.discord.views import (
+    answer_failure,
+    form_invocation,
+    live_modals,
+    modal_command,
+    modal_values,
+    register,
+)
+from bot import messages as msg
+from bot.commands import REGISTRY
 from bot.core import Core
 from bot.nudges.model import ChannelTarget, Outbound
 
@@ -122,6 +131,22 @@ class DiscordBot(discord.Client):
             self._announced = True
             url = invite_url(self.application_id)
             log.info("Discord connected as %s; invite it with %s", self.user, url)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A form submitted to a modal this process does not hold (opened before a restart
+        or open past its timeout): discord.py drops it, so it is answered here."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id") or "")
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        if custom_id in live_modals(self.answers) or (command := modal_command(custom_id)) is None:
+            return
+        spec = REGISTRY.get(command)
+        if spec is None or not spec.in_form:
+            await answer_failure(interaction, msg.DISCORD_FORM_GONE)
+            return
+        values = modal_values(list(data.get("components") or []))
+        await self.answers.run(interaction, form_invocation(spec.form(), values))
 
     async def channel_lost(self, target: ChannelTarget, error: str) -> None:
         """A group post found its channel gone or closed to the bot: its admins hear it in

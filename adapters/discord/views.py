@@ -49,6 +49,13 @@ _ZWSP = "\u200b"
 _PINGS = re.compile(r"@(?=(?:everyone|here)\b)|<(?=[@#&!:/]|a:|t:)", re.IGNORECASE)
 
 _RUNNERS: weakref.WeakKeyDictionary[discord.Client, Runner] = weakref.WeakKeyDictionary()
+# The modals each runner (one per client) opened and discord.py still holds, so answers;
+# a submission naming any other was opened before a restart (see modal_values).
+_LIVE: weakref.WeakKeyDictionary[Runner, set[str]] = weakref.WeakKeyDictionary()
+
+
+def live_modals(runner: Runner) -> set[str]:
+    return _LIVE.setdefault(runner, set())
 
 
 def register(client: discord.Client, runner: Runner) -> None:
@@ -225,6 +232,7 @@ class FormModal(discord.ui.Modal):
     ) -> None:
         custom_id = f"{MODAL}{form.command}:{nonce}"[:MAX_CUSTOM_ID]
         super().__init__(title=form_title(form), custom_id=custom_id, timeout=timeout)
+        live_modals(runner).add(custom_id)
         self.form = form
         self.runner = runner
         self.inputs: dict[str, Input] = {}
@@ -268,6 +276,9 @@ class FormModal(discord.ui.Modal):
         )
         return text
 
+    async def on_timeout(self) -> None:
+        live_modals(self.runner).discard(self.custom_id)
+
     def values(self) -> dict[str, str]:
         """Field name -> what was entered, stripped ("" when left empty)."""
         out: dict[str, str] = {}
@@ -304,3 +315,26 @@ def form_invocation(form: Form, values: dict[str, str]) -> Invocation:
         number = kinds.get(name) == "number" and value.isascii() and value.isdigit()
         args[name] = int(value) if number else value
     return Invocation(form.command, args)
+
+
+def modal_command(custom_id: str) -> str | None:
+    """The command a modal's custom_id names (`ni:modal:log:<nonce>` -> `log`)."""
+    if not custom_id.startswith(MODAL):
+        return None
+    return custom_id[len(MODAL) :].rsplit(":", 1)[0] or None
+
+
+def modal_values(components: list[dict[str, Any]]) -> dict[str, str]:
+    """Field name -> value from a modal submission's raw components (labels or rows):
+    a form opened before a restart is answered from what was typed, field by field."""
+    out: dict[str, str] = {}
+    inner: list[dict[str, Any]] = []
+    for c in components:
+        inner += [c["component"]] if "component" in c else list(c.get("components", []))
+    for c in inner:
+        name = c.get("custom_id")
+        if not name:
+            continue
+        picked = c.get("values")
+        out[name] = str(picked[0] if picked else c.get("value") or "").strip()
+    return out

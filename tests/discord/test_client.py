@@ -215,3 +215,25 @@ async def test_a_refused_token_stops_run_with_one_line(fake: FakeDiscord, tmp_pa
         await serve(settings, stop=asyncio.Event())
     assert str(refused.value).startswith("Discord did not start: LoginFailure")
     assert "\n" not in str(refused.value)
+
+
+async def test_a_form_opened_before_a_restart_is_still_answered(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    async with discord_bot(fake, tmp_path) as first:
+        opened = await first.slash("log")
+        assert opened.type == 9
+        custom_id = opened.data["custom_id"]
+    submission = payloads.modal_submit(
+        custom_id, {"person": "Kima Greggs", "company": "Baltimore PD"}, labels=True
+    )
+    kind = {"type": 3, "id": 99, "custom_id": "kind", "values": ["interview"]}
+    submission["data"]["components"].append({"type": 18, "id": 98, "component": kind})
+    async with discord_bot(fake, tmp_path) as again:  # discord.py holds no such modal now
+        answered = await fake.interact(submission)
+        assert answered.type == 4 and "Kima Greggs" in text_of(answered.data)
+        assert "interview" in text_of(answered.data).lower()
+        gone = await fake.interact(payloads.modal_submit("ni:modal:nothing:1", {"x": "y"}))
+        assert gone.type == 4 and gone.data["flags"] & EPHEMERAL
+        assert "isn't here any more" in text_of(gone.data)
+        assert "Kima Greggs" in await again.say("contacts")
