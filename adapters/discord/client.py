@@ -135,10 +135,10 @@ class DiscordBot(discord.Client):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A form submitted to a modal this process does not hold (opened before a restart
         or open past its timeout): discord.py drops it, so it is answered here."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return  # every interaction comes here: the rest pay this one comparison
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id") or "")
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
         if custom_id in live_modals(self.answers) or (command := modal_command(custom_id)) is None:
             return
         spec = REGISTRY.get(command)

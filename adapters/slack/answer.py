@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack.render import render
+from adapters.slack.render import render, uploads
 from bot.domain import Identity
 from bot.replies import Reply, Visibility
 
@@ -94,17 +94,17 @@ class Answers:
         """The reply's files: beside a public reply in `channel`, else in the member's DM."""
         if not reply.files:
             return
-        uploads = [{"content": f.content, "filename": f.name, "title": f.name} for f in reply.files]
+        files = uploads(reply.files)
         if reply.visibility is Visibility.PUBLIC and channel and not channel.startswith("D"):
             try:
-                await self._client.files_upload_v2(channel=channel, file_uploads=uploads)
+                await self._client.files_upload_v2(channel=channel, file_uploads=files)
                 return
             except SlackApiError as e:  # not in the channel, say: the asker still gets it
                 error = e.response.get("error")
                 log.info("upload to %s refused (%s): sent as a DM", channel, error)
         try:
             await self._client.files_upload_v2(
-                channel=await self.dm_channel(identity), file_uploads=uploads
+                channel=await self.dm_channel(identity), file_uploads=files
             )
         except SlackApiError as e:
             log.warning("file upload failed for %s: %s", identity, e.response.get("error"))

@@ -16,7 +16,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.render import render
+from adapters.slack.render import render, uploads
 from bot.domain import Identity
 from bot.nudges.lost_channels import ChannelLost, LostChannels
 from bot.nudges.model import ChannelTarget, DeliveryResult, DeliveryStatus, Outbound
@@ -145,10 +145,10 @@ class SlackDelivery:
         upload is logged, never a reason to post it again."""
         if not files:
             return
-        uploads = [{"content": f.content, "filename": f.name, "title": f.name} for f in files]
+        prepared = uploads(files)
         try:
             await self._client.files_upload_v2(
-                channel=channel, thread_ts=ts or None, file_uploads=uploads
+                channel=channel, thread_ts=ts or None, file_uploads=prepared
             )
         except Exception as e:
             log.warning("files for the post in %s were not uploaded: %r", channel, e)

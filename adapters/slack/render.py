@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.replies import Action, Line, Reply, UserText, plain
+from bot.replies import Action, File, Line, Reply, UserText, plain
 
 Block = dict[str, Any]
 
@@ -178,6 +178,11 @@ def render(reply: Reply, *, limit_blocks: int = MAX_MESSAGE_BLOCKS) -> dict[str,
     tail += action_rows(reply.actions, reply, rows)
     blocks = fit(head, content_blocks(reply), tail, limit_blocks)
     return {"text": plain_text(reply), "blocks": blocks}
+
+
+def uploads(files: tuple[File, ...]) -> list[dict[str, Any]]:
+    """A reply's files as files_upload_v2 takes them."""
+    return [{"content": f.content, "filename": f.name, "title": f.name} for f in files]
 
 
 def plain_text(reply: Reply) -> str:

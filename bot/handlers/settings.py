@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bot import messages as msg
 from bot.commands import REGISTRY, Arg, ArgType, ArgValue, Invocation, command
 from bot.context import Context
-from bot.domain import MON_FRI, MemberStatus, Pause
+from bot.domain import MON_FRI, Member, MemberStatus, Pause
 from bot.errors import UserError
 from bot.formatting import is_number, plural
 from bot.handlers.log import read_when
@@ -143,14 +143,33 @@ def read_goal(n: int | None) -> int:
     return n
 
 
-def _say_quiet(hours: tuple[time, time] | None) -> str:
+# Each sets one setting on the member and says what it saved: `settings` with several
+# values and the single `settings X` commands share them.
+def _set_zone(m: Member, zone: str) -> str:
+    m.timezone, m.timezone_pinned = zone, True
+    return f"Timezone set to {zone}."
+
+
+def _set_checkin(m: Member, at: time) -> str:
+    m.checkin_time = at
+    return f"Daily check-in at {at.strftime('%H:%M')} your time."
+
+
+def _set_days(m: Member, days: frozenset[int]) -> str:
+    m.working_days = days
+    return "Working days: " + ", ".join(DAY_NAMES[d] for d in sorted(days)) + "."
+
+
+def _set_quiet(m: Member, hours: tuple[time, time] | None) -> str:
+    m.quiet_start, m.quiet_end = hours if hours is not None else (None, None)
     if hours is None:
         return "Quiet hours off."
     return f"Quiet from {hours[0].strftime('%H:%M')} to {hours[1].strftime('%H:%M')}."
 
 
-def _say_days(days: frozenset[int]) -> str:
-    return "Working days: " + ", ".join(DAY_NAMES[d] for d in sorted(days)) + "."
+def _set_goal(m: Member, n: int) -> str:
+    m.weekly_goal = n
+    return f"Weekly goal: {plural(n, 'conversation')}."
 
 
 async def _save(ctx: Context, said: list[str], replanned: bool, quiet_checked: bool) -> Reply:
@@ -189,20 +208,15 @@ async def show_settings(cmd: Invocation, ctx: Context) -> Reply:
     new_goal = read_goal(cmd.number("goal")) if goal is not None else None
     m, said = ctx.member, []
     if new_zone is not None:
-        m.timezone, m.timezone_pinned = new_zone, True
-        said.append(f"Timezone set to {new_zone}.")
+        said.append(_set_zone(m, new_zone))
     if new_checkin is not None:
-        m.checkin_time = new_checkin
-        said.append(f"Daily check-in at {new_checkin.strftime('%H:%M')} your time.")
+        said.append(_set_checkin(m, new_checkin))
     if new_days is not None:
-        m.working_days = new_days
-        said.append(_say_days(new_days))
+        said.append(_set_days(m, new_days))
     if quiet:
-        m.quiet_start, m.quiet_end = new_quiet if new_quiet is not None else (None, None)
-        said.append(_say_quiet(new_quiet))
+        said.append(_set_quiet(m, new_quiet))
     if new_goal is not None:
-        m.weekly_goal = new_goal
-        said.append(f"Weekly goal: {plural(new_goal, 'conversation')}.")
+        said.append(_set_goal(m, new_goal))
     replanned = any(v is not None for v in (new_zone, new_checkin, new_days))
     return await _save(ctx, said, replanned, bool(new_checkin or new_quiet))
 
@@ -226,8 +240,7 @@ async def set_timezone(cmd: Invocation, ctx: Context) -> Reply:
     if not zone:
         raise UserError(msg.WHICH_ZONE, "settings timezone Europe/London")
     match = find_zone(zone, "settings timezone")
-    ctx.member.timezone, ctx.member.timezone_pinned = match, True
-    return await _save(ctx, [f"Timezone set to {match}."], True, False)
+    return await _save(ctx, [_set_zone(ctx.member, match)], True, False)
 
 
 @command(
@@ -240,8 +253,7 @@ async def set_timezone(cmd: Invocation, ctx: Context) -> Reply:
 async def set_checkin(cmd: Invocation, ctx: Context) -> Reply:
     """When your daily check-in arrives, on your working days."""
     value = read_checkin(cmd.text("time") or "")
-    ctx.member.checkin_time = value
-    return await _save(ctx, [f"Daily check-in at {value.strftime('%H:%M')} your time."], True, True)
+    return await _save(ctx, [_set_checkin(ctx.member, value)], True, True)
 
 
 def _saved_checking_quiet(ctx: Context, saved: str) -> Reply:
@@ -263,8 +275,7 @@ def _saved_checking_quiet(ctx: Context, saved: str) -> Reply:
 async def set_days(cmd: Invocation, ctx: Context) -> Reply:
     """Your working days: streaks and check-ins follow them."""
     days = read_days(cmd.text("days") or "")
-    ctx.member.working_days = days
-    return await _save(ctx, [_say_days(days)], True, False)
+    return await _save(ctx, [_set_days(ctx.member, days)], True, False)
 
 
 @command(
@@ -277,8 +288,7 @@ async def set_days(cmd: Invocation, ctx: Context) -> Reply:
 async def set_quiet(cmd: Invocation, ctx: Context) -> Reply:
     """Hours when I never message you."""
     hours = read_quiet(cmd.text("hours") or "")
-    ctx.member.quiet_start, ctx.member.quiet_end = hours if hours is not None else (None, None)
-    return await _save(ctx, [_say_quiet(hours)], False, hours is not None)
+    return await _save(ctx, [_set_quiet(ctx.member, hours)], False, hours is not None)
 
 
 @command(
@@ -291,8 +301,7 @@ async def set_quiet(cmd: Invocation, ctx: Context) -> Reply:
 async def set_goal(cmd: Invocation, ctx: Context) -> Reply:
     """Your weekly goal, in conversations."""
     n = read_goal(cmd.number("n"))
-    ctx.member.weekly_goal = n
-    return await _save(ctx, [f"Weekly goal: {plural(n, 'conversation')}."], False, False)
+    return await _save(ctx, [_set_goal(ctx.member, n)], False, False)
 
 
 @command(

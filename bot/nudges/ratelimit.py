@@ -105,8 +105,9 @@ class Limiter:
         return [b for _, b in self._scoped(platform, tenant, channel)]
 
     def _scoped(
-        self, platform: str, tenant: str, channel: str
+        self, platform: str, tenant: str, channel: str | None
     ) -> list[tuple[LimitScope, TokenBucket]]:
+        """The buckets a message to `channel` counts against; None: no channel's."""
         limits = self._limits.get(platform)
         if limits is None:
             return []
@@ -116,9 +117,9 @@ class Limiter:
             LimitScope.CHANNEL: limits.channel_rate,
         }
         out = []
-        for scope, key in self._scopes(platform, tenant, channel).items():
+        for scope, key in self._scopes(platform, tenant, channel or "").items():
             rate = rates[scope]
-            if rate is None:
+            if rate is None or (channel is None and scope is LimitScope.CHANNEL):
                 continue
             bucket = self._buckets.pop(key, None) or TokenBucket(rate, self._timer, self._headroom)
             self._buckets[key] = bucket
@@ -150,8 +151,7 @@ class Limiter:
     async def acquire_request(self, platform: str, tenant: str) -> float:
         """Wait until a request that posts to no channel (opening a DM) may go: it counts
         against the platform's and the workspace's buckets only."""
-        scoped = self._scoped(platform, tenant, "")
-        buckets = [b for scope, b in scoped if scope != LimitScope.CHANNEL]
+        buckets = [b for _, b in self._scoped(platform, tenant, None)]
         return await self._take(buckets, platform, tenant, "")
 
     async def _take(
