@@ -258,30 +258,38 @@ async def fan_out(tmp: Path, quick: bool, stored: bool = False,
 
 
 async def run_process(tmp: Path) -> list[Row]:
-    async with FakeDiscord() as fake:
-        run = await spawn_run(
-            tmp,
-            {"DISCORD_BOT_TOKEN": fake.token, "DISCORD_API_URL": fake.api_url,
-             "DISCORD_GATEWAY_URL": fake.gateway_url},
-            lambda: fake.identifies >= 1,
-        )  # fmt: skip
-        violations = list(fake.violations)
-    if said := logged_ready(run):
-        print(f"[discord] nextinterview run logged: {said}")
-    ready, rss, stopped = run.ready_s, run.rss_mb, run.exit_code
-    if ready == float("inf"):
-        print(f"[discord] nextinterview run never identified; its log ends:\n{run.log[-2000:]}")
-    print(
-        f"[discord] nextinterview run: IDENTIFY {ready:.2f} s after spawn, idle RSS "
-        f"{rss:.1f} MB, exit code after SIGTERM {stopped}, {len(violations)} violations"
-    )
-    ready_row = Row(DB, f"nextinterview run: spawn to gateway IDENTIFY, exit code {stopped}",
-                    [ready])  # fmt: skip
-    ready_row.target, ready_row.ok = "< 2 s, exits 0", ready < 2 and stopped == 0
+    """A first start (a new database, the commands synced), then three restarts on it."""
+    times: dict[str, list[float]] = {"first start": [], "restart": []}
+    exits: set[int | None] = set()
+    violations: list[str] = []
+    for start in ("first start", "restart", "restart", "restart"):
+        async with FakeDiscord() as fake:
+            run = await spawn_run(
+                tmp,
+                {"DISCORD_BOT_TOKEN": fake.token, "DISCORD_API_URL": fake.api_url,
+                 "DISCORD_GATEWAY_URL": fake.gateway_url},
+                lambda: fake.identifies >= 1,
+            )  # fmt: skip
+            violations += fake.violations
+        if said := logged_ready(run):
+            print(f"[discord] nextinterview run ({start}) logged: {said}")
+        ready, rss, stopped = run.ready_s, run.rss_mb, run.exit_code
+        if ready == float("inf"):
+            print(f"[discord] nextinterview run never identified; its log ends:\n{run.log[-2000:]}")
+        print(
+            f"[discord] nextinterview run ({start}): IDENTIFY {ready:.2f} s after spawn, idle "
+            f"RSS {rss:.1f} MB, exit code after SIGTERM {stopped}, {len(violations)} violations"
+        )
+        times[start].append(ready)
+        exits.add(stopped)
+    rows = [Row(DB, f"nextinterview run, {start}: spawn to gateway IDENTIFY, exit codes {exits}",
+                samples) for start, samples in times.items()]  # fmt: skip
+    for row in rows:
+        row.target, row.ok = "< 2 s, exits 0", max(row.samples) < 2 and exits == {0}
     rss_row = Row(DB, f"nextinterview run: idle RSS after 3 s = {rss:.1f} MB (time: ready)",
                   [ready])  # fmt: skip
     rss_row.target, rss_row.ok = "< 150 MB", rss < 150 and not violations
-    return [ready_row, rss_row]
+    return [*rows, rss_row]
 
 
 async def discord_rows(tmp: Path, quick: bool) -> list[Row]:

@@ -215,25 +215,33 @@ async def fan_out(tmp: Path, quick: bool) -> list[Row]:
 
 
 async def run_process(tmp: Path) -> list[Row]:
-    async with FakeSlack() as fake:
-        run = await spawn_run(
-            tmp,
-            {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
-             "SLACK_API_URL": fake.api_url, "SLACK_MODE": "socket"},
-            lambda: bool(fake.connections),
-        )  # fmt: skip
-    if said := logged_ready(run):
-        print(f"[slack] nextinterview run logged: {said}")
-    ready, rss = run.ready_s, run.rss_mb
-    if ready == float("inf"):
-        print(f"[slack] nextinterview run never connected; its log ends:\n{run.log[-2000:]}")
-    print(f"[slack] nextinterview run: exit code after SIGTERM {run.exit_code}")
-    ready_row = Row(DB, "nextinterview run: spawn to Socket Mode connected", [ready])
-    ready_row.target, ready_row.ok = "< 2 s", ready < 2
+    """A first start (a new database), then three restarts on it, as after deploys."""
+    times: dict[str, list[float]] = {"first start": [], "restart": []}
+    exits: set[int | None] = set()
+    for start in ("first start", "restart", "restart", "restart"):
+        async with FakeSlack() as fake:
+            run = await spawn_run(
+                tmp,
+                {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
+                 "SLACK_API_URL": fake.api_url, "SLACK_MODE": "socket"},
+                lambda: bool(fake.connections),
+            )  # fmt: skip
+        if said := logged_ready(run):
+            print(f"[slack] nextinterview run ({start}) logged: {said}")
+        ready, rss = run.ready_s, run.rss_mb
+        if ready == float("inf"):
+            print(f"[slack] nextinterview run never connected; its log ends:\n{run.log[-2000:]}")
+        print(f"[slack] nextinterview run ({start}): exit code after SIGTERM {run.exit_code}")
+        times[start].append(ready)
+        exits.add(run.exit_code)
+    rows = [Row(DB, f"nextinterview run, {start}: spawn to Socket Mode connected, exit codes "
+                f"{exits}", samples) for start, samples in times.items()]  # fmt: skip
+    for row in rows:
+        row.target, row.ok = "< 2 s, exits 0", max(row.samples) < 2 and exits == {0}
     rss_row = Row(DB, f"nextinterview run: idle RSS after 3 s = {rss:.1f} MB (time: ready)",
                   [ready])  # fmt: skip
     rss_row.target, rss_row.ok = "< 150 MB", rss < 150
-    return [ready_row, rss_row]
+    return [*rows, rss_row]
 
 
 async def slack_rows(tmp: Path, quick: bool) -> list[Row]:

@@ -34,8 +34,11 @@ def _rss_mb(pid: int) -> float:
 
 async def spawn_run(tmp: Path, platform_env: dict[str, str], ready: Callable[[], bool]) -> Run:
     """Run it with only `platform_env` configured (cwd a temp dir: no .env of the checkout
-    is read), until `ready()`, idle a while, then SIGTERM."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    is read), until `ready()`, idle a while, then SIGTERM. Its database is `tmp`'s: a
+    second run in the same `tmp` is a restart."""
+    # Bytecode caching as on a user's machine, even where this shell turns it off.
+    dropped = ("SLACK_", "DISCORD_", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     env.update(platform_env, DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'run.db'}",
                PYTHONPATH=str(REPO))  # fmt: skip
     with (tmp / "run.log").open("wb") as log:

@@ -60,7 +60,7 @@ def _state(conn: Connection) -> tuple[set[str], str | None]:
 
 
 async def test_migrated_schema_equals_metadata(fresh_url: str) -> None:
-    await upgrade(fresh_url)
+    await upgrade(fresh_url, head_revision())  # named: every migration replayed
     await upgrade(fresh_url)  # idempotent: already at head
     engine = make_engine(fresh_url, poolclass=NullPool)
     try:
@@ -211,6 +211,71 @@ async def test_0004_adds_the_undo_journal_and_takes_it_away_again(fresh_url: str
             assert (await conn.execute(select(func.count()).select_from(steps))).scalar_one() == 0
     finally:
         await engine.dispose()
+
+
+def _schema(conn: Connection) -> dict[str, Any]:
+    """Everything a table is made of, as the database itself reports it."""
+    found = inspect(conn)
+    schema: dict[str, Any] = {}
+    for table in found.get_table_names():
+        schema[table] = {
+            "columns": sorted(
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                for c in found.get_columns(table)
+            ),
+            "primary key": found.get_pk_constraint(table)["constrained_columns"],
+            "foreign keys": sorted(
+                (tuple(fk["constrained_columns"]), fk["referred_table"],
+                 tuple(fk["referred_columns"]), str(fk.get("options")))
+                for fk in found.get_foreign_keys(table)
+            ),  # fmt: skip
+            "indexes": sorted(
+                (tuple(i["column_names"]), bool(i["unique"]), str(i.get("dialect_options")))
+                for i in found.get_indexes(table)
+            ),
+            "unique": sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(table)),
+        }
+    if conn.dialect.name == "sqlite":
+        schema["AUTOINCREMENT"] = _autoincrement_tables(conn)
+    return schema
+
+
+async def test_a_new_database_is_built_as_the_migrations_build_it(
+    fresh_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The first start builds the schema from storage.tables (no migration replayed): the
+    same columns, keys, indexes and SQLite id sequences as replaying every migration,
+    stamped so that the next migration applies to it as to any other."""
+    await upgrade(fresh_url)
+    built = make_engine(fresh_url, poolclass=NullPool)
+    if fresh_url.startswith("sqlite"):
+        replayed_url = f"sqlite+aiosqlite:///{tmp_path}/replayed.db"
+    else:
+        replayed_url = fresh_url.replace("migrations_check", "migrations_replayed")
+        admin = make_engine(request.getfixturevalue("pg_url"), isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.exec_driver_sql("DROP DATABASE IF EXISTS migrations_replayed")
+            await conn.exec_driver_sql("CREATE DATABASE migrations_replayed")
+        await admin.dispose()
+    await upgrade(replayed_url, head_revision())
+    replayed = make_engine(replayed_url, poolclass=NullPool)
+    try:
+        async with built.connect() as a, replayed.connect() as b:
+            new_schema = await a.run_sync(_schema)
+            assert new_schema["members"]["columns"]  # the comparison sees real tables
+            assert new_schema == await b.run_sync(_schema)
+            assert await a.run_sync(_state) == (set(metadata.tables), head_revision())
+        async with built.begin() as conn:  # Alembic takes it from there, both ways
+            await conn.run_sync(_downgrade_to("0008"))
+        async with built.connect() as conn:
+            assert "app_state" not in await conn.run_sync(_state_tables)
+        await upgrade(fresh_url)
+        async with built.connect() as conn:
+            assert await conn.run_sync(_state) == (set(metadata.tables), head_revision())
+            assert await conn.run_sync(_diff) == []
+    finally:
+        await built.dispose()
+        await replayed.dispose()
 
 
 def _state_tables(conn: Connection) -> set[str]:
