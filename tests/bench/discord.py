@@ -16,10 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import discord
-from discord import app_commands
-
-from adapters.discord.answer import ANSWER_BUDGET_S
 from adapters.runtime.clock import SystemClock, SystemTimer
 from bot.domain import Identity, Member
 from bot.nudges.config import NudgeConfig
@@ -28,7 +24,7 @@ from bot.nudges.model import Nudge, NudgeKind
 from bot.nudges.ratelimit import DEFAULT_LIMITS, Limiter, PlatformLimits
 from storage.uow import uow_factory
 from tests.bench.scenarios import Row
-from tests.bench.spawn import logged_ready, spawn_run
+from tests.bench.spawn import Running, logged_ready, running, spawn_run
 from tests.discord import payloads
 from tests.discord.fake_discord import Answer, FakeDiscord, eventually
 from tests.discord.harness import discord_bot, text_of
@@ -85,71 +81,65 @@ async def _burst(fake: FakeDiscord, n: int, payload: Payload) -> tuple[list[Answ
     return answers, missing
 
 
-class BareClient(discord.Client):
-    """The floor: discord.py alone, one slash command answered at once with a fixed text."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            intents=discord.Intents(guilds=True),
-            allowed_mentions=discord.AllowedMentions.none(),
-            guild_ready_timeout=0.05,
-        )
-        self.tree: app_commands.CommandTree[BareClient] = app_commands.CommandTree(self)
-
-        @self.tree.command(name="ping", description="Answers at once.")
-        async def ping(interaction: discord.Interaction) -> None:
-            await interaction.response.send_message("pong", ephemeral=True)
-
-    async def setup_hook(self) -> None:
-        await self.tree.sync()
-
-
-async def _floor(fake: FakeDiscord, n: int) -> tuple[list[Answer], int]:
-    client = BareClient()
-    with fake.patch_discord():
-        await client.login(fake.token)
-        task = asyncio.create_task(client.connect(reconnect=False))
-        try:
-            await asyncio.wait_for(client.wait_until_ready(), 10)
-            return await _burst(
-                fake, n, lambda i: payloads.slash("ping", user_id=_user(i % MEMBERS))
-            )
-        finally:
-            await client.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(task, 10)
-
-
 def _seconds(answers: list[Answer]) -> list[float]:
     return [a.seconds for a in answers] or [float("inf")]
 
 
+def _env(fake: FakeDiscord) -> dict[str, str]:
+    return {"DISCORD_BOT_TOKEN": fake.token, "DISCORD_API_URL": fake.api_url,
+            "DISCORD_GATEWAY_URL": fake.gateway_url}  # fmt: skip
+
+
+def _fake_with_members() -> tuple[FakeDiscord, list[int]]:
+    fake = FakeDiscord()
+    users = [_user(i) for i in range(MEMBERS)]
+    for uid in users:
+        fake.add_user(uid, f"member{uid - FIRST_USER}")
+    fake.add_guild(GUILD, "Job club", [CHANNEL], members=users)
+    return fake, users
+
+
+def _started(tmp: Path, run: Running, what: str) -> None:
+    if run.ready_s == float("inf"):
+        log = (tmp / "run.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"{what} never connected to the fake Discord; its log ends:\n{log}")
+
+
 async def ack_burst(tmp: Path, quick: bool) -> list[Row]:
+    """The burst against `nextinterview run` as it is deployed (its own process, its answer
+    budget, SQLite), beside the floor in a process of its own: the fake Discord stays here,
+    in the bench's process, as Discord is elsewhere for a real bot."""
     n = 200 if quick else 1000
     seconds = n / BURST_RATE
-    async with FakeDiscord() as fake:
-        users = [_user(i) for i in range(MEMBERS)]
+    (tmp / "floor").mkdir(exist_ok=True)
+    (tmp / "run").mkdir(exist_ok=True)
+    fake, users = _fake_with_members()
+    async with fake:
+        floor = running(tmp / "floor", _env(fake), lambda: fake.is_ready,
+                        module="tests.bench.discord_floor", args=())  # fmt: skip
+        async with floor as p:
+            _started(tmp / "floor", p, "the floor client")
+            floor_answers, floor_missing = await _burst(
+                fake, n, lambda i: payloads.slash("ping", user_id=_user(i % MEMBERS))
+            )
+        floor_violations = list(fake.violations)
+    fake, users = _fake_with_members()
+    async with fake, running(tmp / "run", _env(fake), lambda: fake.is_ready) as run:
+        _started(tmp / "run", run, "nextinterview run")
+        # Members exist (with their DM channel kept) before timing, as in a live server:
+        # the burst is steady-state traffic, not 100 first contacts.
         for uid in users:
-            fake.add_user(uid, f"member{uid - FIRST_USER}")
-        fake.add_guild(GUILD, "Job club", [CHANNEL], members=users)
-        floor_answers, floor_missing = await _floor(fake, n)
-        floor_violations = len(fake.violations)
-        # The answer budget `nextinterview run` uses: slow answers are deferred.
-        async with discord_bot(fake, tmp, answer_budget_s=ANSWER_BUDGET_S) as bot:
-            # Members exist (with their DM channel kept) before timing, as in a live server:
-            # the burst is steady-state traffic, not 100 first contacts.
-            for uid in users:
-                await bot.slash("streak", user_id=uid)
-            with contextlib.suppress(TimeoutError):  # kept in the background after answers
-                await eventually(lambda: set(users) <= set(fake.dm_channels), timeout=10)
-            before = len(fake.calls)
-            answers, missing = await _burst(fake, n, _command)
-            await asyncio.sleep(1.5)  # deferred answers are edits: let them land
-            later = fake.calls[before:]
-            # A deferred answer never edited is a member left with "thinking...".
-            missing += sum(1 for a in answers
-                           if a.type == 5 and not text_of(fake.original(a.interaction_id)))
-        violations = len(fake.violations) - floor_violations
+            await fake.interact(payloads.slash("streak", user_id=uid), timeout=10)
+        with contextlib.suppress(TimeoutError):  # kept in the background after answers
+            await eventually(lambda: set(users) <= set(fake.dm_channels), timeout=10)
+        before = len(fake.calls)
+        answers, missing = await _burst(fake, n, _command)
+        await asyncio.sleep(1.5)  # deferred answers are edits: let them land
+        later = fake.calls[before:]
+        # A deferred answer never edited is a member left with "thinking...".
+        missing += sum(1 for a in answers
+                       if a.type == 5 and not text_of(fake.original(a.interaction_id)))
+        violations = len(fake.violations) + len(floor_violations)
     deferred = sum(1 for a in answers if a.type == 5)
     refused = sum(1 for a in answers if a.status != 200)
     refused += sum(1 for c in later if c.status >= 400)

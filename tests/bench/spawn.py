@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +32,24 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def spawn_run(tmp: Path, platform_env: dict[str, str], ready: Callable[[], bool]) -> Run:
-    """Run it with only `platform_env` configured (cwd a temp dir: no .env of the checkout
-    is read), until `ready()`, idle a while, then SIGTERM. Its database is `tmp`'s: a
-    second run in the same `tmp` is a restart."""
+@dataclass(slots=True)
+class Running:
+    proc: asyncio.subprocess.Process
+    ready_s: float  # inf when it never got ready
+
+
+@contextlib.asynccontextmanager
+async def running(
+    tmp: Path,
+    platform_env: dict[str, str],
+    ready: Callable[[], bool],
+    module: str = "adapters.cli",
+    args: tuple[str, ...] = ("run",),
+) -> AsyncIterator[Running]:
+    """`python -m module args` (by default `nextinterview run`) with only `platform_env`
+    configured (cwd a temp dir: no .env of the checkout is read), held until `ready()`
+    or 15 s, stopped with SIGTERM on the way out. Its database is `tmp`'s: a second run
+    in the same `tmp` is a restart. Its output goes to tmp/run.log."""
     # Bytecode caching as on a user's machine, even where this shell turns it off.
     dropped = ("SLACK_", "DISCORD_", "PYTHONDONTWRITEBYTECODE")
     env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
@@ -44,20 +58,17 @@ async def spawn_run(tmp: Path, platform_env: dict[str, str], ready: Callable[[],
     with (tmp / "run.log").open("wb") as log:
         t0 = time.monotonic()
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "run",
+            sys.executable, "-m", module, *args,
             cwd=tmp, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
         )  # fmt: skip
-        ready_s, rss = float("inf"), float("nan")
+        run = Running(proc, float("inf"))
         try:
             while time.monotonic() - t0 < 15 and proc.returncode is None:
                 if ready():
-                    ready_s = time.monotonic() - t0
+                    run.ready_s = time.monotonic() - t0
                     break
                 await asyncio.sleep(0.005)
-            if ready_s < float("inf"):
-                await asyncio.sleep(IDLE_S)
-                if proc.returncode is None:
-                    rss = _rss_mb(proc.pid)
+            yield run
         finally:
             if proc.returncode is None:
                 proc.send_signal(signal.SIGTERM)
@@ -67,8 +78,18 @@ async def spawn_run(tmp: Path, platform_env: dict[str, str], ready: Callable[[],
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await asyncio.wait_for(proc.wait(), 5)
+
+
+async def spawn_run(tmp: Path, platform_env: dict[str, str], ready: Callable[[], bool]) -> Run:
+    """`nextinterview run` until ready, idle a while (its RSS then), then SIGTERM."""
+    rss = float("nan")
+    async with running(tmp, platform_env, ready) as run:
+        if run.ready_s < float("inf"):
+            await asyncio.sleep(IDLE_S)
+            if run.proc.returncode is None:
+                rss = _rss_mb(run.proc.pid)
     text = (tmp / "run.log").read_text(errors="replace")
-    return Run(ready_s, rss, proc.returncode, text)
+    return Run(run.ready_s, rss, run.proc.returncode, text)
 
 
 def logged_ready(run: Run) -> str | None:

@@ -83,6 +83,11 @@ class GatewayFake:
     def resume_gateway_url(self) -> str:
         return self.base_url.replace("http://", "ws://") + "/resume"
 
+    @property
+    def is_ready(self) -> bool:
+        """READY (and the guilds' GUILD_CREATE) sent to the client."""
+        return self._ready.is_set()
+
     async def wait_ready(self, timeout: float = 5) -> None:  # noqa: ASYNC109 - agreed API
         """IDENTIFY seen and READY (plus the guilds' GUILD_CREATE) sent."""
         try:

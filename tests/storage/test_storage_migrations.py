@@ -225,10 +225,14 @@ def _schema(conn: Connection) -> dict[str, Any]:
             ),
             "primary key": found.get_pk_constraint(table)["constrained_columns"],
             "foreign keys": sorted(
-                (tuple(fk["constrained_columns"]), fk["referred_table"],
-                 tuple(fk["referred_columns"]), str(fk.get("options")))
+                (
+                    tuple(fk["constrained_columns"]),
+                    fk["referred_table"],
+                    tuple(fk["referred_columns"]),
+                    str(fk.get("options")),
+                )
                 for fk in found.get_foreign_keys(table)
-            ),  # fmt: skip
+            ),
             "indexes": sorted(
                 (tuple(i["column_names"]), bool(i["unique"]), str(i.get("dialect_options")))
                 for i in found.get_indexes(table)
