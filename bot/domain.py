@@ -5,6 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Literal
+
+Unread = Literal["unread"]  # a value read along with an entity, when it was not
 
 
 class ActivityKind(enum.StrEnum):
@@ -108,6 +111,9 @@ class Member:
     # Read with the member (by_identity), not stored on its row: the pending question's
     # action ("forget"), so every command knows for free whether one awaits an answer.
     pending: str | None = field(default=None, compare=False)
+    # Read along the same way: when the latest meeting still scheduled starts (None: none
+    # is), so a logged conversation need not look for one to mark held. UNREAD otherwise.
+    latest_scheduled: datetime | Unread | None = field(default="unread", compare=False)
 
 
 @dataclass(slots=True)

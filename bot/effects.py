@@ -162,6 +162,9 @@ async def mark_meeting_held(
     tz = ctx.tz
     day = at.astimezone(tz).date()
     start, end = local_midnight_utc(day, tz), local_midnight_utc(day + timedelta(days=1), tz)
+    latest = ctx.member.latest_scheduled  # read with the member: most logs skip the read
+    if latest is None or (isinstance(latest, datetime) and latest < start):
+        return None
 
     def with_them(m: Meeting) -> bool:
         if contact is not None and m.contact_id == contact.id:

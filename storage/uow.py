@@ -40,6 +40,7 @@ from storage.repositories import (
     SqlStepRepository,
 )
 from storage.repositories._base import utcnow
+from storage.sqlite_driver import InlineConnection
 
 
 class SqlUnitOfWork:
@@ -82,7 +83,7 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._conn is not None:
             raise RuntimeError("a unit of work cannot be entered twice at once")
-        conn = await self._engine.connect()
+        conn = await InlineConnection(self._engine)
         try:
             if self._read_only:  # storage.engine begins it without the write lock
                 await conn.execution_options(**{READ_ONLY: True})

@@ -169,11 +169,19 @@ class FakeMemberRepository(_Repository):
         if member is not None and member_id is not None:  # read along, as SQL joins it
             asked = self._store.pending.get(member_id)
             member.pending = asked.action if asked else None
+            scheduled = [
+                m.starts_at
+                for m in self._store.meetings.values()
+                if m.member_id == member_id and m.status is MeetingStatus.SCHEDULED
+            ]
+            member.latest_scheduled = max(scheduled, default=None)
         return member
 
     async def get(self, member_id: int) -> Member | None:
         member = self._store.members.get(member_id)
-        return None if member is None else dataclasses.replace(_copy(member), pending=None)
+        if member is None:
+            return None
+        return dataclasses.replace(_copy(member), pending=None, latest_scheduled="unread")
 
     async def get_many(self, member_ids: Collection[int]) -> dict[int, Member]:
         found = (self._store.members.get(member_id) for member_id in set(member_ids))

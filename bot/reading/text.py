@@ -16,8 +16,19 @@ _SPACES = re.compile(r"\s+")
 _EDGE = ",.!?;:\"'“”‘’"
 
 
+# The only ASCII characters in the symbol categories below: both modifier symbols (Sk).
+_ASCII_SYMBOLS = str.maketrans({"^": " ", "`": " "})
+
+
 def strip_emoji(text: str) -> str:
     """Emoji and pictographs carry no name, company or date: they become spaces."""
+    if text.isascii():  # most messages: no character to look up one by one
+        return _SPACES.sub(" ", text.translate(_ASCII_SYMBOLS)).strip()
+    return strip_each(text)
+
+
+def strip_each(text: str) -> str:
+    """strip_emoji, character by character."""
     out = []
     for ch in text:
         cat = unicodedata.category(ch)

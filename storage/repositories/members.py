@@ -8,7 +8,16 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, func, or_, select
 
-from bot.domain import Group, Identity, Member, Membership, MemberStatus, Pause, Pending
+from bot.domain import (
+    Group,
+    Identity,
+    MeetingStatus,
+    Member,
+    Membership,
+    MemberStatus,
+    Pause,
+    Pending,
+)
 from storage.repositories._base import (
     SqlRepository,
     chunked,
@@ -19,7 +28,15 @@ from storage.repositories._base import (
     update_one,
     upsert,
 )
-from storage.tables import MEMBER_TABLES, groups, identities, members, memberships, pauses
+from storage.tables import (
+    MEMBER_TABLES,
+    groups,
+    identities,
+    meetings,
+    members,
+    memberships,
+    pauses,
+)
 from storage.tables import pending as pending_table
 
 
@@ -89,8 +106,20 @@ def _identity_clause(identity: Identity) -> list[Any]:
 
 # Every command starts here: built once (see _base.insert_row for why). The pending
 # question comes along (a primary-key join), so no command pays a read to learn of it.
+_LATEST_SCHEDULED = (
+    select(func.max(meetings.c.starts_at))
+    .where(
+        meetings.c.member_id == members.c.id,
+        meetings.c.status == str(MeetingStatus.SCHEDULED),
+    )
+    .scalar_subquery()
+)
 _BY_IDENTITY = (
-    select(members, pending_table.c.action.label("pending_action"))
+    select(
+        members,
+        pending_table.c.action.label("pending_action"),
+        _LATEST_SCHEDULED.label("latest_scheduled"),
+    )
     .join(identities, identities.c.member_id == members.c.id)
     .outerjoin(pending_table, pending_table.c.member_id == members.c.id)
     .where(
@@ -113,6 +142,7 @@ class SqlMemberRepository(SqlRepository):
             return None
         member = member_from_row(row)
         member.pending = row.pending_action
+        member.latest_scheduled = row.latest_scheduled
         return member
 
     async def get(self, member_id: int) -> Member | None:

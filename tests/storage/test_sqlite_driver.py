@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import sqlite_driver
 from storage.engine import checkpoint, make_engine
-from storage.sqlite_driver import INLINE_BUDGET_S, FewHopsConnection
+from storage.sqlite_driver import INLINE_BUDGET_S, FewHopsConnection, InlineConnection
 
 rows = sa.Table(
     "rows",
@@ -218,3 +218,62 @@ async def test_checkpoint_is_nothing_without_a_wal() -> None:
         assert await checkpoint(memory) is None
     finally:
         await memory.dispose()
+
+
+@pytest.fixture
+def greenlets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every greenlet AsyncConnection spawns for a call, by the call's name."""
+    from sqlalchemy.ext.asyncio import engine as async_engine
+
+    spawned: list[str] = []
+    spawn = async_engine.greenlet_spawn
+
+    async def counted(fn: Callable[..., Any], *a: Any, **kw: Any) -> Any:
+        spawned.append(getattr(fn, "__name__", repr(fn)))
+        return await spawn(fn, *a, **kw)
+
+    monkeypatch.setattr(async_engine, "greenlet_spawn", counted)
+    return spawned
+
+
+async def test_the_units_of_works_connection_runs_a_statement_without_a_greenlet(
+    engine: AsyncEngine, greenlets: list[str], hops: list[str]
+) -> None:
+    where = sa.select(sa.func.thread_ident())
+    conn = await InlineConnection(engine)
+    try:
+        await conn.begin()
+        greenlets.clear()
+        await conn.execute(rows.insert().values(body="inline"))
+        ran_on = (await conn.execute(where)).scalar_one()
+        count = (await conn.execute(sa.select(sa.func.count()).select_from(rows))).scalar_one()
+        assert (ran_on, count) == (threading.get_ident(), 1)
+        assert greenlets == []  # straight to the sync connection, on the loop
+        await asyncio.sleep(INLINE_BUDGET_S * 2)  # past its budget: AsyncConnection's path
+        hops.clear()
+        assert (await conn.execute(where)).scalar_one() != threading.get_ident()
+        assert greenlets == ["execute"] and hops == ["<lambda>"]
+        await conn.commit()
+    finally:
+        await conn.close()
+
+
+async def test_a_failed_inline_statement_raises_as_usual_and_keeps_nothing(
+    engine: AsyncEngine, greenlets: list[str]
+) -> None:
+    unique = sa.Table("once_inline", sa.MetaData(), sa.Column("k", sa.Integer, primary_key=True))
+    async with engine.begin() as setup:
+        await setup.run_sync(unique.metadata.create_all)
+    conn = await InlineConnection(engine)
+    try:
+        await conn.begin()
+        greenlets.clear()
+        await conn.execute(unique.insert().values(k=1))
+        with pytest.raises(IntegrityError):
+            await conn.execute(unique.insert().values(k=1))
+        assert greenlets == []
+        await conn.rollback()
+    finally:
+        await conn.close()
+    async with engine.connect() as check:
+        assert (await check.execute(sa.select(sa.func.count()).select_from(unique))).scalar() == 0

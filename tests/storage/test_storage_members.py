@@ -20,6 +20,7 @@ from bot.domain import (
     Group,
     Identity,
     Meeting,
+    MeetingStatus,
     Member,
     Membership,
     MemberStatus,
@@ -196,6 +197,35 @@ async def test_the_member_comes_with_the_action_of_their_pending_question(uow: U
     async with uow() as u:
         read = await u.members.by_identity(Identity("slack", "T1", "U1"))
         assert read is not None and read.pending is None
+
+
+async def test_the_member_comes_with_the_start_of_their_latest_scheduled_meeting(
+    uow: Uow,
+) -> None:
+    """Read along so a logged conversation skips looking for a meeting to mark held:
+    the latest start among meetings still scheduled, in UTC; None when there is none."""
+    ada = await add_member(uow)
+    assert ada.id is not None
+    me = Identity("slack", "T1", "U1")
+    async with uow() as u:
+        read = await u.members.by_identity(me)
+        assert read is not None and read.latest_scheduled is None
+        soon = await u.meetings.add(Meeting(ada.id, T0 + timedelta(days=1)))
+        later = await u.meetings.add(Meeting(ada.id, T0 + timedelta(days=9)))
+        await u.meetings.add(Meeting(ada.id, T0 + timedelta(days=30), status=MeetingStatus.HELD))
+    async with uow() as u:
+        read = await u.members.by_identity(me)
+        assert read is not None and read.latest_scheduled == T0 + timedelta(days=9)
+        assert read.latest_scheduled.tzinfo is not None
+        got = await u.members.get(ada.id)  # only the command's read carries it
+        assert got is not None and got.latest_scheduled == "unread"
+        later.status = MeetingStatus.CANCELLED
+        await u.meetings.update(later)
+        soon.status = MeetingStatus.HELD
+        await u.meetings.update(soon)
+    async with uow() as u:
+        read = await u.members.by_identity(me)
+        assert read is not None and read.latest_scheduled is None
 
 
 def a_group(channel: str = "C1") -> Group:

@@ -15,6 +15,7 @@ from bot.domain import ActivityKind, FollowUpKind, MeetingStatus
 from bot.errors import UserError
 from bot.parser import parse_text
 from bot.reading import read_sentence
+from bot.reading.text import strip_each, strip_emoji
 from tests.corpus.reading import rows
 from tests.unit.harness import Chat
 
@@ -226,3 +227,16 @@ async def test_dinner_tonight_said_in_the_afternoon_is_a_plan() -> None:
     (meeting,) = chat.store.meetings.values()
     assert meeting.starts_at > datetime(2025, 1, 8, 15, 0, tzinfo=UTC)
     assert chat.activities() == []
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_plain_ascii_loses_what_the_character_by_character_reading_loses(text: str) -> None:
+    assert strip_emoji(text) == strip_each(text)
+
+
+def test_emoji_and_the_two_ascii_symbols_become_spaces() -> None:
+    from bot.reading.text import strip_emoji
+
+    assert strip_emoji("met Jane 🎉 today") == "met Jane today"
+    assert strip_emoji("met^Jane`today") == "met Jane today"
+    assert strip_emoji("met José ☕️") == "met José"
