@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from storage.sqlite_driver import few_hops_dbapi, mark_waits_for_nothing
+from storage.sqlite_driver import FewHopsConnection, few_hops_dbapi, mark_waits_for_nothing
+from storage.sqlite_turns import WriteTurns
 
 # An execution option on a connection: its next transaction only reads.
 READ_ONLY = "nextinterview_read_only"
@@ -18,9 +21,11 @@ READ_ONLY = "nextinterview_read_only"
 # WAL: readers never block the writer and vice versa. A filesystem may refuse it, and
 # the answer decides whether statements may run on the loop (storage.sqlite_driver).
 SQLITE_WAL = "PRAGMA journal_mode=WAL"
+# Wait for a competing writer instead of failing at once with "database is locked":
+# SQLite's wait for another process, this process's writers' turns (sqlite_turns).
+BUSY_TIMEOUT_S = 5.0
 SQLITE_PRAGMAS = (
-    # Wait for a competing writer instead of failing at once with "database is locked".
-    "PRAGMA busy_timeout=5000",
+    f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}",
     "PRAGMA foreign_keys=ON",
     # Safe with WAL (a crash may lose the last commits, never corrupts); far fewer fsyncs.
     "PRAGMA synchronous=NORMAL",
@@ -74,7 +79,8 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
     elif url.database and not url.database.startswith("file:"):  # URI filenames: as given
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     if url.get_driver_name() == "aiosqlite" and "module" not in kwargs:
-        options["module"] = few_hops_dbapi()  # see storage.sqlite_driver
+        turns = None if is_memory_sqlite(url) else WriteTurns(BUSY_TIMEOUT_S)
+        options["module"] = few_hops_dbapi(turns)  # see storage.sqlite_driver
     options.update(kwargs)
     engine = create_async_engine(url, **options)
     _take_over_sqlite_transactions(engine)
@@ -129,6 +135,18 @@ def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:
     def _on_begin(connection: Any) -> None:
         # Reads only: a WAL reader takes no write lock and waits for no writer.
         reads = connection.get_execution_options().get(READ_ONLY)
-        connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
         proxied = connection.connection
-        mark_waits_for_nothing(proxied.dbapi_connection, proxied.info.get("wal", False))
+        driver = proxied.dbapi_connection
+        writer = not reads and isinstance(driver, FewHopsConnection)
+        if writer:
+            try:
+                driver.take_write_turn()  # released when the transaction ends
+            except sqlite3.OperationalError as e:  # as SQLAlchemy raises SQLite's own
+                raise OperationalError("BEGIN IMMEDIATE", None, e) from None
+        try:
+            connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
+        except BaseException:
+            if writer:
+                driver.end_write_turn()
+            raise
+        mark_waits_for_nothing(driver, proxied.info.get("wal", False))

@@ -16,6 +16,7 @@ the time. This adapter:
   INLINE_BUDGET_S of it: past that, its statements hop like any other, and a long
   transaction (a planner batch) lets the loop run between them.
 - runs any other statement in one hop: execute, fetch and close together;
+- queues this process's writers before BEGIN IMMEDIATE (storage.sqlite_turns);
 - skips the hop of a rollback when no transaction is open (the pool's reset on
   return after every commit);
 - and, through InlineConnection (the units of work's connection), runs such an inline
@@ -30,6 +31,7 @@ awaits around it keep one call at a time on a connection.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
 import time
@@ -46,6 +48,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.util.concurrency import await_, in_greenlet
+
+from storage.sqlite_turns import WriteTurns
 
 # A command's transaction (about 2 ms) runs whole on the loop; longer ones hop after this.
 INLINE_BUDGET_S = 0.010
@@ -150,7 +154,7 @@ class FewHopsCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class FewHopsConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("inline_until", "waits_for_nothing")
+    __slots__ = ("inline_until", "turn", "waits_for_nothing")
     _cursor_cls = FewHopsCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
@@ -159,6 +163,19 @@ class FewHopsConnection(AsyncAdapt_aiosqlite_connection):
         # cleared when the transaction ends, whichever way.
         self.waits_for_nothing = False
         self.inline_until = 0.0  # time.perf_counter() deadline
+        self.turn: asyncio.Lock | None = None  # this writer's turn (storage.sqlite_turns)
+
+    def take_write_turn(self) -> None:
+        """Before BEGIN IMMEDIATE: wait for the writers queued before this one. Only in a
+        greenlet (an AsyncEngine's), where waiting can be awaited."""
+        turns: WriteTurns | None = getattr(self.dbapi, "turns", None)
+        if turns is not None and self.turn is None and in_greenlet():
+            self.turn = await_(turns.take())
+
+    def end_write_turn(self) -> None:
+        turn, self.turn = self.turn, None
+        if turn is not None:
+            turn.release()
 
     def may_run_here(self) -> bool:
         # Not while a hop is under way: a connection shared by tasks (the :memory:
@@ -171,14 +188,24 @@ class FewHopsConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         self.waits_for_nothing = False
-        super().commit()
+        try:
+            super().commit()
+        finally:
+            self.end_write_turn()
 
     def rollback(self) -> None:
         self.waits_for_nothing = False
-        driver = self._connection._connection
-        if driver is not None and not driver.in_transaction:
-            return  # nothing to roll back: sqlite3 would do nothing, after a hop
-        super().rollback()
+        try:
+            driver = self._connection._connection
+            if driver is not None and not driver.in_transaction:
+                return  # nothing to roll back: sqlite3 would do nothing, after a hop
+            super().rollback()
+        finally:
+            self.end_write_turn()
+
+    def close(self) -> None:
+        self.end_write_turn()  # closing ends the transaction too
+        super().close()
 
 
 class InlineConnection(AsyncConnection):
@@ -209,7 +236,13 @@ class InlineConnection(AsyncConnection):
 
 
 class FewHopsDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    """The DBAPI module given to create_async_engine(module=...) for SQLite."""
+    """The DBAPI module given to create_async_engine(module=...) for SQLite; one per
+    engine, holding its writers' turns (None: a shared :memory: connection, whose units
+    of work share one transaction and must not queue behind each other)."""
+
+    def __init__(self, aiosqlite: Any, sqlite: Any, turns: WriteTurns | None) -> None:
+        super().__init__(aiosqlite, sqlite)
+        self.turns = turns
 
     def connect(self, *arg: Any, **kw: Any) -> FewHopsConnection:
         kw.setdefault("check_same_thread", False)  # statements run on the loop's thread
@@ -217,8 +250,8 @@ class FewHopsDBAPI(AsyncAdapt_aiosqlite_dbapi):
         return FewHopsConnection(self, stock._connection)
 
 
-def few_hops_dbapi() -> FewHopsDBAPI:
-    return FewHopsDBAPI(aiosqlite, sqlite3)
+def few_hops_dbapi(turns: WriteTurns | None) -> FewHopsDBAPI:
+    return FewHopsDBAPI(aiosqlite, sqlite3, turns)
 
 
 def mark_waits_for_nothing(dbapi_connection: Any, wal: bool) -> None:

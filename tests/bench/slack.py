@@ -13,10 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
-
 from adapters.runtime.clock import SystemClock, SystemTimer
 from adapters.runtime.dm_channels import StoredDmChannels
 from adapters.slack.delivery import SlackDelivery, delivery_client
@@ -29,10 +25,9 @@ from storage import migrate
 from storage.engine import make_engine
 from storage.uow import uow_factory
 from tests.bench.scenarios import Row
-from tests.bench.spawn import logged_ready, spawn_run
+from tests.bench.spawn import Running, logged_ready, running, spawn_run
 from tests.slack import payloads
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import slack_app
 
 DB = "slack/sqlite"
 REPO = Path(__file__).resolve().parents[2]
@@ -99,38 +94,59 @@ async def _burst(fake: FakeSlack, n: int, texts: list[tuple[str, str]]) -> tuple
     return acks, answers, missing
 
 
+def _env(fake: FakeSlack) -> dict[str, str]:
+    return {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
+            "SLACK_API_URL": fake.api_url, "SLACK_MODE": "socket"}  # fmt: skip
+
+
+def _fake_with_members(users: list[str]) -> FakeSlack:
+    fake = FakeSlack()
+    for user in users:
+        fake.add_user(user, f"Member {user}", tz="UTC")
+    return fake
+
+
+def _started(tmp: Path, run: Running, what: str) -> None:
+    if run.ready_s == float("inf"):
+        log = (tmp / "run.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"{what} never connected to the fake Slack; its log ends:\n{log}")
+
+
 async def ack_burst(tmp: Path, quick: bool) -> list[Row]:
+    """The burst against `nextinterview run` as it is deployed (its own process, Socket
+    Mode, SQLite), beside the floor in a process of its own: the fake Slack stays here, in
+    the bench's process, as Slack is elsewhere for a real app."""
     n = 200 if quick else 1000
     users = _users()
     texts = [
         (users[i % MEMBERS], PHRASES[i % len(PHRASES)].format(i=i % 37, c=i % 11))
         for i in range(n)
     ]
-    async with FakeSlack() as fake:
-        for user in users:
-            fake.add_user(user, f"Member {user}", tz="UTC")
-        # The floor: bolt in Socket Mode on the same fake, a /next that only acks.
-        bare = AsyncApp(client=AsyncWebClient(token=fake.bot_token, base_url=fake.api_url))
-
-        @bare.command("/next")
-        async def only_ack(ack: Any) -> None:
-            await ack()
-
-        handler = AsyncSocketModeHandler(bare, fake.app_token)
-        await handler.connect_async()
-        try:
+    (tmp / "floor").mkdir(exist_ok=True)
+    (tmp / "run").mkdir(exist_ok=True)
+    fake = _fake_with_members(users)
+    async with fake:
+        floor_run = running(tmp / "floor", _env(fake), lambda: bool(fake.connections),
+                            module="tests.bench.slack_floor", args=())  # fmt: skip
+        async with floor_run as p:
+            _started(tmp / "floor", p, "the floor app")
             await fake.wait_connected()
             floor_acks, _, _ = await _burst(fake, n, texts)
-        finally:
-            await handler.close_async()
-        await asyncio.sleep(0.2)  # the fake sends envelopes to its newest connection
-        async with slack_app(fake, tmp) as app:
-            # Members exist (and their profiles are known) before timing, as in a live
-            # workspace: the burst is steady-state traffic, not 100 first contacts.
-            for user in users:
-                await app.command("streak", user=user, channel="D" + user)
-            acks, answers, missing = await _burst(fake, n, texts)
         violations = len(fake.violations)
+    fake = _fake_with_members(users)
+    async with fake, running(tmp / "run", _env(fake), lambda: bool(fake.connections)) as run:
+        _started(tmp / "run", run, "nextinterview run")
+        await fake.wait_connected()
+        # Members exist (and their profiles are known) before timing, as in a live
+        # workspace: the burst is steady-state traffic, not 100 first contacts.
+        for user in users:
+            await fake.push("slash_commands", payloads.slash_command(
+                "streak", user=user, channel="D" + user, response_url=fake.response_url(),
+                trigger_id=fake.mint_trigger(user),
+            ))  # fmt: skip
+        await asyncio.sleep(1.0)  # their answers and App Home views land before timing
+        acks, answers, missing = await _burst(fake, n, texts)
+        violations += len(fake.violations)
     seconds = n / BURST_RATE
     floor = Row(DB, f"floor: bare bolt AsyncApp, ack only, {n} /next in {seconds:g} s",
                 floor_acks)  # fmt: skip

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import sqlite_driver
 from storage.engine import checkpoint, make_engine
 from storage.sqlite_driver import INLINE_BUDGET_S, FewHopsConnection, InlineConnection
+from storage.sqlite_turns import WriteTurns
 
 rows = sa.Table(
     "rows",
@@ -53,9 +54,11 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     queue_call = aiosqlite.Connection._execute
 
-    async def counted(self: aiosqlite.Connection, fn: Callable[..., Any], *a: Any) -> Any:
+    async def counted(
+        self: aiosqlite.Connection, fn: Callable[..., Any], *a: Any, **kw: Any
+    ) -> Any:
         calls.append(getattr(fn, "__name__", repr(fn)))
-        return await queue_call(self, fn, *a)
+        return await queue_call(self, fn, *a, **kw)
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
     return calls
@@ -277,3 +280,72 @@ async def test_a_failed_inline_statement_raises_as_usual_and_keeps_nothing(
         await conn.close()
     async with engine.connect() as check:
         assert (await check.execute(sa.select(sa.func.count()).select_from(unique))).scalar() == 0
+
+
+def _turns(engine: AsyncEngine) -> WriteTurns:
+    turns = engine.sync_engine.dialect.dbapi.turns  # type: ignore[union-attr]
+    assert isinstance(turns, WriteTurns)
+    return turns
+
+
+async def test_a_writer_waits_for_its_turn_before_begin_not_in_sqlites_busy_wait(
+    engine: AsyncEngine, hops: list[str]
+) -> None:
+    """A second writer asks for the lock while the first holds it: its BEGIN IMMEDIATE
+    goes to SQLite only once the first has committed (no busy handler sleeping)."""
+    async with engine.connect(), engine.connect():  # two in the pool, their pragmas run
+        pass
+    hops.clear()
+    order: list[str] = []
+
+    async def write(name: str, hold_s: float) -> None:
+        async with engine.begin() as conn:
+            order.append(f"{name} began")
+            await conn.execute(rows.insert().values(body=name))
+            await asyncio.sleep(hold_s)
+        order.append(f"{name} committed")
+
+    first = asyncio.create_task(write("first", 0.05))
+    await asyncio.sleep(0.01)
+    await write("second", 0)
+    await first
+    assert order == ["first began", "first committed", "second began", "second committed"]
+    assert hops == ["<lambda>", "commit", "<lambda>", "commit"]  # BEGIN, COMMIT in turn
+
+
+async def test_a_turn_not_given_in_time_fails_as_sqlite_would_and_the_queue_moves_on(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_turns(engine), "timeout_s", 0.05)
+    holder_done = asyncio.Event()
+
+    async def hold() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(rows.insert().values(body="held"))
+            await holder_done.wait()
+
+    holder = asyncio.create_task(hold())
+    await asyncio.sleep(0.01)
+    async with asyncio.timeout(1):  # the turn's timeout, not SQLite's own 5 s
+        with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+            async with engine.begin() as conn:
+                await conn.execute(rows.insert().values(body="never"))
+    holder_done.set()
+    await holder
+    async with engine.begin() as conn:  # the queue is free again: no turn was left held
+        await conn.execute(rows.insert().values(body="after"))
+        bodies = (await conn.execute(sa.select(rows.c.body).order_by(rows.c.id))).scalars()
+        assert list(bodies) == ["held", "after"]
+
+
+async def test_a_failed_transaction_ends_its_turn(engine: AsyncEngine) -> None:
+    unique = sa.Table("once_turn", sa.MetaData(), sa.Column("k", sa.Integer, primary_key=True))
+    async with engine.begin() as conn:
+        await conn.run_sync(unique.metadata.create_all)
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as conn:
+            await conn.execute(unique.insert().values(k=1))
+            await conn.execute(unique.insert().values(k=1))
+    async with asyncio.timeout(1):  # would wait for the turn until its timeout (5 s)
+        async with engine.begin() as conn:
+            await conn.execute(unique.insert().values(k=2))
