@@ -207,6 +207,12 @@ class FewHopsConnection(AsyncAdapt_aiosqlite_connection):
         self.end_write_turn()  # closing ends the transaction too
         super().close()
 
+    def terminate(self) -> None:
+        # An invalidated connection (a statement cancelled mid-hop, a disconnect) is
+        # terminated, not closed: its transaction ends there, and so does its turn.
+        self.end_write_turn()
+        super().terminate()
+
 
 class InlineConnection(AsyncConnection):
     """An AsyncConnection (open it with `await InlineConnection(engine)`) whose `execute`

@@ -55,4 +55,6 @@ async def instead(cmd: Invocation, ctx: Context) -> Reply:
     if meant.name in _NOT_AGAIN:
         raise UserError(msg.INSTEAD_HOW, "undo")
     await take_back(ctx.uow, step)
+    # The take-back may have put a meeting back on the calendar: read it again if needed.
+    ctx.member.latest_scheduled = "unread"
     return await REGISTRY[meant.name].handler(meant, ctx)

@@ -109,6 +109,21 @@ async def test_an_interview_taken_back_puts_the_meeting_stage_and_pipeline_back(
     assert [c["stage"] for c in after["contacts"]] == [1]
 
 
+async def test_instead_of_a_conversation_that_held_a_meeting_the_meant_one_holds_it(
+    console_db: ConsoleBackend, export_dir: Path, clock: FakeClock
+) -> None:
+    """`instead` takes the step back (the meeting is scheduled again) and logs what was
+    meant in the same transaction: that conversation holds the meeting in its turn."""
+    await ok(console_db, ANN, "schedule Noor @Hooli tomorrow 3pm interview")
+    clock.advance(timedelta(days=1, hours=1))  # Tuesday 10:00
+    await ok(console_db, ANN, "met Noor")
+    assert [m["status"] for m in (await state(console_db, export_dir))["meetings"]] == ["held"]
+    await ok(console_db, ANN, "instead activity 1 interviewed Noor")
+    after = await state(console_db, export_dir)
+    assert [a["kind"] for a in after["activities"]] == ["interview"]
+    assert [m["status"] for m in after["meetings"]] == ["held"]
+
+
 async def test_an_opportunity_moved_forward_goes_back_with_its_old_date(
     console_db: ConsoleBackend, export_dir: Path, clock: FakeClock
 ) -> None:

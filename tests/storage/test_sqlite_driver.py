@@ -338,3 +338,34 @@ async def test_a_turn_not_given_in_time_fails_as_sqlite_would_and_the_queue_move
         await conn.execute(rows.insert().values(body="after"))
         bodies = (await conn.execute(sa.select(rows.c.body).order_by(rows.c.id))).scalars()
         assert list(bodies) == ["held", "after"]
+
+
+async def test_a_writer_cancelled_in_a_hop_gives_up_its_turn_with_its_connection(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancellation inside a statement's hop makes SQLAlchemy invalidate (terminate)
+    the connection rather than close it: the turn must end there too."""
+    monkeypatch.setattr(sqlite_driver, "INLINE_BUDGET_S", 0.0)  # every statement hops
+    slow = sa.text(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 500000) "
+        "SELECT count(*) FROM n"
+    )
+    started = asyncio.Event()
+
+    async def writer() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(rows.insert().values(body="cancelled"))
+            started.set()
+            await conn.execute(slow)
+
+    task = asyncio.create_task(writer())
+    await started.wait()
+    await asyncio.sleep(0.02)  # inside the slow statement's hop
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with asyncio.timeout(2), engine.begin() as conn:  # not 5 s for a lost turn
+        await conn.execute(rows.insert().values(body="next"))
+    async with engine.connect() as conn:
+        bodies = (await conn.execute(sa.select(rows.c.body))).scalars()
+        assert list(bodies) == ["next"]
