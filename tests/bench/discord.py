@@ -23,8 +23,9 @@ from bot.nudges.dispatcher import Dispatcher, DispatchReport
 from bot.nudges.model import Nudge, NudgeKind
 from bot.nudges.ratelimit import DEFAULT_LIMITS, Limiter, PlatformLimits
 from storage.uow import uow_factory
+from tests.bench.rates import lateness_row, rate_row
 from tests.bench.scenarios import Row
-from tests.bench.spawn import Running, logged_ready, running, spawn_run
+from tests.bench.spawn import must_be_ready, running, start_rows
 from tests.discord import payloads
 from tests.discord.fake_discord import Answer, FakeDiscord, eventually
 from tests.discord.harness import discord_bot, text_of
@@ -99,12 +100,6 @@ def _fake_with_members() -> tuple[FakeDiscord, list[int]]:
     return fake, users
 
 
-def _started(tmp: Path, run: Running, what: str) -> None:
-    if run.ready_s == float("inf"):
-        log = (tmp / "run.log").read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"{what} never connected to the fake Discord; its log ends:\n{log}")
-
-
 async def ack_burst(tmp: Path, quick: bool) -> list[Row]:
     """The burst against `nextinterview run` as it is deployed (its own process, its answer
     budget, SQLite), beside the floor in a process of its own: the fake Discord stays here,
@@ -118,14 +113,14 @@ async def ack_burst(tmp: Path, quick: bool) -> list[Row]:
         floor = running(tmp / "floor", _env(fake), lambda: fake.is_ready,
                         module="tests.bench.discord_floor", args=())  # fmt: skip
         async with floor as p:
-            _started(tmp / "floor", p, "the floor client")
+            must_be_ready(tmp / "floor", p, "the floor client")
             floor_answers, floor_missing = await _burst(
                 fake, n, lambda i: payloads.slash("ping", user_id=_user(i % MEMBERS))
             )
         floor_violations = list(fake.violations)
     fake, users = _fake_with_members()
     async with fake, running(tmp / "run", _env(fake), lambda: fake.is_ready) as run:
-        _started(tmp / "run", run, "nextinterview run")
+        must_be_ready(tmp / "run", run, "nextinterview run")
         # Members exist (with their DM channel kept) before timing, as in a live server:
         # the burst is steady-state traffic, not 100 first contacts.
         for uid in users:
@@ -226,60 +221,28 @@ async def fan_out(tmp: Path, quick: bool, stored: bool = False,
     lost = n - len(reached)
     twice = sum(1 for c in per_channel.values() if c > 1)
     times = sorted(c.at for c in sent + opens)
-    span = times[-1] - times[0] if len(times) > 1 else float("inf")
-    rate = (len(times) - 1) / span
-    late = [max(0.0, t - (t0 + i / GLOBAL_RATE)) for i, t in enumerate(times)] or [float("inf")]
     refused = sum(limited.values())
     case = "DM channels kept, no opens" if stored else "messages + DM opens"
+    row = rate_row(DB, f"nudge fan-out: {n:,} check-ins due together, R={GLOBAL_RATE}/s "
+                   f"({case}), lost {lost}, twice {twice}, {refused} 429s", times, GLOBAL_RATE,
+                   not lost and not twice and not violations)  # fmt: skip
     print(
         f"[discord] fan-out ({case}): {len(reached):,}/{n:,} DMs, {len(sent):,} messages + "
-        f"{len(opens):,} DM opens in {span:.2f} s = {rate:.1f} requests/s against the fake's "
-        f"{GLOBAL_RATE}/s ({rate / GLOBAL_RATE:.2f}); 429s: "
+        f"{len(opens):,} DM opens in {row.samples[0]:.2f} s = {row.ratio * GLOBAL_RATE:.1f} "
+        f"requests/s against the fake's {GLOBAL_RATE}/s ({row.ratio:.2f}); 429s: "
         f"{dict(limited) or 'none'}; other errors {others}; lost {lost}, twice {twice}; "
         f"dispatcher: {total.messages} sent, {total.retried} retried, {total.failed} failed"
     )
-    row = Row(DB, f"nudge fan-out: {n:,} check-ins due together, R={GLOBAL_RATE}/s "
-              f"({case}), lost {lost}, twice {twice}, {refused} 429s", [span])  # fmt: skip
-    row.ratio = rate / GLOBAL_RATE
-    row.target = ">= 0.9 R, none lost or twice"
-    row.ok = row.ratio >= 0.9 and not lost and not twice and not violations
-    late_row = Row(DB, "nudge fan-out: request lateness against the ideal (i / R)", late)
-    return [row, late_row]
+    late = lateness_row(DB, "nudge fan-out: request lateness against the ideal (i / R)", times,
+                        t0, GLOBAL_RATE)  # fmt: skip
+    return [row, late]
 
 
 async def run_process(tmp: Path) -> list[Row]:
-    """A first start (a new database, the commands synced), then three restarts on it."""
-    times: dict[str, list[float]] = {"first start": [], "restart": []}
-    exits: set[int | None] = set()
-    violations: list[str] = []
-    for start in ("first start", "restart", "restart", "restart"):
-        async with FakeDiscord() as fake:
-            run = await spawn_run(
-                tmp,
-                {"DISCORD_BOT_TOKEN": fake.token, "DISCORD_API_URL": fake.api_url,
-                 "DISCORD_GATEWAY_URL": fake.gateway_url},
-                lambda: fake.identifies >= 1,
-            )  # fmt: skip
-            violations += fake.violations
-        if said := logged_ready(run):
-            print(f"[discord] nextinterview run ({start}) logged: {said}")
-        ready, rss, stopped = run.ready_s, run.rss_mb, run.exit_code
-        if ready == float("inf"):
-            print(f"[discord] nextinterview run never identified; its log ends:\n{run.log[-2000:]}")
-        print(
-            f"[discord] nextinterview run ({start}): IDENTIFY {ready:.2f} s after spawn, idle "
-            f"RSS {rss:.1f} MB, exit code after SIGTERM {stopped}, {len(violations)} violations"
-        )
-        times[start].append(ready)
-        exits.add(stopped)
-    rows = [Row(DB, f"nextinterview run, {start}: spawn to gateway IDENTIFY, exit codes {exits}",
-                samples) for start, samples in times.items()]  # fmt: skip
-    for row in rows:
-        row.target, row.ok = "< 2 s, exits 0", max(row.samples) < 2 and exits == {0}
-    rss_row = Row(DB, f"nextinterview run: idle RSS after 3 s = {rss:.1f} MB (time: ready)",
-                  [ready])  # fmt: skip
-    rss_row.target, rss_row.ok = "< 150 MB", rss < 150 and not violations
-    return [*rows, rss_row]
+    return await start_rows(
+        DB, "gateway IDENTIFY", tmp, FakeDiscord, _env, lambda fake: fake.identifies >= 1,
+        violations=lambda fake: list(fake.violations)
+    )
 
 
 async def discord_rows(tmp: Path, quick: bool) -> list[Row]:

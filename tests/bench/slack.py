@@ -24,8 +24,9 @@ from bot.nudges.ratelimit import Limiter, PlatformLimits, Rate
 from storage import migrate
 from storage.engine import make_engine
 from storage.uow import uow_factory
+from tests.bench.rates import lateness_row, rate_row
 from tests.bench.scenarios import Row
-from tests.bench.spawn import Running, logged_ready, running, spawn_run
+from tests.bench.spawn import must_be_ready, running, start_rows
 from tests.slack import payloads
 from tests.slack.fake_slack import FakeSlack
 
@@ -106,12 +107,6 @@ def _fake_with_members(users: list[str]) -> FakeSlack:
     return fake
 
 
-def _started(tmp: Path, run: Running, what: str) -> None:
-    if run.ready_s == float("inf"):
-        log = (tmp / "run.log").read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"{what} never connected to the fake Slack; its log ends:\n{log}")
-
-
 async def ack_burst(tmp: Path, quick: bool) -> list[Row]:
     """The burst against `nextinterview run` as it is deployed (its own process, Socket
     Mode, SQLite), beside the floor in a process of its own: the fake Slack stays here, in
@@ -129,13 +124,13 @@ async def ack_burst(tmp: Path, quick: bool) -> list[Row]:
         floor_run = running(tmp / "floor", _env(fake), lambda: bool(fake.connections),
                             module="tests.bench.slack_floor", args=())  # fmt: skip
         async with floor_run as p:
-            _started(tmp / "floor", p, "the floor app")
+            must_be_ready(tmp / "floor", p, "the floor app")
             await fake.wait_connected()
             floor_acks, _, _ = await _burst(fake, n, texts)
         violations = len(fake.violations)
     fake = _fake_with_members(users)
     async with fake, running(tmp / "run", _env(fake), lambda: bool(fake.connections)) as run:
-        _started(tmp / "run", run, "nextinterview run")
+        must_be_ready(tmp / "run", run, "nextinterview run")
         await fake.wait_connected()
         # Members exist (and their profiles are known) before timing, as in a live
         # workspace: the burst is steady-state traffic, not 100 first contacts.
@@ -214,50 +209,22 @@ async def fan_out(tmp: Path, quick: bool) -> list[Row]:
     lost = n - len(per_channel)
     twice = sum(1 for c in per_channel.values() if c > 1)
     times = sorted(c.at for c in posts)
-    span = times[-1] - times[0] if len(times) > 1 else float("inf")
-    rate = (len(times) - 1) / span
-    late = [max(0.0, t - (t0 + i / POST_RATE)) for i, t in enumerate(times)] or [float("inf")]
+    row = rate_row(DB, f"nudge fan-out: {n:,} check-ins due together, R={POST_RATE:g}/s, "
+                   f"lost {lost}, twice {twice}, {refused} 429s", times, POST_RATE,
+                   not lost and not twice and not violations)  # fmt: skip
     print(
-        f"[slack] fan-out: {len(per_channel):,}/{n:,} DMs at {rate:.1f}/s against the fake's "
-        f"{POST_RATE:g}/s; {refused} answered 429; lost {lost}, twice {twice}"
+        f"[slack] fan-out: {len(per_channel):,}/{n:,} DMs at {row.ratio * POST_RATE:.1f}/s "
+        f"against the fake's {POST_RATE:g}/s; {refused} answered 429; lost {lost}, twice {twice}"
     )
-    row = Row(DB, f"nudge fan-out: {n:,} check-ins due together, R={POST_RATE:g}/s, "
-              f"lost {lost}, twice {twice}, {refused} 429s", [span])  # fmt: skip
-    row.ratio = rate / POST_RATE
-    row.target = ">= 0.9 R, none lost or twice"
-    row.ok = row.ratio >= 0.9 and not lost and not twice and not violations
-    late_row = Row(DB, "nudge fan-out: lateness against the ideal (i / R)", late)
-    return [row, late_row]
+    late = lateness_row(DB, "nudge fan-out: lateness against the ideal (i / R)", times, t0,
+                        POST_RATE)  # fmt: skip
+    return [row, late]
 
 
 async def run_process(tmp: Path) -> list[Row]:
-    """A first start (a new database), then three restarts on it, as after deploys."""
-    times: dict[str, list[float]] = {"first start": [], "restart": []}
-    exits: set[int | None] = set()
-    for start in ("first start", "restart", "restart", "restart"):
-        async with FakeSlack() as fake:
-            run = await spawn_run(
-                tmp,
-                {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
-                 "SLACK_API_URL": fake.api_url, "SLACK_MODE": "socket"},
-                lambda: bool(fake.connections),
-            )  # fmt: skip
-        if said := logged_ready(run):
-            print(f"[slack] nextinterview run ({start}) logged: {said}")
-        ready, rss = run.ready_s, run.rss_mb
-        if ready == float("inf"):
-            print(f"[slack] nextinterview run never connected; its log ends:\n{run.log[-2000:]}")
-        print(f"[slack] nextinterview run ({start}): exit code after SIGTERM {run.exit_code}")
-        times[start].append(ready)
-        exits.add(run.exit_code)
-    rows = [Row(DB, f"nextinterview run, {start}: spawn to Socket Mode connected, exit codes "
-                f"{exits}", samples) for start, samples in times.items()]  # fmt: skip
-    for row in rows:
-        row.target, row.ok = "< 2 s, exits 0", max(row.samples) < 2 and exits == {0}
-    rss_row = Row(DB, f"nextinterview run: idle RSS after 3 s = {rss:.1f} MB (time: ready)",
-                  [ready])  # fmt: skip
-    rss_row.target, rss_row.ok = "< 150 MB", rss < 150
-    return [*rows, rss_row]
+    return await start_rows(
+        DB, "Socket Mode connected", tmp, FakeSlack, _env, lambda fake: bool(fake.connections)
+    )
 
 
 async def slack_rows(tmp: Path, quick: bool) -> list[Row]:

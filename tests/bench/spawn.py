@@ -12,8 +12,12 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+from tests.bench.scenarios import Row
 
 REPO = Path(__file__).resolve().parents[2]
+F = TypeVar("F")  # a fake platform
 IDLE_S = 3.0
 
 
@@ -96,3 +100,53 @@ def logged_ready(run: Run) -> str | None:
     """What the process said of its own start ("ready in 1.04 s")."""
     found = [line.split(": ", 1)[-1] for line in run.log.splitlines() if "ready in" in line]
     return found[-1] if found else None
+
+
+def must_be_ready(tmp: Path, run: Running, what: str) -> None:
+    """Stop the bench, with the end of its log, when `what` never got ready."""
+    if run.ready_s == float("inf"):
+        log = (tmp / "run.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"{what} never connected to the fake platform; its log ends:\n{log}")
+
+
+async def start_rows(
+    db: str,
+    ready_at: str,
+    tmp: Path,
+    fake: Callable[[], contextlib.AbstractAsyncContextManager[F]],
+    env: Callable[[F], dict[str, str]],
+    ready: Callable[[F], bool],
+    violations: Callable[[F], list[str]] = lambda _: [],
+) -> list[Row]:
+    """A first start of `nextinterview run` (a new database), then three restarts on it,
+    as after deploys, each against a fresh `fake()`: start-to-ready rows (judged on their
+    worst sample) and the idle RSS of the last."""
+    platform = db.split("/")[0]
+    times: dict[str, list[float]] = {"first start": [], "restart": []}
+    exits: set[int | None] = set()
+    seen: list[str] = []
+    run = Run(float("inf"), float("nan"), None, "")
+    for start in ("first start", "restart", "restart", "restart"):
+        async with fake() as platform_fake:
+            run = await spawn_run(tmp, env(platform_fake), lambda: ready(platform_fake))
+            seen += violations(platform_fake)
+        if said := logged_ready(run):
+            print(f"[{platform}] nextinterview run ({start}) logged: {said}")
+        if run.ready_s == float("inf"):
+            print(f"[{platform}] nextinterview run never got ready; its log ends:\n"
+                  f"{run.log[-2000:]}")  # fmt: skip
+        print(
+            f"[{platform}] nextinterview run ({start}): {ready_at} {run.ready_s:.2f} s after "
+            f"spawn, idle RSS {run.rss_mb:.1f} MB, exit code after SIGTERM {run.exit_code}, "
+            f"{len(seen)} violations"
+        )
+        times[start].append(run.ready_s)
+        exits.add(run.exit_code)
+    rows = [Row(db, f"nextinterview run, {start}: spawn to {ready_at}, exit codes {exits}",
+                samples) for start, samples in times.items()]  # fmt: skip
+    for row in rows:
+        row.target, row.ok = "< 2 s, exits 0", max(row.samples) < 2 and exits == {0}
+    rss_row = Row(db, f"nextinterview run: idle RSS after 3 s = {run.rss_mb:.1f} MB "
+                  f"(time: ready)", [run.ready_s])  # fmt: skip
+    rss_row.target, rss_row.ok = "< 150 MB", run.rss_mb < 150 and not seen
+    return [*rows, rss_row]
