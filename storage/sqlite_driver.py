@@ -21,7 +21,9 @@ the time. This adapter:
   return after every commit);
 - and, through InlineConnection (the units of work's connection), runs such an inline
   statement without SQLAlchemy's greenlet: an AsyncConnection spawns one per statement
-  and switches through it twice, about 60 us of an indexed SELECT's 150 here.
+  and switches through it twice, about 60 us of an indexed SELECT's 150 here; a
+  statement declared prepared runs from its plan, without SQLAlchemy's execution
+  (storage.sqlite_prepared).
 
 The private names used are aiosqlite's `Connection._execute` (queue a call on the
 connection's thread) and `_conn`, which SQLAlchemy's own adapter relies on too.
@@ -36,7 +38,7 @@ import collections
 import sqlite3
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
@@ -49,6 +51,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
+from storage.sqlite_prepared import plan_for, run_plan
 from storage.sqlite_turns import WriteTurns
 
 # A command's transaction (about 2 ms) runs whole on the loop; longer ones hop after this.
@@ -217,8 +220,9 @@ class FewHopsConnection(AsyncAdapt_aiosqlite_connection):
 class InlineConnection(AsyncConnection):
     """An AsyncConnection (open it with `await InlineConnection(engine)`) whose `execute`
     calls the sync connection directly when its statement may run on the loop: a
-    FewHopsConnection inside a transaction, within its inline budget. Any other statement,
-    and every other dialect, takes AsyncConnection's own path."""
+    FewHopsConnection inside a transaction, within its inline budget; a prepared
+    statement's plan runs on sqlite3 itself. Any other statement, and every other
+    dialect, takes AsyncConnection's own path."""
 
     __slots__ = ()
 
@@ -233,6 +237,12 @@ class InlineConnection(AsyncConnection):
         if sync is not None and execution_options is None and not sync.invalidated:
             driver = sync.connection.dbapi_connection
             if isinstance(driver, FewHopsConnection) and driver.may_run_here():
+                plan = plan_for(sync, statement, parameters)
+                if plan is not None:
+                    ran = run_plan(plan, driver._connection._conn, parameters)
+                    if ran is not None:
+                        # Rows, rowcount and inserted_primary_key: what repositories read.
+                        return cast(CursorResult[Any], ran)
                 result: CursorResult[Any] = sync.execute(statement, parameters)
                 return result
         found: CursorResult[Any] = await super().execute(

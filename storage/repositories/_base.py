@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.sqlite_prepared import prepared
+
 Now = Callable[[], datetime]
 T = TypeVar("T")
 
@@ -72,13 +74,15 @@ def require_id(entity_id: int | None, what: str) -> int:
 
 @cache
 def _insert(table: Table) -> Insert:
-    return table.insert()
+    return prepared(table.insert())
 
 
 @cache
 def _update_by_id(table: Table) -> Update:
-    return table.update().where(
-        table.c.id == bindparam("b_id"), table.c.member_id == bindparam("b_member_id")
+    return prepared(
+        table.update().where(
+            table.c.id == bindparam("b_id"), table.c.member_id == bindparam("b_member_id")
+        )
     )
 
 

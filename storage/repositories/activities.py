@@ -25,6 +25,7 @@ from sqlalchemy import (
 
 from bot.domain import Activity, ActivityKind
 from storage.repositories._base import SqlRepository, fold, insert_row, kind_values
+from storage.sqlite_prepared import prepared
 from storage.tables import activities, pauses
 
 
@@ -79,8 +80,8 @@ _LOGGED = select(activities.c.created_at, activities.c.company).where(
     activities.c.local_date == bindparam("local_date"),
     activities.c.kind == bindparam("kind"),
 )
-_LOGGED_WITH = _LOGGED.where(activities.c.contact_id == bindparam("contact_id"))
-_LOGGED_NO_ONE = _LOGGED.where(activities.c.contact_id.is_(None))
+_LOGGED_WITH = prepared(_LOGGED.where(activities.c.contact_id == bindparam("contact_id")))
+_LOGGED_NO_ONE = prepared(_LOGGED.where(activities.c.contact_id.is_(None)))
 
 
 def _add_unless_recent() -> Any:
@@ -106,7 +107,7 @@ def _add_unless_recent() -> Any:
     )
 
 
-_ADD_UNLESS_RECENT = _add_unless_recent()
+_ADD_UNLESS_RECENT = prepared(_add_unless_recent())
 
 
 class SqlActivityRepository(SqlRepository):

@@ -15,6 +15,7 @@ from storage.repositories._base import (
     update_row,
 )
 from storage.repositories.numbers import delete_numbered, insert_numbered
+from storage.sqlite_prepared import prepared
 from storage.tables import activities, contacts, followups, meetings
 
 
@@ -48,13 +49,17 @@ def _contact_from_row(row: Row[Any]) -> Contact:
     )
 
 
-_GET = select(contacts).where(
-    contacts.c.id == bindparam("id"), contacts.c.member_id == bindparam("member_id")
+_GET = prepared(
+    select(contacts).where(
+        contacts.c.id == bindparam("id"), contacts.c.member_id == bindparam("member_id")
+    )
 )
-_BY_NUMBER = select(contacts).where(
-    contacts.c.member_id == bindparam("member_id"), contacts.c.number == bindparam("number")
+_BY_NUMBER = prepared(
+    select(contacts).where(
+        contacts.c.member_id == bindparam("member_id"), contacts.c.number == bindparam("number")
+    )
 )
-_PREFIX = (
+_PREFIX = prepared(
     select(contacts)
     .where(
         contacts.c.member_id == bindparam("member_id"),

@@ -28,6 +28,7 @@ from storage.repositories._base import (
     update_one,
     upsert,
 )
+from storage.sqlite_prepared import prepared
 from storage.tables import (
     MEMBER_TABLES,
     groups,
@@ -114,7 +115,7 @@ _LATEST_SCHEDULED = (
     )
     .scalar_subquery()
 )
-_BY_IDENTITY = (
+_BY_IDENTITY = prepared(
     select(
         members,
         pending_table.c.action.label("pending_action"),

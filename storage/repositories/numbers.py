@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.sqlite_prepared import prepared
 from storage.tables import contacts, followups, meetings, numbering
 
 KIND = {contacts.name: "contact", followups.name: "followup", meetings.name: "meeting"}
@@ -48,7 +49,7 @@ def _statement(dialect: str, table: Table, returning: Sequence[str]) -> Any:
 
 
 _ONE = {
-    (dialect, table.name): _statement(dialect, table, ())
+    (dialect, table.name): prepared(_statement(dialect, table, ()))
     for dialect in ("sqlite", "postgresql")
     for table in (contacts, followups, meetings)
 }

@@ -34,6 +34,7 @@ from storage.repositories.numbers import (
     insert_numbered,
     many_statement,
 )
+from storage.sqlite_prepared import prepared
 from storage.tables import followups, meetings, opportunities
 
 _OPEN_FOLLOWUPS = (
@@ -45,8 +46,8 @@ _OPEN_FOLLOWUPS = (
     .order_by(followups.c.due_at, followups.c.id)
 )
 # The log path reads only what it could close or renew: one person's, or no one's.
-_OPEN_FOR = _OPEN_FOLLOWUPS.where(followups.c.contact_id == bindparam("contact_id"))
-_OPEN_FOR_NO_ONE = _OPEN_FOLLOWUPS.where(followups.c.contact_id.is_(None))
+_OPEN_FOR = prepared(_OPEN_FOLLOWUPS.where(followups.c.contact_id == bindparam("contact_id")))
+_OPEN_FOR_NO_ONE = prepared(_OPEN_FOLLOWUPS.where(followups.c.contact_id.is_(None)))
 # Every member's open follow-ups whose reminder is due: the (status, nudge_at) index, in order.
 _DUE_FOR_NUDGE = (
     select(followups)
@@ -76,24 +77,28 @@ _UPCOMING = (
     .order_by(meetings.c.starts_at, meetings.c.id)
     .limit(bindparam("limit"))
 )
-# One INSERT ... VALUES (...), (...) RETURNING for the batch. Asking SQLAlchemy for the
-# rows in parameter order would split it into one statement a row on SQLite, so each
-# returned id is matched back to its follow-up by every value inserted: rows alike in
-# all of them are interchangeable.
+# On PostgreSQL, one INSERT ... VALUES (...), (...) RETURNING for the batch: one round
+# trip. RETURNING's order is unspecified, so each returned id is matched back to its
+# follow-up by every value inserted: rows alike in all of them are interchangeable.
 _INSERTED = tuple(c.name for c in followups.columns if c.name not in ("id", "number"))
-_ADD_FOLLOWUPS = {
-    dialect: many_statement(dialect, followups, _INSERTED) for dialect in ("sqlite", "postgresql")
-}
-_FOLLOWUP_BY_NUMBER = select(followups).where(
-    followups.c.member_id == bindparam("member_id"), followups.c.number == bindparam("number")
+_ADD_FOLLOWUPS = {"postgresql": many_statement("postgresql", followups, _INSERTED)}
+_FOLLOWUP_BY_NUMBER = prepared(
+    select(followups).where(
+        followups.c.member_id == bindparam("member_id"), followups.c.number == bindparam("number")
+    )
 )
-_MEETING_BY_NUMBER = select(meetings).where(
-    meetings.c.member_id == bindparam("member_id"), meetings.c.number == bindparam("number")
+_MEETING_BY_NUMBER = prepared(
+    select(meetings).where(
+        meetings.c.member_id == bindparam("member_id"), meetings.c.number == bindparam("number")
+    )
 )
 # The log path keeps an opportunity warm, moving it forward only, and hands back the rows
 # as they were (what undo restores).
+# One placeholder per stage, the unused ones "": an expanding IN would be rendered anew
+# on every call, and the statement could not be planned once (storage.sqlite_prepared).
+_BEHIND = tuple(f"b_behind_{i}" for i in range(len(OpportunityStage)))
 _TOUCH_STAGE = case(
-    (opportunities.c.stage.in_(bindparam("behind", expanding=True)), bindparam("b_stage")),
+    (opportunities.c.stage.in_([bindparam(name) for name in _BEHIND]), bindparam("b_stage")),
     else_=opportunities.c.stage,
 )
 _MATCHING = (
@@ -103,7 +108,7 @@ _MATCHING = (
 # SET reads the row as it was, so the old stage and time land in the prior columns and
 # RETURNING hands them back: one statement, no read first (SQLite's RETURNING sees only
 # the new row).
-_TOUCH = (
+_TOUCH = prepared(
     opportunities.update()
     .where(*_MATCHING)
     .values(
@@ -114,7 +119,7 @@ _TOUCH = (
     )
     .returning(*opportunities.c)
 )
-_BY_ORGANISATION = (
+_BY_ORGANISATION = prepared(
     select(opportunities)
     .where(
         opportunities.c.member_id == bindparam("member_id"),
@@ -187,8 +192,13 @@ class SqlFollowUpRepository(SqlRepository):
                 _followup_values(followup)
                 | {"member_id": followup.member_id, "created_at": followup.created_at}
             )
-        stmt = _ADD_FOLLOWUPS[self._conn.dialect.name]
-        added = await insert_many_numbered(self._conn, stmt, rows, _INSERTED)
+        if self._conn.dialect.name == "sqlite":
+            # In process, a prepared single-row INSERT a row (storage.sqlite_prepared) costs
+            # a fraction of SQLAlchemy's multi-row one; PostgreSQL saves round trips.
+            added = [await insert_numbered(self._conn, followups, row) for row in rows]
+        else:
+            stmt = _ADD_FOLLOWUPS["postgresql"]
+            added = await insert_many_numbered(self._conn, stmt, rows, _INSERTED)
         for followup, (followup_id, number) in zip(followups_, added, strict=True):
             followup.id, followup.number = followup_id, number
 
@@ -377,8 +387,9 @@ class SqlOpportunityRepository(SqlRepository):
             "b_key": fold(organisation),
             "at": at,
             "b_stage": str(stage),
-            "behind": [str(b) for b in behind] or [""],
         }
+        stages = [str(b) for b in behind]
+        params.update(zip(_BEHIND, stages + [""] * (len(_BEHIND) - len(stages)), strict=True))
         before = [
             replace(
                 _opportunity_from_row(row),

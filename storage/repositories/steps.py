@@ -8,9 +8,10 @@ from sqlalchemy import bindparam, delete, select
 
 from bot.domain import Step
 from storage.repositories._base import SqlRepository, insert_row
+from storage.sqlite_prepared import prepared
 from storage.tables import steps
 
-_LAST = (
+_LAST = prepared(
     select(steps)
     .where(steps.c.member_id == bindparam("member_id"), steps.c.created_at >= bindparam("since"))
     .order_by(steps.c.created_at.desc(), steps.c.id.desc())
