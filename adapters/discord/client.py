@@ -51,6 +51,11 @@ class DiscordConfig:
     # discord.py waits this long after the last GUILD_CREATE before on_ready (default 2 s).
     guild_ready_timeout: float = 0.1
     answer_budget_s: float = ANSWER_BUDGET_S  # answered at once within it, else deferred
+    # Sharded (ShardedDiscordBot): the shards of all processes, and this process's (empty:
+    # all of them). Discord sends a guild's events to shard (guild_id >> 22) % count and
+    # every DM to shard 0, so one process must hold shard 0.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] = ()
 
 
 class AppState(Protocol):
@@ -73,6 +78,7 @@ class DiscordBot(discord.Client):
             intents=discord.Intents(guilds=True),
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=config.guild_ready_timeout,
+            **self._shard_options(config),
         )
         self.core = core
         self.config = config
@@ -86,6 +92,9 @@ class DiscordBot(discord.Client):
         self.delivery = DiscordDelivery(self, dms, on_channel_lost=self.channel_lost)
         self.synced: list[str] = []  # the trees this process synced (tests, logs)
         self._announced = False
+
+    def _shard_options(self, config: DiscordConfig) -> dict[str, Any]:
+        return {}
 
     async def _lists(self, user: discord.User | discord.Member) -> tuple[list[str], list[str]]:
         return await self.core.suggestions(identity_of(user))
@@ -163,3 +172,14 @@ class DiscordBot(discord.Client):
         await self.delivery.close()
         await self.answers.close()
         await super().close()
+
+
+class ShardedDiscordBot(DiscordBot, discord.AutoShardedClient):
+    """The same bot on discord.py's sharded client: one gateway session per shard of
+    `shard_ids` (all of `shard_count` when empty), one REST client for them all."""
+
+    def _shard_options(self, config: DiscordConfig) -> dict[str, Any]:
+        options: dict[str, Any] = {"shard_count": config.shard_count}
+        if config.shard_ids:
+            options["shard_ids"] = list(config.shard_ids)
+        return options

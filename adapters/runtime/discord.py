@@ -11,7 +11,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.discord.client import DiscordBot, DiscordConfig
+from adapters.discord.client import DiscordBot, DiscordConfig, ShardedDiscordBot
 from adapters.discord.delivery import DiscordDelivery
 from adapters.runtime.dm_channels import StoredDmChannels
 from adapters.runtime.settings import Settings
@@ -26,7 +26,12 @@ READY_TIMEOUT_S = 30.0
 
 def discord_config(settings: Settings) -> DiscordConfig:
     assert settings.discord_bot_token, "Discord is not configured"
-    return DiscordConfig(token=settings.discord_bot_token, guild_ids=settings.discord_guild_ids)
+    return DiscordConfig(
+        token=settings.discord_bot_token,
+        guild_ids=settings.discord_guild_ids,
+        shard_count=settings.discord_shard_count,
+        shard_ids=settings.discord_shard_ids,
+    )
 
 
 def point_discord_at(api_url: str | None, gateway_url: str | None) -> None:
@@ -68,5 +73,6 @@ class DiscordConnection:
 def build_discord(
     core: Core, config: DiscordConfig, engine: AsyncEngine, clock: Clock
 ) -> tuple[DiscordBot, DiscordDelivery, DiscordConnection]:
-    bot = DiscordBot(core, config, StoredDmChannels(engine, clock), SqlAppState(engine, clock))
+    kind = ShardedDiscordBot if config.shard_count else DiscordBot
+    bot = kind(core, config, StoredDmChannels(engine, clock), SqlAppState(engine, clock))
     return bot, bot.delivery, DiscordConnection(bot)

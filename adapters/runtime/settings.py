@@ -17,6 +17,8 @@ the variable, so the command line can print it instead of a stack trace.
 | DISCORD_BOT_TOKEN | unset: Discord off |
 | DISCORD_API_URL, DISCORD_GATEWAY_URL | unset: the library's |
 | DISCORD_GUILD_IDS | empty: global command sync |
+| DISCORD_SHARD_COUNT | unset: one shard, no sharding |
+| DISCORD_SHARD_IDS | empty: every shard of the count in this process |
 | DEFAULT_TIMEZONE | UTC |
 | LOG_LEVEL | INFO |
 """
@@ -63,6 +65,8 @@ ENV_VARS = (
     "DISCORD_API_URL",
     "DISCORD_GATEWAY_URL",
     "DISCORD_GUILD_IDS",
+    "DISCORD_SHARD_COUNT",
+    "DISCORD_SHARD_IDS",
     "DEFAULT_TIMEZONE",
     "LOG_LEVEL",
 )
@@ -106,6 +110,9 @@ class Settings:
     discord_api_url: str | None = None
     discord_gateway_url: str | None = None
     discord_guild_ids: tuple[int, ...] = ()
+    # Several processes split Discord's guilds by shard; DMs reach shard 0 only.
+    discord_shard_count: int | None = None
+    discord_shard_ids: tuple[int, ...] = ()
     default_timezone: str = "UTC"
     log_level: str = "INFO"
 
@@ -201,10 +208,13 @@ def load_settings(
             "DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL"), ("wss", "ws"), trailing_slash=None
         ),
         discord_guild_ids=_parse_guild_ids(get("DISCORD_GUILD_IDS")),
+        discord_shard_count=_parse_shard_count(get("DISCORD_SHARD_COUNT")),
+        discord_shard_ids=_parse_shard_ids(get("DISCORD_SHARD_IDS")),
         default_timezone=_parse_timezone(get("DEFAULT_TIMEZONE")),
         log_level=_parse_log_level(get("LOG_LEVEL")),
     )
     _check_slack_credentials(settings)
+    _check_shards(settings)
     return settings
 
 
@@ -286,6 +296,41 @@ def _parse_guild_ids(raw: str | None) -> tuple[int, ...]:
             )
         ids.append(int(item))
     return tuple(dict.fromkeys(ids))
+
+
+def _parse_shard_count(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"DISCORD_SHARD_COUNT must be a whole number of 1 or more, got {raw!r}")
+    return int(raw)
+
+
+def _parse_shard_ids(raw: str | None) -> tuple[int, ...]:
+    if raw is None:
+        return ()
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    bad = [item for item in items if not item.isdigit()]
+    if bad:
+        raise SettingsError(
+            f"DISCORD_SHARD_IDS must be shard numbers separated by commas, such as 0,1; "
+            f"got {bad[0]!r}"
+        )
+    return tuple(sorted({int(item) for item in items}))
+
+
+def _check_shards(s: Settings) -> None:
+    if s.discord_shard_ids and s.discord_shard_count is None:
+        raise SettingsError(
+            "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (how many shards all processes share)"
+        )
+    count = s.discord_shard_count or 0
+    beyond = [i for i in s.discord_shard_ids if i >= count]
+    if beyond:
+        raise SettingsError(
+            f"DISCORD_SHARD_IDS counts from 0 to DISCORD_SHARD_COUNT - 1 ({count - 1}); "
+            f"got {beyond[0]}"
+        )
 
 
 def _parse_timezone(raw: str | None) -> str:

@@ -1,6 +1,6 @@
 """The gateway half of the fake Discord (mixed into FakeDiscord).
 
-What it does, as Discord's gateway does for one unsharded bot:
+What it does, as Discord's gateway does for a bot of one shard or several:
 - /gateway (IDENTIFY) and /resume (READY's resume_gateway_url) accept a websocket; the
   query is recorded in `gateway_queries`. discord.py 2.7 asks for ?v=10&encoding=json&
   compress=zlib-stream (zstd-stream when zstandard is importable): zlib-stream is served as
@@ -16,6 +16,10 @@ What it does, as Discord's gateway does for one unsharded bot:
   again, then RESUMED. An unknown session gets op 9 (d=false), as Discord answers.
 - Dispatches carry increasing `s`; those made while no session is connected (between a
   RECONNECT and the RESUME) are kept and replayed on RESUME.
+- Shards: IDENTIFY's `shard` [id, count] (none: [0, 1]) opens that shard's own session.
+  A dispatch about a guild goes to shard (guild_id >> 22) % count, anything else (DMs) to
+  shard 0; READY lists, and GUILD_CREATE is sent for, the shard's guilds only. A dispatch
+  for a shard with no session is kept in `unrouted`.
 """
 
 from __future__ import annotations
@@ -51,6 +55,21 @@ class _Conn:
                 await self.ws.send_bytes(data + self.compressor.flush(zlib.Z_SYNC_FLUSH))
 
 
+@dataclass
+class _Session:
+    shard: int
+    count: int
+    id: str
+    seq: int = 0
+    log: list[dict[str, Any]] = field(default_factory=list)  # for RESUME
+    live: _Conn | None = None  # the connection holding the session
+
+
+def shard_of(guild_id: int | None, count: int) -> int:
+    """Discord's rule: (guild_id >> 22) % shard_count; DMs (no guild) on shard 0."""
+    return 0 if guild_id is None else (guild_id >> 22) % count
+
+
 class GatewayFake:
     token: str
     bot_user_id: int
@@ -67,13 +86,18 @@ class GatewayFake:
         self.replayed = 0  # dispatches sent again on RESUME
         self.gateway_queries: list[dict[str, str]] = []
         self.identify_payloads: list[dict[str, Any]] = []
-        self.session_id: str | None = None
-        self._seq = 0
-        self._log: list[dict[str, Any]] = []  # this session's dispatches, for RESUME
-        self._live: _Conn | None = None  # the connection holding the session
+        self.sessions: dict[int, _Session] = {}  # by shard id
+        self.shard_count = 1  # as the last IDENTIFY said
+        self.unrouted: list[dict[str, Any]] = []
         self._conns: list[_Conn] = []
         self._ready = asyncio.Event()
-        self._sessions = 0
+        self._opened = 0
+
+    @property
+    def session_id(self) -> str | None:
+        """Shard 0's session (the only one of an unsharded bot)."""
+        session = self.sessions.get(0)
+        return None if session is None else session.id
 
     @property
     def gateway_url(self) -> str:
@@ -85,7 +109,7 @@ class GatewayFake:
 
     @property
     def is_ready(self) -> bool:
-        """READY (and the guilds' GUILD_CREATE) sent to the client."""
+        """READY (and the guilds' GUILD_CREATE) sent to every shard."""
         return self._ready.is_set()
 
     async def wait_ready(self, timeout: float = 5) -> None:  # noqa: ASYNC109 - agreed API
@@ -96,19 +120,29 @@ class GatewayFake:
             raise TimeoutError(f"no IDENTIFY/READY within {timeout} s") from None
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> int:
-        """Send a dispatch (op 0) to the session, or keep it for RESUME; answers its `s`."""
-        self._seq += 1
-        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
-        self._log.append(frame)
-        if self._live is not None:
-            await self._live.send(frame)
-        return self._seq
+        """Send a dispatch (op 0) to its shard's session, or keep it for RESUME; answers
+        its `s` (0 when no session of that shard exists: kept in `unrouted`)."""
+        guild = data.get("guild_id") or (data.get("id") if event == "GUILD_CREATE" else None)
+        session = self.sessions.get(shard_of(int(guild) if guild else None, self.shard_count))
+        if session is None:
+            self.unrouted.append({"t": event, "d": data})
+            return 0
+        return await self._send(session, event, data)
+
+    async def _send(self, session: _Session, event: str, data: dict[str, Any]) -> int:
+        session.seq += 1
+        frame = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.log.append(frame)
+        if session.live is not None:
+            await session.live.send(frame)
+        return session.seq
 
     async def reconnect(
         self,
         resume: bool = True,
         close_code: int | None = None,
         timeout: float = 10,  # noqa: ASYNC109 - a plain bound
+        shard: int = 0,
     ) -> None:
         """Make the client reconnect and wait until it has.
 
@@ -116,11 +150,12 @@ class GatewayFake:
         the client must RESUME. resume=False: op 9 (d=false), the client must IDENTIFY again
         (discord.py sleeps 5 s in before_identify_hook before a non-initial IDENTIFY).
         """
-        conn = self._live
-        if conn is None:
-            raise RuntimeError("no session is connected")
+        session = self.sessions.get(shard)
+        conn = None if session is None else session.live
+        if session is None or conn is None:
+            raise RuntimeError(f"no session of shard {shard} is connected")
         resumes, identifies = self.resumes, self.identifies
-        self._live = None
+        session.live = None
         if close_code is not None:
             await conn.ws.close(code=close_code)
         else:
@@ -146,8 +181,9 @@ class GatewayFake:
                     await self._on_frame(conn, json.loads(msg.data))
         finally:
             self._conns.remove(conn)
-            if self._live is conn:
-                self._live = None
+            for session in self.sessions.values():
+                if session.live is conn:
+                    session.live = None
         return ws
 
     async def _on_frame(self, conn: _Conn, frame: dict[str, Any]) -> None:
@@ -171,34 +207,45 @@ class GatewayFake:
             self.violations.append(f"IDENTIFY asks for privileged intents {asked}")
             await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        self._sessions += 1
-        self.session_id = f"fake-session-{self._sessions}"
-        self._seq, self._log = 0, []
-        self._live = conn
+        shard, count = (data.get("shard") or [0, 1])[:2]
+        if not 0 <= shard < count or (self.sessions and count != self.shard_count):
+            self.violations.append(f"IDENTIFY with shard {[shard, count]}")
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        self.shard_count = count
+        self._opened += 1
+        session = _Session(shard, count, f"fake-session-{self._opened}", live=conn)
+        self.sessions[shard] = session
         self.identifies += 1
-        await self.dispatch("READY", self._ready_payload())
-        for guild_id in self._guild_order():
-            await self.dispatch("GUILD_CREATE", self.guild_object(guild_id))
-        self._ready.set()
+        await self._send(session, "READY", self._ready_payload(session))
+        for guild_id in self._shard_guilds(session):
+            await self._send(session, "GUILD_CREATE", self.guild_object(guild_id))
+        if len(self.sessions) == count:
+            self._ready.set()
+
+    def _shard_guilds(self, session: _Session) -> list[int]:
+        return [g for g in self._guild_order() if shard_of(g, session.count) == session.shard]
 
     async def _resume(self, conn: _Conn, data: dict[str, Any]) -> None:
-        if data.get("session_id") != self.session_id or data.get("token") != self.token:
+        known = [s for s in self.sessions.values() if s.id == data.get("session_id")]
+        if not known or data.get("token") != self.token:
             await conn.send({"op": 9, "d": False})
             return
-        seq = int(data.get("seq") or 0)
-        self._live = conn
-        for frame in [f for f in self._log if f["s"] > seq]:
+        session, seq = known[0], int(data.get("seq") or 0)
+        session.live = conn
+        for frame in [f for f in session.log if f["s"] > seq]:
             self.replayed += 1
             await conn.send(frame)
         self.resumes += 1
-        await self.dispatch("RESUMED", {})
+        await self._send(session, "RESUMED", {})
 
-    def _ready_payload(self) -> dict[str, Any]:
+    def _ready_payload(self, session: _Session) -> dict[str, Any]:
         return {
             "v": 10,
             "user": {**self.user_object(self.bot_user_id), "bot": True},
-            "guilds": [{"id": str(g), "unavailable": True} for g in self._guild_order()],
-            "session_id": self.session_id,
+            "guilds": [{"id": str(g), "unavailable": True} for g in self._shard_guilds(session)],
+            "session_id": session.id,
+            "shard": [session.shard, session.count],
             "session_type": "normal",
             "resume_gateway_url": self.resume_gateway_url,
             "application": {"id": str(self.application_id), "flags": 0},
@@ -212,7 +259,8 @@ class GatewayFake:
         }
 
     async def _close_gateway(self) -> None:
-        self._live = None
+        for session in self.sessions.values():
+            session.live = None
         for conn in list(self._conns):
             await conn.ws.close(code=1001)
 

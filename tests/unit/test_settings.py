@@ -116,6 +116,13 @@ def test_file_values_are_read(tmp_path: Path) -> None:
     assert s.log_level == "DEBUG"
     assert s.discord_enabled
     assert s.discord_guild_ids == (123, 456)
+    assert (s.discord_shard_count, s.discord_shard_ids) == (None, ())
+
+
+def test_discord_shards_name_this_processs_share_of_the_count(tmp_path: Path) -> None:
+    env = {"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": "3, 1,1"}
+    s = load(env, str(tmp_path / "absent.env"))
+    assert (s.discord_shard_count, s.discord_shard_ids) == (4, (1, 3))
 
 
 def test_environment_wins_over_file(tmp_path: Path) -> None:
@@ -228,6 +235,11 @@ def test_memory_sqlite_has_no_path() -> None:
         ({"DISCORD_GATEWAY_URL": "https://gateway.discord.gg"}, "DISCORD_GATEWAY_URL", "wss://"),
         ({"DISCORD_GUILD_IDS": "123,abc"}, "DISCORD_GUILD_IDS", "'abc'"),
         ({"DISCORD_GUILD_IDS": "-5"}, "DISCORD_GUILD_IDS", "numeric"),
+        ({"DISCORD_SHARD_COUNT": "0"}, "DISCORD_SHARD_COUNT", "1 or more"),
+        ({"DISCORD_SHARD_COUNT": "two"}, "DISCORD_SHARD_COUNT", "'two'"),
+        ({"DISCORD_SHARD_IDS": "0"}, "DISCORD_SHARD_COUNT", "how many shards"),
+        ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "0,x"}, "DISCORD_SHARD_IDS", "'x'"),
+        ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1,2"}, "DISCORD_SHARD_IDS", "got 2"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL", "'mysql'"),
         ({"DATABASE_URL": "postgresql://u@h/db"}, "DATABASE_URL", "postgresql+asyncpg://"),
         ({"DATABASE_URL": "sqlite:///x.db"}, "DATABASE_URL", "sqlite+aiosqlite:///"),
