@@ -76,7 +76,7 @@ class Observer(Protocol):
         ...
 
     def nudge_late(self, seconds: float) -> None:
-        """A nudge was delivered `seconds` after it was due."""
+        """A nudge was delivered `seconds` after it was due (as a retry last set it)."""
         ...
 
 

@@ -50,7 +50,9 @@ class Metrics:
             ["platform", "scope"], registry=r,
         )  # fmt: skip
         self.lateness = Histogram(
-            "nextinterview_nudge_lateness_seconds", "Delivered minus due, per nudge sent.",
+            "nextinterview_nudge_lateness_seconds",
+            "Delivered minus due, per nudge sent (due as last set: a retry or quiet hours "
+            "move it).",
             buckets=_LATENESS_BUCKETS, registry=r,
         )  # fmt: skip
         self.planner_seconds = Histogram(
