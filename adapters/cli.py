@@ -1,4 +1,4 @@
-"""The `nextinterview` command line: run, console, demo, db upgrade, db backup."""
+"""The `nextinterview` command line: run, console, demo, health, db upgrade, db backup."""
 
 from __future__ import annotations
 
@@ -98,6 +98,31 @@ def _run(args: argparse.Namespace) -> int:
     return asyncio.run(chat(args.as_user, args.group, Path(args.export_dir)))
 
 
+def _health(ready: bool) -> int:
+    """GET /healthz (or /readyz) on this machine's bot, on the port its settings give:
+    0 when it answers 200. Standard library only: a check runs every few seconds."""
+    import urllib.error
+    import urllib.request
+
+    settings = load_settings()
+    slack_http = settings.slack_enabled and settings.slack_mode == "http"
+    port = settings.slack_http_port if slack_http else settings.health_port
+    if port is None:
+        print("the health server is off (HEALTH_PORT=0)", file=sys.stderr)
+        return 1
+    url = f"http://127.0.0.1:{port}{'/readyz' if ready else '/healthz'}"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+    try:
+        with opener.open(url, timeout=3) as response:
+            print(response.read(2000).decode(errors="replace"))
+            return 0
+    except urllib.error.HTTPError as e:
+        print(f"{e.code}: {e.read(2000).decode(errors='replace')}", file=sys.stderr)
+    except OSError as e:
+        print(f"no answer at {url}: {e}", file=sys.stderr)
+    return 1
+
+
 def _backup(target: Path, overwrite: bool) -> int:
     from storage.backup import BackupError, backup_sqlite, pg_dump_command
 
@@ -143,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="a sample group simulated over weeks with a fast clock")
     demo.add_argument("--weeks", type=int, default=2, help="how many weeks to simulate (1-8)")
     demo.add_argument("--seed", type=int, default=7, help="vary the members' behaviour")
+    health = sub.add_parser(
+        "health", help="ask the running bot on this machine if it is alive (a container check)"
+    )
+    health.add_argument("--ready", action="store_true", help="ask /readyz instead of /healthz")
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade", "backup"])
     db.add_argument("path", nargs="?", help="backup: the file to write (SQLite)")
@@ -159,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
             from adapters.demo import run_demo
 
             return asyncio.run(run_demo(weeks=min(max(args.weeks, 1), 8), seed=args.seed))
+        if args.command == "health":
+            return _health(args.ready)
         if args.command == "db" and args.action == "backup":
             return _backup(Path(args.path), args.overwrite)
         if args.command == "db":

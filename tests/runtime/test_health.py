@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from adapters.runtime.bootstrap import bootstrap
 from adapters.runtime.health import Health, HealthServer
 from adapters.runtime.serve import StartError, serve
 from adapters.runtime.settings import Settings, load_settings
+from tests.bench.spawn import REPO
+from tests.console.test_cli import clean_env
 from tests.fakes import FakeClock
 from tests.runtime.web import free_port, get, readyz, until_answered, until_status
 from tests.slack.fake_signing import send_http
@@ -140,3 +143,37 @@ async def test_a_taken_health_port_stops_run_with_one_line(tmp_path: Path) -> No
     finally:
         await blocker.stop()
         await runtime.close()
+
+
+async def _cli(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """The real `nextinterview` command, as a container's health check runs it."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "adapters.cli", *args, cwd=cwd, env={**clean_env(None), **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_the_health_command_asks_the_port_the_settings_give(tmp_path: Path) -> None:
+    runtime = await bootstrap(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/h.db"))
+    assert runtime.metrics is not None
+    health = Health(runtime.engine, runtime.uow_factory, runtime.metrics)
+    server = HealthServer(health, "127.0.0.1", free_port())
+    port = await server.start()
+    env = {"HEALTH_PORT": str(port), "PYTHONPATH": str(REPO)}
+    try:
+        assert (await _cli(tmp_path, env, "health"))[:2] == (0, "ok\n")
+        assert (await _cli(tmp_path, env, "health", "--ready"))[0] == 0
+        health.expect("discord")
+        code, _, err = await _cli(tmp_path, env, "health", "--ready")
+        assert code == 1 and "503" in err and "not started" in err
+        assert (await _cli(tmp_path, env, "health"))[0] == 0  # alive all the same
+    finally:
+        await server.stop()
+        await runtime.close()
+    code, _, err = await _cli(tmp_path, env, "health")
+    assert code == 1 and f"no answer at http://127.0.0.1:{port}/healthz" in err
+    off = await _cli(tmp_path, {**env, "HEALTH_PORT": "0"}, "health")
+    assert off[0] == 1 and "HEALTH_PORT=0" in off[2]
