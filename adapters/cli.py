@@ -1,4 +1,4 @@
-"""The `nextinterview` command line: run, console, demo, db upgrade."""
+"""The `nextinterview` command line: run, console, demo, health, db upgrade, db backup."""
 
 from __future__ import annotations
 
@@ -98,6 +98,56 @@ def _run(args: argparse.Namespace) -> int:
     return asyncio.run(chat(args.as_user, args.group, Path(args.export_dir)))
 
 
+def _health(ready: bool) -> int:
+    """GET /healthz (or /readyz) on this machine's bot, on the port its settings give:
+    0 when it answers 200. Standard library only: a check runs every few seconds."""
+    import urllib.error
+    import urllib.request
+
+    settings = load_settings()
+    slack_http = settings.slack_enabled and settings.slack_mode == "http"
+    port = settings.slack_http_port if slack_http else settings.health_port
+    if port is None:
+        print("the health server is off (HEALTH_PORT=0)", file=sys.stderr)
+        return 1
+    url = f"http://127.0.0.1:{port}{'/readyz' if ready else '/healthz'}"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+    try:
+        with opener.open(url, timeout=3) as response:
+            print(response.read(2000).decode(errors="replace"))
+            return 0
+    except urllib.error.HTTPError as e:
+        print(f"{e.code}: {e.read(2000).decode(errors='replace')}", file=sys.stderr)
+    except OSError as e:
+        print(f"no answer at {url}: {e}", file=sys.stderr)
+    return 1
+
+
+def _backup(target: Path, overwrite: bool) -> int:
+    from storage.backup import BackupError, backup_sqlite, pg_dump_command
+
+    settings = load_settings()
+    if not settings.is_sqlite:
+        print(
+            "nextinterview: on PostgreSQL, back up with pg_dump (it runs while the bot does):\n"
+            f"  {pg_dump_command(settings.database_url, str(target))}\n"
+            "restore into an empty database with pg_restore --dbname=... FILE",
+            file=sys.stderr,
+        )
+        return 2
+    source = settings.sqlite_path
+    if source is None:
+        print("nextinterview: an in-memory database has nothing to back up", file=sys.stderr)
+        return 2
+    try:
+        done = backup_sqlite(source, target, overwrite=overwrite)
+    except BackupError as e:
+        print(f"nextinterview: no backup made: {e}", file=sys.stderr)
+        return 1
+    print(f"backed up {source} to {done.path} ({done.size:,} bytes)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="nextinterview", description="Your job-search accountability buddy."
@@ -118,14 +168,30 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="a sample group simulated over weeks with a fast clock")
     demo.add_argument("--weeks", type=int, default=2, help="how many weeks to simulate (1-8)")
     demo.add_argument("--seed", type=int, default=7, help="vary the members' behaviour")
+    health = sub.add_parser(
+        "health", help="ask the running bot on this machine if it is alive (a container check)"
+    )
+    health.add_argument("--ready", action="store_true", help="ask /readyz instead of /healthz")
     db = sub.add_parser("db", help="database tasks")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("action", choices=["upgrade", "backup"])
+    db.add_argument("path", nargs="?", help="backup: the file to write (SQLite)")
+    db.add_argument(
+        "--overwrite", action="store_true", help="backup: replace the file at PATH if it exists"
+    )
     args = parser.parse_args(argv)
+    if args.command == "db" and args.action == "backup" and not args.path:
+        parser.error("db backup needs the file to write: nextinterview db backup backup.db")
+    if args.command == "db" and args.action == "upgrade" and args.path:
+        parser.error("db upgrade takes no path")
     try:
         if args.command == "demo":
             from adapters.demo import run_demo
 
             return asyncio.run(run_demo(weeks=min(max(args.weeks, 1), 8), seed=args.seed))
+        if args.command == "health":
+            return _health(args.ready)
+        if args.command == "db" and args.action == "backup":
+            return _backup(Path(args.path), args.overwrite)
         if args.command == "db":
             from storage import migrate
 

@@ -18,7 +18,15 @@ from bot.errors import AskFirst, UserError
 from bot.nudges.schedule import member_cursors
 from bot.parser import parse_text
 from bot.people import AmbiguousContact
-from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.ports import (
+    Clock,
+    CommandOutcome,
+    NullObserver,
+    Observer,
+    Timer,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -38,24 +46,53 @@ def _valid_zone(name: str | None) -> str | None:
 
 class Core:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, config: Config | None = None
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        config: Config | None = None,
+        observer: Observer | None = None,
+        timer: Timer | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
         self.config = config or Config()
+        self.observer: Observer = observer or NullObserver()
+        self._timer = timer  # times commands for the observer; None: they count 0 s
 
     async def handle_text(self, caller: Caller, where: Where, text: str) -> Reply:
         try:
             invocation = parse_text(text, self.config.max_text)
         except UserError as e:
-            return await self._unread(caller, where, msg.error(e.message, e.example))
+            started = self._monotonic()
+            reply = await self._unread(caller, where, msg.error(e.message, e.example))
+            self._observe("unread", CommandOutcome.USER_ERROR, started)
+            return reply
         return await self.handle(caller, where, invocation)
 
     async def handle(self, caller: Caller, where: Where, invocation: Invocation) -> Reply:
+        started = self._monotonic()
+        reply, outcome = await self._handle(caller, where, invocation)
+        # Only registered names: a label per typo would grow the metrics without bound.
+        self._observe(invocation.name if invocation.name in REGISTRY else "unknown", outcome,
+                      started)  # fmt: skip
+        return reply
+
+    def _monotonic(self) -> float:
+        return self._timer.monotonic() if self._timer is not None else 0.0
+
+    def _observe(self, name: str, outcome: CommandOutcome, started: float) -> None:
+        try:
+            self.observer.command(name, outcome, self._monotonic() - started)
+        except Exception:  # counting must never cost the member their reply
+            log.exception("the observer failed on command %s", name)
+
+    async def _handle(
+        self, caller: Caller, where: Where, invocation: Invocation
+    ) -> tuple[Reply, CommandOutcome]:
         spec = REGISTRY.get(invocation.name)
         if spec is None:
             reply = msg.error(msg.unknown_command(invocation.name, None), "help")
-            return await self._welcome_if_new(caller, reply, where)
+            return await self._welcome_if_new(caller, reply, where), CommandOutcome.USER_ERROR
         if spec.reads_only:
             read = await self._read(spec, invocation, caller, where)
             if read is not None:
@@ -77,9 +114,10 @@ class Core:
                 reply = await self._run(spec, invocation, ctx, lapsed)
             if new:
                 reply = msg.welcomed(reply, _zone_unsaid(caller, member))
-            return msg.dm_failed(reply) if was_unreachable and where.channel_id else reply
+            reply = msg.dm_failed(reply) if was_unreachable and where.channel_id else reply
+            return reply, CommandOutcome.OK
         except Exception as e:  # a refusal or a question: nothing it began is kept
-            reply = _refusal(e, invocation.name)
+            reply, outcome = _refusal(e, invocation.name), _outcome(e)
         if was_unreachable is not None:  # the failed command rolled that back
             await self._reachable_again(was_unreachable)
             reply = msg.dm_failed(reply) if where.channel_id else reply
@@ -87,11 +125,11 @@ class Core:
             reply = await self._lapse_again(lapsed, reply)
         if new:  # ...and the new member with it: keep them, so the welcome comes once
             reply = await self._welcome_if_new(caller, reply, where)
-        return reply
+        return reply, outcome
 
     async def _read(
         self, spec: CommandSpec, invocation: Invocation, caller: Caller, where: Where
-    ) -> Reply | None:
+    ) -> tuple[Reply, CommandOutcome] | None:
         """A command that only reads, in a read-only transaction (no write lock to wait
         for on SQLite). None when the command has something to write first (a newcomer,
         a question to let lapse, DMs to mark working): the usual path runs it then."""
@@ -101,9 +139,9 @@ class Core:
                 if member is None or member.unreachable or member.pending is not None:
                     return None
                 ctx = Context(uow, self.clock, member, caller, where, self.config)
-                return await spec.handler(invocation, ctx)
+                return await spec.handler(invocation, ctx), CommandOutcome.OK
         except Exception as e:
-            return _refusal(e, invocation.name)
+            return _refusal(e, invocation.name), _outcome(e)
 
     async def member_of(self, identity: Identity) -> Member | None:
         """The member behind an identity, read only (a form filled with their settings)."""
@@ -266,6 +304,15 @@ def _refusal(e: Exception, command: str) -> Reply:
         return msg.error(e.message, e.example)
     log.error("command %s failed", command, exc_info=e)
     return msg.error(msg.SOMETHING_BROKE, None)
+
+
+def _outcome(e: Exception) -> CommandOutcome:
+    """A question (which contact? are you sure?) is the command working as meant."""
+    if isinstance(e, AmbiguousContact | AskFirst):
+        return CommandOutcome.OK
+    if isinstance(e, UserError):
+        return CommandOutcome.USER_ERROR
+    return CommandOutcome.INTERNAL_ERROR
 
 
 def _zone_unsaid(caller: Caller, member: Member) -> str | None:

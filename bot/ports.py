@@ -1,4 +1,5 @@
-"""The ports the core needs: storage (a unit of work with repositories) and a clock.
+"""The ports the core needs: storage (a unit of work with repositories), a clock, and an
+observer told what happened (metrics; the default does nothing).
 
 storage/ implements them with SQLAlchemy; tests/fakes.py implements them in memory.
 Every method is async so one execution model runs end to end.
@@ -6,6 +7,7 @@ Every method is async so one execution model runs end to end.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
@@ -27,7 +29,15 @@ from bot.domain import (
     Pending,
     Step,
 )
-from bot.nudges.model import Cursor, DeliveryResult, Nudge, NudgeStatus, Outbound
+from bot.nudges.model import (
+    Cursor,
+    DeliveryResult,
+    DeliveryStatus,
+    LimitScope,
+    Nudge,
+    NudgeStatus,
+    Outbound,
+)
 
 
 class Clock(Protocol):
@@ -41,6 +51,49 @@ class Timer(Protocol):
 
     def monotonic(self) -> float: ...
     async def sleep(self, seconds: float) -> None: ...
+
+
+class CommandOutcome(enum.StrEnum):
+    OK = "ok"  # done, or a question asked back (which contact? are you sure?)
+    USER_ERROR = "user_error"  # refused with a reason and an example
+    INTERNAL_ERROR = "internal_error"  # a bug: "something went wrong on my side"
+
+
+class Observer(Protocol):
+    """What the core and the dispatcher report as they go, for the operator's metrics.
+    Called inline: an implementation only counts, it never waits or raises."""
+
+    def command(self, name: str, outcome: CommandOutcome, seconds: float) -> None:
+        """A command ended; `name` is a registered command's, or "unknown"."""
+        ...
+
+    def delivery(self, platform: str, status: DeliveryStatus) -> None:
+        """A message went to `platform` and came back with `status`."""
+        ...
+
+    def rate_limited(self, platform: str, scope: LimitScope) -> None:
+        """The platform answered 429 (or its own "slow down"): `scope` is closed a while."""
+        ...
+
+    def nudge_late(self, seconds: float) -> None:
+        """A nudge was delivered `seconds` after it was due (as a retry last set it)."""
+        ...
+
+
+class NullObserver:
+    """The default Observer: nobody is watching."""
+
+    def command(self, name: str, outcome: CommandOutcome, seconds: float) -> None:
+        pass
+
+    def delivery(self, platform: str, status: DeliveryStatus) -> None:
+        pass
+
+    def rate_limited(self, platform: str, scope: LimitScope) -> None:
+        pass
+
+    def nudge_late(self, seconds: float) -> None:
+        pass
 
 
 class MemberRepository(Protocol):
@@ -314,6 +367,11 @@ class OutboxRepository(Protocol):
 
     async def reap(self, now: datetime) -> int:
         """Claimed nudges whose lease ended go back to pending; how many."""
+        ...
+
+    async def release(self, worker: str) -> int:
+        """Every nudge `worker` still holds goes back to pending at once (it is stopping
+        and will not deliver them); how many. Their attempts stay counted."""
         ...
 
     async def sent_between(self, member_id: int, start: datetime, end: datetime) -> int:

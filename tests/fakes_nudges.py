@@ -83,6 +83,16 @@ class FakeOutboxRepository(_Repository):
             n.status, n.claimed_by, n.lease_until = NudgeStatus.PENDING, None, None
         return len(lost)
 
+    async def release(self, worker: str) -> int:
+        held = [
+            n
+            for n in self._store.outbox.values()
+            if n.status is NudgeStatus.CLAIMED and n.claimed_by == worker
+        ]
+        for n in held:
+            n.status, n.claimed_by, n.lease_until = NudgeStatus.PENDING, None, None
+        return len(held)
+
     async def sent_between(self, member_id: int, start: datetime, end: datetime) -> int:
         return sum(
             1

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.runtime.clock import SystemClock, SystemTimer
+from adapters.runtime.drain import ServingCore
+from adapters.runtime.metrics import Metrics
 from adapters.runtime.settings import Settings, load_settings
 from bot.context import Config
-from bot.core import Core
 from bot.nudges.config import NudgeConfig
 from bot.nudges.dispatcher import Dispatcher
 from bot.nudges.planner import Planner
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # APScheduler is imported when nudges start, after the platfo
 class Runtime:
     settings: Settings
     engine: AsyncEngine
-    core: Core
+    core: ServingCore
     uow_factory: UnitOfWorkFactory
     clock: Clock
     nudge_config: NudgeConfig
@@ -42,17 +43,20 @@ class Runtime:
     # One limiter for the process: the dispatcher's messages and an adapter's own requests
     # (Discord's DM opens) share each platform's buckets.
     limiter: Limiter | None = field(default=None)
+    metrics: Metrics | None = field(default=None)
+    # Unique per process: a lease names who holds a nudge (and who gives it back).
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
 
     def __post_init__(self) -> None:
         if self.limiter is None:
             self.limiter = Limiter(self.timer)
+        if self.metrics is None:
+            self.metrics = Metrics(self.timer)
 
     def dispatcher(self, deliveries: Mapping[str, Delivery]) -> Dispatcher:
-        # Unique per process: a lease names who holds a nudge.
-        worker = f"{socket.gethostname()}-{os.getpid()}"
         return Dispatcher(
-            self.uow_factory, self.clock, deliveries, self.timer, self.nudge_config, worker,
-            limiter=self.limiter,
+            self.uow_factory, self.clock, deliveries, self.timer, self.nudge_config,
+            self.worker, limiter=self.limiter, observer=self.metrics,
         )  # fmt: skip
 
     def start_nudges(
@@ -63,8 +67,14 @@ class Runtime:
         from adapters.runtime.scheduler import NudgeSchedule
 
         dispatcher = self.dispatcher(deliveries)
+        m = self.metrics
+        assert m is not None
+        m.platforms(sorted(deliveries))
         self.schedule = NudgeSchedule(
-            self.planner.tick, dispatcher.tick, intervals, upkeep=lambda: checkpoint(self.engine)
+            m.timed(m.planner_seconds, self.planner.tick),
+            m.timed(m.dispatcher_seconds, dispatcher.tick),
+            intervals,
+            upkeep=lambda: checkpoint(self.engine),
         )
         self.schedule.start()
         return self.schedule
@@ -95,7 +105,8 @@ async def bootstrap(
     clock = clock or SystemClock()
     timer = SystemTimer()
     factory = uow_factory(engine, clock)
-    core = Core(factory, clock, config)
+    metrics = Metrics(timer)
+    core = ServingCore(factory, clock, config, observer=metrics, timer=timer)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -105,4 +116,5 @@ async def bootstrap(
         nudge_config=nudge_config,
         planner=Planner(factory, clock, timer, nudge_config),
         timer=timer,
+        metrics=metrics,
     )

@@ -63,6 +63,11 @@ class DiscordConnection:
             ready.cancel()
             log.warning("Discord is not ready after %.0f s; still trying", READY_TIMEOUT_S)
 
+    async def ready(self) -> bool:
+        """READY received and the gateway socket open (false while it resumes)."""
+        ws = self.bot.ws
+        return self.bot.is_ready() and not self.bot.is_closed() and ws is not None and ws.open
+
     async def stop(self) -> None:
         await self.bot.close()
         if self._task is not None:

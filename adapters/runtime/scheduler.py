@@ -8,6 +8,7 @@ every process may run the same jobs, because claiming is safe in the database.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,16 +28,6 @@ class Intervals:
     misfire_grace_s: int = 30
 
 
-def _guarded(name: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
-    async def run() -> None:
-        try:
-            await job()
-        except Exception:  # one failed tick must not stop the schedule
-            log.exception("%s tick failed", name)
-
-    return run
-
-
 class NudgeSchedule:
     def __init__(
         self,
@@ -48,6 +39,26 @@ class NudgeSchedule:
         self.intervals = intervals or Intervals()
         self._plan, self._dispatch, self._upkeep = plan, dispatch, upkeep
         self._scheduler: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[object]] = set()  # ticks under way, for drain()
+
+    def _guarded(
+        self, name: str, job: Callable[[], Awaitable[object]]
+    ) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await job()
+            except Exception:  # one failed tick must not stop the schedule
+                log.exception("%s tick failed", name)
+            except asyncio.CancelledError:  # stopping: the job's task ends here, quietly
+                log.info("%s tick cut short by the stop", name)
+            finally:
+                if task is not None:
+                    self._running.discard(task)
+
+        return run
 
     def start(self) -> None:
         """Needs a running event loop (AsyncIOScheduler binds to it)."""
@@ -60,22 +71,39 @@ class NudgeSchedule:
             }
         )
         scheduler.add_job(
-            _guarded("planner", self._plan), "interval", seconds=i.planner_s, id="planner"
+            self._guarded("planner", self._plan), "interval", seconds=i.planner_s, id="planner"
         )
         scheduler.add_job(
-            _guarded("dispatcher", self._dispatch),
+            self._guarded("dispatcher", self._dispatch),
             "interval",
             seconds=i.dispatcher_s,
             id="dispatcher",
         )
         if self._upkeep is not None:
             scheduler.add_job(
-                _guarded("upkeep", self._upkeep), "interval", seconds=i.upkeep_s, id="upkeep"
+                self._guarded("upkeep", self._upkeep), "interval", seconds=i.upkeep_s, id="upkeep"
             )
         scheduler.start()
         self._scheduler = scheduler
 
     def stop(self) -> None:
+        """No tick starts from now on, and those under way are cancelled (drain waits)."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+
+    async def drain(self, timeout: float) -> bool:  # noqa: ASYNC109 (a budget, not a deadline)
+        """Start no tick, wait up to `timeout` for those under way, then stop: any still
+        running is cancelled (a dispatcher's leased nudges go back with release()).
+        True when every tick finished on its own."""
+        if self._scheduler is not None:
+            self._scheduler.pause()
+        running = set(self._running)
+        late: set[asyncio.Task[object]] = set()
+        if running:
+            _, late = await asyncio.wait(running, timeout=timeout)
+        self.stop()
+        if late:
+            await asyncio.wait(late, timeout=1.0)
+            log.warning("stopping: %d tick(s) cut short", len(late))
+        return not late

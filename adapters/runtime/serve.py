@@ -1,5 +1,7 @@
 """`nextinterview run` with a platform configured: connect it, send nudges, run until told
-to stop (SIGINT/SIGTERM), then close everything in order."""
+to stop (SIGINT/SIGTERM), then stop gracefully within STOP_BUDGET_S: not ready at once,
+no new command or tick, those under way finish (DRAIN_S at most), the nudges this process
+still holds go back to pending, connections close, exit 0."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import time
 from typing import Any
 
 from adapters.runtime.bootstrap import Runtime, bootstrap
+from adapters.runtime.health import Health, HealthServer
 from adapters.runtime.settings import Settings
 from bot.ports import Delivery
 from storage.claims import SqlClaims
@@ -18,6 +21,9 @@ from storage.claims import SqlClaims
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 600.0
+# systemd's and compose's stop timeouts are 10 s: everything below fits in them.
+STOP_BUDGET_S = 9.0
+DRAIN_S = 5.0  # commands in flight and a dispatcher tick under way
 
 
 class StartError(RuntimeError):
@@ -46,24 +52,37 @@ async def serve(
 ) -> int:
     """Run every configured platform until `stop` is set (or a signal arrives)."""
     started = time.monotonic()
-    runtime: Runtime = await bootstrap(settings)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before start-up: a stop during it waits
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    runtime: Runtime = await bootstrap(settings)
+    assert runtime.metrics is not None
+    health = Health(runtime.engine, runtime.uow_factory, runtime.metrics)
+    health.expect(*(p for p, on in (("slack", settings.slack_enabled),
+                                    ("discord", settings.discord_enabled)) if on))  # fmt: skip
+    server: HealthServer | None = None
     deliveries: dict[str, Delivery] = {}
     connections: list[Any] = []
+    pruning: asyncio.Task[None] | None = None
     try:
+        slack_http = settings.slack_enabled and settings.slack_mode == "http"
+        if settings.health_port is not None and not slack_http:
+            server = await _health_server(health, http_host, settings.health_port)
         if settings.slack_enabled:
             # Each platform's SDK is imported only when it is configured (start-up time).
             from adapters.runtime.slack import build_slack, slack_config
+            from adapters.slack.serve import HttpMode
 
             _bot, delivery, conn = build_slack(
                 runtime.core, slack_config(settings, http_host), runtime.engine, runtime.clock
             )
+            if isinstance(conn, HttpMode):  # one port: Slack's requests and the health checks
+                conn.add_routes(health.routes())
             connections.append(conn)  # stopped even if start fails half way
             await _start("Slack", conn)
+            health.connected("slack", conn)
             deliveries[delivery.platform] = delivery
         if settings.discord_enabled:
             # Imported only when configured: discord.py is a heavy import for a Slack bot.
@@ -79,18 +98,68 @@ async def serve(
             ddelivery.pace = lambda: limiter.acquire_request(ddelivery.platform, TENANT)
             connections.append(dconn)  # stopped even if start fails half way
             await _start("Discord", dconn)
+            health.connected("discord", dconn)
             deliveries[ddelivery.platform] = ddelivery
         runtime.start_nudges(deliveries)
         pruning = asyncio.create_task(_prune_claims(SqlClaims(runtime.engine, runtime.clock)))
         log.info("ready in %.2f s", time.monotonic() - started)
         await stop.wait()
-        pruning.cancel()
     finally:
-        for conn in connections:
-            with contextlib.suppress(Exception):
-                await conn.stop()
-        await runtime.close()
+        await _shutdown(runtime, health, server, connections, pruning)
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
     return 0
+
+
+async def _health_server(health: Health, host: str, port: int) -> HealthServer:
+    server = HealthServer(health, host, port)
+    try:
+        await server.start()
+    except OSError as e:
+        raise StartError(
+            f"the health server could not listen on port {port} ({e.strerror or e}); "
+            "set HEALTH_PORT to a free port, or 0 to turn it off"
+        ) from e
+    return server
+
+
+async def _shutdown(
+    runtime: Runtime,
+    health: Health,
+    server: HealthServer | None,
+    connections: list[Any],
+    pruning: asyncio.Task[None] | None,
+) -> None:
+    """Each step bounded, in an order where nothing is lost: replies still have their
+    platform while commands finish, and leases go back before the database closes."""
+    deadline = time.monotonic() + STOP_BUDGET_S
+
+    def left(at_most: float, keep: float = 0.0) -> float:
+        """At most `at_most` seconds, keeping `keep` of the budget for what follows."""
+        return max(0.1, min(at_most, deadline - keep - time.monotonic()))
+
+    health.stopping = True  # /readyz answers 503 from now on
+    log.info("stopping: %d command(s) in flight", runtime.core.in_flight)
+    if pruning is not None:
+        pruning.cancel()
+    drains = [runtime.core.drain(left(DRAIN_S))]
+    if runtime.schedule is not None:
+        drains.append(runtime.schedule.drain(left(DRAIN_S)))
+    if not all(await asyncio.gather(*drains)):
+        log.warning("stopping: not everything under way finished in %.0f s", DRAIN_S)
+    for conn in connections:
+        try:
+            await asyncio.wait_for(conn.stop(), left(STOP_BUDGET_S, keep=1.5))
+        except Exception as e:  # TimeoutError too: the process exits all the same
+            log.warning("stopping %s: %r", type(conn).__name__, e)
+    if server is not None:
+        await server.stop()
+    try:
+        async with asyncio.timeout(left(2.0)), runtime.uow_factory() as uow:
+            released = await uow.outbox.release(runtime.worker)
+        if released:
+            log.info("stopping: %d leased nudge(s) back to pending", released)
+    except Exception as e:  # the reaper frees them when their lease ends
+        log.warning("stopping: could not give leased nudges back: %r", e)
+    await runtime.close()

@@ -21,6 +21,7 @@ the variable, so the command line can print it instead of a stack trace.
 | DISCORD_SHARD_IDS | empty: every shard of the count in this process |
 | DEFAULT_TIMEZONE | UTC |
 | LOG_LEVEL | INFO |
+| HEALTH_PORT | 8080 (0: no health server; Slack's port serves it in HTTP mode) |
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ ENV_VARS = (
     "DISCORD_SHARD_IDS",
     "DEFAULT_TIMEZONE",
     "LOG_LEVEL",
+    "HEALTH_PORT",
 )
 
 
@@ -115,6 +117,8 @@ class Settings:
     discord_shard_ids: tuple[int, ...] = ()
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    # /healthz, /readyz and /metrics; None: off. Unused in Slack HTTP mode (its port has them).
+    health_port: int | None = 8080
 
     @property
     def slack_enabled(self) -> bool:
@@ -212,6 +216,7 @@ def load_settings(
         discord_shard_ids=_parse_shard_ids(get("DISCORD_SHARD_IDS")),
         default_timezone=_parse_timezone(get("DEFAULT_TIMEZONE")),
         log_level=_parse_log_level(get("LOG_LEVEL")),
+        health_port=_parse_health_port(get("HEALTH_PORT")),
     )
     _check_slack_credentials(settings)
     _check_shards(settings)
@@ -256,6 +261,16 @@ def _parse_port(name: str, raw: str | None, default: int) -> int:
     if not 1 <= port <= 65535:
         raise SettingsError(f"{name} must be a port between 1 and 65535, got {port}")
     return port
+
+
+def _parse_health_port(raw: str | None) -> int | None:
+    """Unset or empty: 8080. 0 turns the health server off."""
+    if raw is not None and raw.isdigit() and int(raw) == 0:
+        return None
+    try:
+        return _parse_port("HEALTH_PORT", raw, 8080)
+    except SettingsError as e:
+        raise SettingsError(f"{e} (or 0 to turn it off)") from None
 
 
 def _parse_url(

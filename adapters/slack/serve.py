@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Iterable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -63,6 +64,12 @@ class SocketMode:
                 except Exception:  # the next round tries again
                     log.warning("Slack: reconnect failed", exc_info=True)
 
+    async def ready(self) -> bool:
+        """Connected, and the last ping-pong recent (the SDK's own staleness test)."""
+        return self._watchdog is not None and bool(
+            await self.handler.client.is_connected()
+        )
+
     async def stop(self) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
@@ -74,22 +81,26 @@ class SocketMode:
 
 class HttpMode:
     """Commands, events and interactivity on one endpoint, /slack/events; bolt checks
-    each request's signature (401 when it is forged or older than five minutes)."""
+    each request's signature (401 when it is forged or older than five minutes). The
+    runtime adds its health routes to the same app (add_routes, before start)."""
 
     def __init__(self, bot: SlackBot) -> None:
         self.bot = bot
         self.web = web.Application()
         self.web.router.add_post(EVENTS_PATH, self._events)
-        self.web.router.add_get("/healthz", self._healthz)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+
+    def add_routes(self, routes: Iterable[web.AbstractRouteDef]) -> None:
+        self.web.router.add_routes(routes)
 
     async def _events(self, request: web.Request) -> web.Response:
         response = await self.bot.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
-    async def _healthz(self, request: web.Request) -> web.Response:
-        return web.Response(text="ok")
+    async def ready(self) -> bool:
+        """Listening: Slack's requests can come in."""
+        return self.port is not None
 
     async def start(self) -> None:
         await self.bot.identify()
@@ -105,6 +116,7 @@ class HttpMode:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner, self.port = None, None
         await self.bot.close()
 
 

@@ -102,3 +102,12 @@ def ambiguous(query: str, candidates: list[Contact], commands: list[str]) -> Rep
         actions=actions,
         is_error=True,
     )
+
+
+def restarting() -> Reply:
+    """A command that came in while the bot is stopping: not acted on, nothing to undo."""
+    return Reply(
+        body=(line("I'm restarting, so I didn't act on that and nothing was saved."),),
+        next_step=line("Send it again in a minute."),
+        is_error=True,
+    )

@@ -35,7 +35,15 @@ from bot.nudges.model import (
 from bot.nudges.planner import member_due, wants
 from bot.nudges.ratelimit import Limiter
 from bot.nudges.timing import local_day_bounds, zone
-from bot.ports import Clock, Delivery, Timer, UnitOfWork, UnitOfWorkFactory
+from bot.ports import (
+    Clock,
+    Delivery,
+    NullObserver,
+    Observer,
+    Timer,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -98,6 +106,7 @@ class Dispatcher:
         limiter: Limiter | None = None,
         rng: random.Random | None = None,
         concurrency: int = 8,
+        observer: Observer | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -107,6 +116,7 @@ class Dispatcher:
         self._limiter = limiter or Limiter(timer)
         self._rng = rng or random.Random()
         self._concurrency = concurrency
+        self._observer: Observer = observer or NullObserver()
 
     async def tick(self) -> DispatchReport:
         """Deliver everything due now, batch by batch."""
@@ -157,6 +167,7 @@ class Dispatcher:
         except Exception as e:  # an adapter bug or a network error: try again later
             log.warning("delivery of nudge %s raised %r", head.id, e)
             result = DeliveryResult(DeliveryStatus.TRANSIENT, detail=repr(e)[:200])
+        self._observer.delivery(target.platform, result.status)
         await self._settle(plan, result, channel, report)
 
     async def _prepare(self, nudges: list[Nudge], report: DispatchReport) -> _Plan | None:
@@ -269,10 +280,13 @@ class Dispatcher:
                         n.id or 0, self.worker, NudgeStatus.SENT, now, None, merged_into=head.id
                     )
                 report.messages += 1
+                for n in plan.nudges:
+                    self._observer.nudge_late((now - n.due_at).total_seconds())
             elif result.status is DeliveryStatus.RATE_LIMITED:
                 wait = max(result.retry_after or 1.0, 0.0)
                 target = plan.target
                 self._limiter.block(target.platform, target.tenant, channel, wait, result.scope)
+                self._observer.rate_limited(target.platform, result.scope)
                 for n in plan.nudges:
                     await self._retry(uow, n, now + timedelta(seconds=wait), "rate limited", report)
             elif result.status is DeliveryStatus.PERMANENT:

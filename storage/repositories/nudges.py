@@ -202,6 +202,14 @@ class SqlOutboxRepository(SqlRepository):
         )
         return int((await self._conn.execute(stmt)).rowcount)
 
+    async def release(self, worker: str) -> int:
+        stmt = (
+            outbox.update()
+            .where(outbox.c.status == str(NudgeStatus.CLAIMED), outbox.c.claimed_by == worker)
+            .values(status=str(NudgeStatus.PENDING), claimed_by=None, lease_until=None)
+        )
+        return int((await self._conn.execute(stmt)).rowcount)
+
     async def sent_between(self, member_id: int, start: datetime, end: datetime) -> int:
         params = {"member_id": member_id, "start": start, "end": end}
         return int((await self._conn.execute(_SENT_BETWEEN, params)).scalar_one())

@@ -57,6 +57,7 @@ async def running(
     # Bytecode caching as on a user's machine, even where this shell turns it off.
     dropped = ("SLACK_", "DISCORD_", "PYTHONDONTWRITEBYTECODE")
     env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    env["HEALTH_PORT"] = "0"  # several runs at once must not fight over 8080 (or pass one)
     env.update(platform_env, DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'run.db'}",
                PYTHONPATH=str(REPO))  # fmt: skip
     with (tmp / "run.log").open("wb") as log:

@@ -208,6 +208,7 @@ async def test_a_refused_token_stops_run_with_one_line(fake: FakeDiscord, tmp_pa
             "DISCORD_BOT_TOKEN": "not-the-token",
             "DISCORD_API_URL": fake.api_url,
             "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "HEALTH_PORT": "0",
         },
         env_file=str(tmp_path / "absent.env"),
     )

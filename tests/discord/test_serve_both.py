@@ -29,6 +29,7 @@ async def test_one_process_serves_slack_and_discord(tmp_path: Path) -> None:
                 "DISCORD_BOT_TOKEN": discord_fake.token,
                 "DISCORD_API_URL": discord_fake.api_url,
                 "DISCORD_GATEWAY_URL": discord_fake.gateway_url,
+                "HEALTH_PORT": "0",
             },
             env_file=str(tmp_path / "absent.env"),
         )

@@ -192,6 +192,23 @@ async def test_retry_gives_a_held_nudge_back_as_pending(make_uow: Uow) -> None:
     assert (again.id, again.claimed_by, again.attempts) == (a.id, "w2", 2)
 
 
+async def test_release_gives_back_only_what_the_stopping_worker_holds(make_uow: Uow) -> None:
+    await enqueue(make_uow, [nudge("mine"), nudge("also mine"), nudge("theirs"), nudge("idle")])
+    mine = await claim(make_uow, "w1", limit=2, lease=timedelta(minutes=10))
+    (theirs,) = await claim(make_uow, "w2", limit=1, lease=timedelta(minutes=10))
+
+    async with make_uow() as u:
+        assert await u.outbox.release("w1") == 2
+        assert await u.outbox.release("w1") == 0
+    for n in mine:  # pending at once, long before the lease would have ended
+        back = await get(make_uow, n.id)
+        assert (back.status, back.claimed_by, back.lease_until) == (PENDING, None, None)
+        assert back.attempts == 1
+    assert (await get(make_uow, theirs.id)).claimed_by == "w2"
+    taken = await claim(make_uow, "w3", now=T0 + MIN)
+    assert sorted(n.dedupe_key for n in taken) == ["also mine", "idle", "mine"]
+
+
 async def test_reap_frees_expired_leases_only_and_their_holder_loses_them(make_uow: Uow) -> None:
     await enqueue(make_uow, [nudge("short"), nudge("long"), nudge("edge"), nudge("idle")])
     (short,) = await claim(make_uow, "w1", limit=1, lease=timedelta(seconds=30))

@@ -214,6 +214,13 @@ def test_memory_sqlite_has_no_path() -> None:
     assert load({"DATABASE_URL": "sqlite+aiosqlite://"}).sqlite_path is None
 
 
+def test_health_port_defaults_to_8080_and_0_turns_it_off() -> None:
+    assert load().health_port == 8080
+    assert load({"HEALTH_PORT": ""}).health_port == 8080  # empty is unset, as everywhere
+    assert load({"HEALTH_PORT": "9100"}).health_port == 9100
+    assert load({"HEALTH_PORT": "0"}).health_port is None
+
+
 # --- bad values: one line, naming the variable --------------------------------------------
 
 
@@ -223,6 +230,8 @@ def test_memory_sqlite_has_no_path() -> None:
         ({"SLACK_HTTP_PORT": "30OO"}, "SLACK_HTTP_PORT", "whole number"),
         ({"SLACK_HTTP_PORT": "70000"}, "SLACK_HTTP_PORT", "between 1 and 65535"),
         ({"SLACK_HTTP_PORT": "0"}, "SLACK_HTTP_PORT", "between 1 and 65535"),
+        ({"HEALTH_PORT": "80x"}, "HEALTH_PORT", "or 0 to turn it off"),
+        ({"HEALTH_PORT": "65536"}, "HEALTH_PORT", "between 1 and 65535"),
         ({"DEFAULT_TIMEZONE": "Mars/Olympus_Mons"}, "DEFAULT_TIMEZONE", "IANA"),
         ({"DEFAULT_TIMEZONE": "../etc/passwd"}, "DEFAULT_TIMEZONE", "IANA"),
         ({"DEFAULT_TIMEZONE": "America"}, "DEFAULT_TIMEZONE", "IANA"),
