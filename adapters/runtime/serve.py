@@ -10,6 +10,7 @@ import contextlib
 import logging
 import signal
 import time
+from datetime import timedelta
 from typing import Any
 
 from adapters.runtime.bootstrap import Runtime, bootstrap
@@ -17,6 +18,7 @@ from adapters.runtime.health import Health, HealthServer
 from adapters.runtime.settings import Settings
 from bot.ports import Delivery
 from storage.claims import SqlClaims
+from storage.leases import SqlLeases
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +33,24 @@ class StartError(RuntimeError):
     for the operator, not a traceback."""
 
 
-async def _prune_claims(claims: SqlClaims) -> None:
+# Held by the process that prunes, renewed every round; another takes over once it lapses.
+PRUNE_LEASE = timedelta(seconds=PRUNE_EVERY_S * 2)
+
+
+async def prune_claims_once(claims: SqlClaims, leases: SqlLeases) -> bool:
+    """Prune old claims, in one process of those sharing the database (the lease's
+    holder); False in the others."""
+    if not await leases.take("prune-claims", PRUNE_LEASE):
+        return False
+    await claims.prune()
+    return True
+
+
+async def _prune_claims(claims: SqlClaims, leases: SqlLeases) -> None:
     while True:
         await asyncio.sleep(PRUNE_EVERY_S)
         try:
-            await claims.prune()
+            await prune_claims_once(claims, leases)
         except Exception:
             log.warning("pruning claims failed", exc_info=True)
 
@@ -101,7 +116,9 @@ async def serve(
             health.connected("discord", dconn)
             deliveries[ddelivery.platform] = ddelivery
         runtime.start_nudges(deliveries)
-        pruning = asyncio.create_task(_prune_claims(SqlClaims(runtime.engine, runtime.clock)))
+        claims = SqlClaims(runtime.engine, runtime.clock)
+        leases = SqlLeases(runtime.engine, runtime.clock, runtime.worker)
+        pruning = asyncio.create_task(_prune_claims(claims, leases))
         log.info("ready in %.2f s", time.monotonic() - started)
         await stop.wait()
     finally:
