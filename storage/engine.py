@@ -12,11 +12,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from storage.sqlite_driver import FewHopsConnection, few_hops_dbapi, mark_waits_for_nothing
+from storage.sqlite_driver import (
+    READ_ONLY,
+    FewHopsConnection,
+    few_hops_dbapi,
+    mark_waits_for_nothing,
+)
 from storage.sqlite_turns import WriteTurns
-
-# An execution option on a connection: its next transaction only reads.
-READ_ONLY = "nextinterview_read_only"
 
 # WAL: readers never block the writer and vice versa. A filesystem may refuse it, and
 # the answer decides whether statements may run on the loop (storage.sqlite_driver).

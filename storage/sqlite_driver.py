@@ -56,6 +56,9 @@ from storage.sqlite_turns import WriteTurns
 
 # A command's transaction (about 2 ms) runs whole on the loop; longer ones hop after this.
 INLINE_BUDGET_S = 0.010
+# An execution option on a connection: its next transaction only reads (storage.engine).
+READ_ONLY = "nextinterview_read_only"
+_HARMLESS_OPTIONS = frozenset({READ_ONLY})  # to a prepared statement's plan
 
 # description, rows, rowcount, lastrowid
 _Outcome = tuple[Any, list[Any], int, int | None]
@@ -237,9 +240,9 @@ class InlineConnection(AsyncConnection):
         if sync is not None and execution_options is None and not sync.invalidated:
             driver = sync.connection.dbapi_connection
             if isinstance(driver, FewHopsConnection) and driver.may_run_here():
-                plan = plan_for(sync, statement, parameters)
+                plan = plan_for(sync, statement, parameters, _HARMLESS_OPTIONS)
                 if plan is not None:
-                    ran = run_plan(plan, driver._connection._conn, parameters)
+                    ran = run_plan(plan, sync, driver._connection._conn, parameters)
                     if ran is not None:
                         # Rows, rowcount and inserted_primary_key: what repositories read.
                         return cast(CursorResult[Any], ran)

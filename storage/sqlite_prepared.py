@@ -15,8 +15,10 @@ the loop (inside a SQLite transaction, within its inline budget); everything els
 SQLAlchemy's path: other dialects, executemany, statements with expanding (IN) or
 Python-side default parameters, a connection with execution event listeners or echo.
 
-A statement that fails is run again through SQLAlchemy, which raises its own wrapped
-error: SQLite undoes a failed statement whole, so the second run fails the same way.
+Errors are SQLAlchemy's: a value its bind processor refuses (before anything ran) sends
+the statement down SQLAlchemy's path, which raises its StatementError; an error from
+SQLite is wrapped as SQLAlchemy wraps it (IntegrityError, OperationalError...), never
+run again, since some (an interrupt, a full disk) undo the whole transaction.
 """
 
 from __future__ import annotations
@@ -29,22 +31,26 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Executable
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 
 S = TypeVar("S", bound=Executable)
 
 # id -> the statement itself, which keeps the id from being reused.
 _STABLE: dict[int, Executable] = {}
-# (statement id, parameter names) -> its plan, or None: it takes SQLAlchemy's path.
-_PLANS: dict[tuple[int, frozenset[str]], Plan | None] = {}
+# (statement id, dialect id, parameter names) -> its plan, or None: SQLAlchemy's path. A
+# dialect's own options (its JSON serializer) are in its processors, hence its id; a plan
+# holds its dialect, so the id is not reused while the plan is kept.
+_PLANS: dict[tuple[int, int, frozenset[str]], Plan | None] = {}
 # Parameter-name sets are few per statement (an INSERT's columns); past this something
-# builds them freely, and new ones are not kept.
+# builds them freely, and new ones take SQLAlchemy's path, which has a cache of its own.
 MAX_PLANS = 2_000
 
 
 def prepared(statement: S) -> S:
     """Declare `statement` built once and kept (a module constant, a cached one per
-    table): its compiled plan is then reused on SQLite. Returns it unchanged."""
+    table; never one built per call: it is kept for good): its compiled plan is then
+    reused on SQLite. Returns it unchanged."""
     _STABLE[id(statement)] = statement
     return statement
 
@@ -56,7 +62,9 @@ class Plan:
     names: tuple[str, ...]  # bind names, in placeholder order
     binds: tuple[Callable[[Any], Any] | None, ...]
     columns: SimpleResultMetaData | None  # None: a statement that returns no rows
-    primary_key: str | None  # an INSERT's single integer key, read from lastrowid
+    # An INSERT without RETURNING: its inserted_primary_key, as SQLAlchemy makes it.
+    primary_key: Callable[[Any, Mapping[str, Any]], Any] | None
+    lastrowid: bool  # ... from the cursor's lastrowid (not an INSERT ... SELECT's)
 
 
 class PlannedResult(IteratorResult[Any]):
@@ -68,7 +76,7 @@ class PlannedResult(IteratorResult[Any]):
         columns: SimpleResultMetaData,
         rows: list[Any],
         rowcount: int,
-        inserted_primary_key: tuple[Any, ...] | None,
+        inserted_primary_key: Any,
     ) -> None:
         super().__init__(columns, iter(rows))
         self.rowcount = rowcount
@@ -78,19 +86,26 @@ class PlannedResult(IteratorResult[Any]):
 _NO_ROWS = SimpleResultMetaData([])
 
 
-def plan_for(connection: Connection, statement: Any, parameters: Any) -> Plan | None:
-    """The plan to run `statement` with `parameters` (a single dict), or None."""
+def plan_for(
+    connection: Connection, statement: Any, parameters: Any, harmless: frozenset[str]
+) -> Plan | None:
+    """The plan to run `statement` with `parameters` (a single dict), or None. `harmless`:
+    the connection's execution options that change nothing a plan does."""
     if _STABLE.get(id(statement)) is not statement or not isinstance(parameters, Mapping):
         return None
-    key = (id(statement), frozenset(parameters))
-    try:
-        plan = _PLANS[key]
-    except KeyError:
-        plan = _compile(connection.dialect, statement, sorted(parameters))
-        if len(_PLANS) < MAX_PLANS:
-            _PLANS[key] = plan
-    if plan is None or connection._echo or _has_listeners(connection):
+    if connection._echo or _has_listeners(connection):
         return None
+    # Options can change the SQL (schema_translate_map) or the rows: SQLAlchemy's path.
+    own = getattr(statement, "_execution_options", None)
+    if own or not harmless.issuperset(connection._execution_options):
+        return None
+    key = (id(statement), id(connection.dialect), frozenset(parameters))
+    try:
+        return _PLANS[key]
+    except KeyError:
+        if len(_PLANS) >= MAX_PLANS:
+            return None
+    plan = _PLANS[key] = _compile(connection.dialect, statement, sorted(parameters))
     return plan
 
 
@@ -128,14 +143,15 @@ def _compile(dialect: Dialect, statement: Any, keys: Sequence[str]) -> Plan | No
         columns = _result_columns(dialect, compiled)
         if columns is None:
             return None
-    primary_key = None
-    if compiled.isinsert and not compiled.returning:
-        table = compiled.compile_state.statement.table  # type: ignore[union-attr]
-        pk = list(table.primary_key.columns)
-        if len(pk) != 1:
+    primary_key, lastrowid = None, False
+    if compiled.isinsert and not compiled._result_columns:
+        if compiled.implicit_returning:  # the key comes back by RETURNING
             return None
-        primary_key = pk[0].key
-    return Plan(compiled, compiled.string, names, tuple(binds), columns, primary_key)
+        primary_key = compiled._inserted_primary_key_from_lastrowid_getter
+        lastrowid = bool(compiled.postfetch_lastrowid)
+    return Plan(
+        compiled, compiled.string, names, tuple(binds), columns, primary_key, lastrowid
+    )
 
 
 def _result_columns(dialect: Dialect, compiled: SQLCompiler) -> SimpleResultMetaData | None:
@@ -156,24 +172,34 @@ def _result_columns(dialect: Dialect, compiled: SQLCompiler) -> SimpleResultMeta
 
 
 def run_plan(
-    plan: Plan, conn: sqlite3.Connection, parameters: Mapping[str, Any]
+    plan: Plan, connection: Connection, conn: sqlite3.Connection, parameters: Mapping[str, Any]
 ) -> PlannedResult | None:
-    """Run `plan` on the sqlite3 connection; None when SQLite refused it (the caller runs
-    the statement through SQLAlchemy for its error)."""
-    values = plan.compiled.construct_params(parameters, escape_names=False)
-    ordered = [values[name] for name in plan.names]  # as long as binds, by construction
-    positional = [v if b is None else b(v) for v, b in zip(ordered, plan.binds, strict=True)]
+    """Run `plan` on `conn`, the sqlite3 connection under `connection`; None when a value
+    was refused before anything ran (the caller takes SQLAlchemy's path for its error)."""
+    try:
+        values = plan.compiled.construct_params(parameters, escape_names=False)
+        ordered = [values[name] for name in plan.names]  # as long as binds, by construction
+        positional = [v if b is None else b(v) for v, b in zip(ordered, plan.binds, strict=True)]
+    except Exception:
+        return None
     cursor = conn.cursor()
     try:
         cursor.execute(plan.sql, positional)
         rows = cursor.fetchall() if cursor.description else []
         rowcount, lastrowid = cursor.rowcount, cursor.lastrowid
-    except sqlite3.Error:
-        return None
+    except sqlite3.Error as e:
+        raise DBAPIError.instance(
+            plan.sql,
+            positional,
+            e,
+            sqlite3.Error,
+            hide_parameters=connection.engine.hide_parameters,
+            dialect=connection.dialect,
+            ismulti=False,
+        ) from e
     finally:
         cursor.close()
     key = None
     if plan.primary_key is not None:
-        given = values.get(plan.primary_key)
-        key = (lastrowid if given is None else given,)
+        key = plan.primary_key(lastrowid if plan.lastrowid else None, values)
     return PlannedResult(plan.columns or _NO_ROWS, rows, rowcount, key)

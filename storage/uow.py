@@ -24,7 +24,6 @@ from bot.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from storage.engine import READ_ONLY
 from storage.repositories import (
     SqlActivityRepository,
     SqlContactRepository,
@@ -40,7 +39,7 @@ from storage.repositories import (
     SqlStepRepository,
 )
 from storage.repositories._base import utcnow
-from storage.sqlite_driver import InlineConnection
+from storage.sqlite_driver import READ_ONLY, InlineConnection
 
 
 class SqlUnitOfWork:

@@ -4,6 +4,8 @@ takes SQLAlchemy's path."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.context import Caller, Where
@@ -46,6 +48,14 @@ RENAME = prepared(
 )
 MOVE = prepared(things.update().where(things.c.id == sa.bindparam("b_id")))
 AT = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+STOCK: dict[str, Any] = {"execution_options": {}}  # AsyncConnection.execute as such
+
+
+@pytest.fixture(autouse=True)
+def generous_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only statements within a transaction's inline budget are planned: a slow machine
+    (or the first compile of a plan) must not turn these tests into tests of time."""
+    monkeypatch.setattr(sqlite_driver, "INLINE_BUDGET_S", 60.0)
 
 
 @pytest_asyncio.fixture
@@ -77,10 +87,8 @@ async def test_a_prepared_statement_converts_values_as_sqlalchemy_does(
         planned = await conn.execute(BY_NAME, {"name": "Jane"})
         assert isinstance(planned, PlannedResult)
         row = planned.one()
-        # SQLAlchemy's own path, for the same statement and row.
-        forced = {"execution_options": {}}  # any options: AsyncConnection.execute as such
-        stock = (await conn.execute(BY_NAME, {"name": "Jane"}, **forced)).one()
-        assert row == stock
+        stock = (await conn.execute(BY_NAME, {"name": "Jane"}, **STOCK)).one()
+        assert row._mapping == stock._mapping  # SQLAlchemy's own path: keys and values
         assert (row.id, row.at, row.data, row.day) == (1, AT, {"k": [1, "é"]}, AT.date())
         assert row.at.tzinfo is UTC
         assert row._mapping["name"] == "Jane"
@@ -113,16 +121,106 @@ async def test_a_failing_prepared_statement_raises_sqlalchemys_error_and_keeps_n
 ) -> None:
     conn = await _in_transaction(engine)
     try:
-        await conn.execute(INSERT, {"name": "once", "at": AT})
+        assert isinstance(await conn.execute(INSERT, {"name": "once", "at": AT}), PlannedResult)
         with pytest.raises(IntegrityError):
             await conn.execute(INSERT, {"name": "once", "at": AT})
         await conn.execute(INSERT, {"name": "twice", "at": AT})  # the transaction goes on
         await conn.commit()
     finally:
         await conn.close()
+    assert await _names(engine) == ["once", "twice"]
+
+
+async def test_a_value_refused_before_the_statement_is_sqlalchemys_statement_error(
+    engine: AsyncEngine,
+) -> None:
+    conn = await _in_transaction(engine)
+    try:
+        naive = datetime(2026, 3, 29, 0, 30)
+        with pytest.raises(StatementError, match="naive datetime"):
+            await conn.execute(INSERT, {"name": "naive", "at": naive})
+        await conn.commit()
+    finally:
+        await conn.close()
+    assert await _names(engine) == []
+
+
+async def test_an_error_that_ends_the_transaction_is_raised_never_run_again(
+    engine: AsyncEngine,
+) -> None:
+    """An interrupt (as a full disk may) rolls SQLite's whole transaction back: running
+    the statement again would commit it alone, in autocommit, and lose what came before."""
+    conn = await _in_transaction(engine)
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    interrupt = [False]
+
+    def progress() -> int:
+        fire, interrupt[0] = interrupt[0], False
+        return int(fire)
+
+    raw._conn.set_progress_handler(progress, 1)
+    try:
+        await conn.execute(INSERT, {"name": "A", "at": AT})
+        interrupt[0] = True
+        with pytest.raises(OperationalError, match="interrupted"):
+            await conn.execute(INSERT, {"name": "B", "at": AT})
+        await conn.rollback()
+    finally:
+        raw._conn.set_progress_handler(None, 1)
+        await conn.close()
+    assert await _names(engine) == []
+
+
+async def test_each_engine_converts_with_its_own_dialects_options(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/two.db"
+    plain = make_engine(url)
+    readable = make_engine(url, json_serializer=lambda v: json.dumps(v, ensure_ascii=False))
+    try:
+        async with plain.begin() as setup:
+            await setup.run_sync(things.metadata.create_all)
+        for name, engine in (("plain", plain), ("readable", readable)):
+            conn = await _in_transaction(engine)
+            try:
+                await conn.execute(INSERT, {"name": name, "at": AT, "data": {"k": "é"}})
+                await conn.commit()
+            finally:
+                await conn.close()
+        with sqlite3.connect(tmp_path / "two.db") as check:
+            stored = dict(check.execute("SELECT name, data FROM things").fetchall())
+        assert stored == {"plain": '{"k": "\\u00e9"}', "readable": '{"k": "é"}'}
+    finally:
+        await plain.dispose()
+        await readable.dispose()
+
+
+async def test_a_new_rows_key_is_sqlalchemys(engine: AsyncEngine) -> None:
+    copy = prepared(
+        things.insert().from_select(
+            ["name", "at"],
+            sa.select(things.c.name + "-copy", things.c.at).where(
+                things.c.name == sa.bindparam("source")
+            ),
+        )
+    )
+    conn = await _in_transaction(engine)
+    try:
+        added = await conn.execute(INSERT, {"name": "a", "at": AT})
+        given = await conn.execute(INSERT, {"id": 7, "name": "b", "at": AT})
+        nothing = await conn.execute(copy, {"source": "absent"})
+        stock = await conn.execute(copy, {"source": "absent"}, **STOCK)
+        assert isinstance(nothing, PlannedResult)
+        assert (added.inserted_primary_key, given.inserted_primary_key) == ((1,), (7,))
+        assert nothing.inserted_primary_key == stock.inserted_primary_key
+        await conn.commit()
+    finally:
+        await conn.close()
+
+
+async def _names(engine: AsyncEngine) -> list[str]:
     async with engine.connect() as check:
         names = (await check.execute(sa.select(things.c.name).order_by(things.c.id))).scalars()
-        assert list(names) == ["once", "twice"]
+        return list(names)
 
 
 async def test_what_cannot_be_planned_takes_sqlalchemys_path(engine: AsyncEngine) -> None:
@@ -170,18 +268,16 @@ async def test_a_conversations_log_runs_its_statements_from_plans(
     run_plan, plan_for = sqlite_driver.run_plan, sqlite_driver.plan_for
 
     def counted_run(plan: Any, *args: Any) -> Any:
-        planned.append(plan.sql.split()[0])
-        return run_plan(plan, *args)
+        ran = run_plan(plan, *args)
+        (planned if ran is not None else stock).append(plan.sql.split()[0])
+        return ran
 
-    def counted_plan(connection: Any, statement: Any, parameters: Any) -> Any:
-        plan = plan_for(connection, statement, parameters)
+    def counted_plan(connection: Any, statement: Any, parameters: Any, *rest: Any) -> Any:
+        plan = plan_for(connection, statement, parameters, *rest)
         if plan is None:
             stock.append(str(statement).split()[0])
         return plan
 
-    # Only statements within a transaction's inline budget are planned; a slow machine
-    # (or the first compile of each plan) must not make this test about time.
-    monkeypatch.setattr(sqlite_driver, "INLINE_BUDGET_S", 60.0)
     try:
         await core.handle_text(caller, where, "settings goal 5")  # the member exists
         monkeypatch.setattr(sqlite_driver, "run_plan", counted_run)
