@@ -198,6 +198,7 @@ class FakeMemberRepository(_Repository):
         self._insert(self._store.members, member)
         self._store.identities[identity] = cast(int, member.id)
         self._store.identity_ids[identity] = self._store.next_id("identities")
+        member.seen_identity_id = self._store.identity_ids[identity]
         return member
 
     async def update(self, member: Member) -> None:

@@ -34,7 +34,7 @@ class FakeLinkRepository(_Repository):
             self._store.link_codes[code_hash].used_at = at
 
     async def failures_since(self, identity: Identity, since: datetime) -> list[datetime]:
-        return sorted(t for i, t in self._store.link_failures if i == identity and t >= since)
+        return sorted(t for i, t in self._store.link_failures if i == identity and t > since)
 
     async def add_failure(self, identity: Identity, at: datetime, prune_before: datetime) -> None:
         s = self._store

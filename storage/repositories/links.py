@@ -64,7 +64,7 @@ class SqlLinkRepository(SqlRepository):
     async def failures_since(self, identity: Identity, since: datetime) -> list[datetime]:
         stmt = (
             select(link_failures.c.failed_at)
-            .where(*_who(link_failures, identity), link_failures.c.failed_at >= since)
+            .where(*_who(link_failures, identity), link_failures.c.failed_at > since)
             .order_by(link_failures.c.failed_at)
         )
         return list((await self._conn.execute(stmt)).scalars())

@@ -173,14 +173,15 @@ class SqlMemberRepository(SqlRepository):
         stmt = members.insert().values(values)
         member.id = await insert_id(self._conn, stmt)
         member.created_at = created_at
-        await self._conn.execute(
+        member.seen_identity_id = await insert_id(
+            self._conn,
             identities.insert().values(
                 platform=identity.platform,
                 tenant=identity.tenant,
                 user_id=identity.user_id,
                 member_id=member.id,
                 created_at=created_at,
-            )
+            ),
         )
         return member
 
