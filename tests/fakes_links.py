@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain import Identity, LinkCode, Member
+from bot.domain import Contact, Identity, LinkCode, Member
 from bot.nudges.model import NudgeStatus
 from tests.fakes import _copy, _Repository
 
@@ -93,7 +93,10 @@ class FakeLinkRepository(_Repository):
 
     def _merge_contacts(self, survivor_id: int, absorbed_id: int) -> None:
         s = self._store
-        key = lambda c: (c.name.casefold(), (c.company or "").casefold() or None)  # noqa: E731
+
+        def key(c: Contact) -> tuple[str, str | None]:
+            return c.name.casefold(), (c.company or "").casefold() or None
+
         kept: dict[Any, Any] = {}
         for c in sorted(s.contacts.values(), key=lambda c: c.id or 0):
             if c.member_id == survivor_id:
