@@ -57,9 +57,10 @@ def code_hash(code: str) -> str:
     category="settings",
 )
 async def link(cmd: Invocation, ctx: Context) -> Reply:
-    """Be one member on Slack and Discord: `link` on one gives a code, `link CODE` on the
-    other joins them. Your data comes together; the identity that joined first keeps its
-    settings. A code works once, for 10 minutes."""
+    """Be one member on Slack and Discord: a code here, `link CODE` there.
+    `link` on one platform gives a code that works once, for 10 minutes; `link CODE` on
+    the other joins the two. Your data comes together; the one that joined first keeps
+    its settings."""
     typed = cmd.text("code")
     if typed is None:
         return await _give_code(ctx)
@@ -140,8 +141,8 @@ async def _merge(ctx: Context, other: Member) -> Reply:
 
 @command("unlink", usage="unlink", example="unlink", category="settings")
 async def unlink(cmd: Invocation, ctx: Context) -> Reply:
-    """Split this identity from your others again. What you logged stays here; the
-    others start over as a member of their own, with a copy of your settings."""
+    """Split this platform from your others again; what you logged stays here.
+    The others start over as a member of their own, with a copy of your settings."""
     m, me = ctx.member, ctx.caller.identity
     others = [i for i in await ctx.uow.members.identities(ctx.member_id) if i != me]
     if not others:
@@ -185,8 +186,8 @@ def _settings_copy(m: Member) -> Member:
     category="settings",
 )
 async def set_nudge_platform(cmd: Invocation, ctx: Context) -> Reply:
-    """Where your nudges go when you're linked on several platforms: always one, never
-    both. `auto` (the default) is wherever you last wrote to me."""
+    """Where your nudges go when you're linked: one platform, never both.
+    `auto` (the default) is wherever you last wrote to me."""
     where = (cmd.text("where") or "").lower()
     m = ctx.member
     if where == "auto":
