@@ -105,9 +105,13 @@ class Core:
                 member = await uow.members.by_identity(caller.identity)
                 if member is None:
                     member, new = await self._add_member(uow, caller, where), True
+                switched = member.switched_identity()  # nudges follow them there
+                if switched:
+                    member.last_identity_id = member.seen_identity_id
                 if member.unreachable:  # they wrote to us: their DMs work again
                     was_unreachable = member.id
                     member.unreachable = False
+                if switched or was_unreachable is not None:
                     await uow.members.update(member)
                 lapsed = await self._lapse(uow, member, spec.name)
                 ctx = Context(uow, self.clock, member, caller, where, self.config)
@@ -132,11 +136,14 @@ class Core:
     ) -> tuple[Reply, CommandOutcome] | None:
         """A command that only reads, in a read-only transaction (no write lock to wait
         for on SQLite). None when the command has something to write first (a newcomer,
-        a question to let lapse, DMs to mark working): the usual path runs it then."""
+        a question to let lapse, DMs to mark working, another identity than last time to
+        record): the usual path runs it then."""
         try:
             async with self.uow_factory(read_only=True) as uow:
                 member = await uow.members.by_identity(caller.identity)
                 if member is None or member.unreachable or member.pending is not None:
+                    return None
+                if member.switched_identity():
                     return None
                 ctx = Context(uow, self.clock, member, caller, where, self.config)
                 return await spec.handler(invocation, ctx), CommandOutcome.OK

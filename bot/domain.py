@@ -106,6 +106,11 @@ class Member:
     unreachable: bool = False  # a platform said DMs are closed or the user is gone
     # Set by `settings timezone`: the platform's zone (Slack's users.info) no longer moves it.
     timezone_pinned: bool = False
+    # Where nudges go: the platform chosen with `settings nudges` (None: where they last
+    # wrote from), and which of their identities that was (a storage id; None until they
+    # have linked a second one).
+    nudge_platform: str | None = None
+    last_identity_id: int | None = None
     created_at: datetime | None = None
     id: int | None = None
     # Read with the member (by_identity), not stored on its row: the pending question's
@@ -114,6 +119,14 @@ class Member:
     # Read along the same way: when the latest meeting still scheduled starts (None: none
     # is), so a logged conversation need not look for one to mark held. UNREAD otherwise.
     latest_scheduled: datetime | Unread | None = field(default="unread", compare=False)
+    # Read along too: the id of the identity this message came from (None otherwise).
+    seen_identity_id: int | None = field(default=None, compare=False)
+
+    def switched_identity(self) -> bool:
+        """A linked member wrote from another identity than last time: record it (one
+        write, only then), so their nudges follow them there."""
+        last, seen = self.last_identity_id, self.seen_identity_id
+        return last is not None and seen is not None and last != seen
 
 
 @dataclass(slots=True)
@@ -242,3 +255,16 @@ class Step:
     changes: list[dict[str, object]] = field(default_factory=list)
     created_at: datetime | None = None
     id: int | None = None
+
+
+@dataclass(slots=True)
+class LinkCode:
+    """A one-time code joining the identity that asked for it to another (`link`).
+    Only its hash is kept; used_at marks one already typed."""
+
+    code_hash: str
+    member_id: int
+    identity: Identity
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_at: datetime | None = None

@@ -20,6 +20,7 @@ from bot.domain import (
     FollowUp,
     Group,
     Identity,
+    LinkCode,
     Meeting,
     Member,
     Membership,
@@ -113,6 +114,10 @@ class MemberRepository(Protocol):
 
     async def update(self, member: Member) -> None: ...
     async def identities(self, member_id: int) -> list[Identity]: ...
+    async def identities_by_use(self, member_id: int) -> list[Identity]:
+        """The member's identities, the one they last wrote from first (nudge routing)."""
+        ...
+
     async def forget(self, member_id: int) -> None:
         """Delete every row of the member: identities, contacts, activity, groups..."""
         ...
@@ -418,6 +423,36 @@ class CursorRepository(Protocol):
         ...
 
 
+class LinkRepository(Protocol):
+    """One person, several identities: link codes, wrong-code counts, merge and split."""
+
+    async def put_code(self, code: LinkCode) -> None:
+        """Store a new code; the identity's earlier codes (and long-expired ones) go."""
+        ...
+
+    async def code(self, code_hash: str) -> LinkCode | None: ...
+    async def use_code(self, code_hash: str, at: datetime) -> None: ...
+    async def failures_since(self, identity: Identity, since: datetime) -> list[datetime]:
+        """When this identity typed a wrong code after `since`, oldest first."""
+        ...
+
+    async def add_failure(self, identity: Identity, at: datetime, prune_before: datetime) -> None:
+        """Count a wrong code; the identity's failures before `prune_before` go."""
+        ...
+
+    async def merge(self, survivor_id: int, absorbed_id: int) -> None:
+        """Move everything of `absorbed` to `survivor` and delete it: contacts alike in
+        name and company become one, numbers that move are renumbered after the
+        survivor's, group memberships stay unique, queued nudges and cursors of the
+        absorbed member go (the caller re-plans the survivor)."""
+        ...
+
+    async def split(self, member_id: int, keep: Identity, fresh: Member) -> Member:
+        """Add `fresh` as a new member and move every identity of `member_id` but
+        `keep` to it; the data stays with `member_id`."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Commits on a clean exit of `async with`, rolls back otherwise."""
 
@@ -432,6 +467,7 @@ class UnitOfWork(Protocol):
     pending: PendingRepository
     outbox: OutboxRepository
     cursors: CursorRepository
+    links: LinkRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

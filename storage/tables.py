@@ -108,6 +108,12 @@ members = Table(
     # "0", not false(): a plain literal lets SQLite add the column without a table copy.
     Column("unreachable", Boolean(), nullable=False, server_default="0"),
     Column("timezone_pinned", Boolean(), nullable=False, server_default="0"),
+    # Where nudges go (migration 0010): the platform chosen with `settings nudges`
+    # (NULL: auto), and the identity the member last wrote from. That is an identities.id
+    # without a foreign key (the two tables would point at each other); written only
+    # when the member switches identity, read with the member in the same query.
+    Column("nudge_platform", String(32)),
+    Column("last_identity_id", Id),
     sqlite_autoincrement=True,
 )
 
@@ -350,8 +356,41 @@ numbering = Table(
     Column("retired", Integer(), nullable=False),
 )
 
+# One-time codes joining two identities into one member (`link`, migration 0010): only a
+# hash of the code is stored; a used one is kept (marked) until it expires, so a second
+# try says "already used" rather than "wrong".
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    _member_fk(),
+    Column("platform", String(32), nullable=False),  # the identity that asked for it
+    Column("tenant", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
+    Index(None, "member_id"),
+    Index(None, "platform", "tenant", "user_id"),
+)
+
+# Wrong codes typed, per identity (not per member: a guesser may have no member worth
+# keeping), so guessing is slowed down. Pruned as new ones come in.
+link_failures = Table(
+    "link_failures",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("platform", String(32), nullable=False),
+    Column("tenant", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("failed_at", UtcDateTime(), nullable=False),
+    Index(None, "platform", "tenant", "user_id", "failed_at"),
+    sqlite_autoincrement=True,
+)
+
 # Every table holding rows of one member, children before parents: the order `forget` uses.
 MEMBER_TABLES = (
+    link_codes,
     outbox,  # group posts (member_id NULL) stay: they belong to the group
     nudge_cursors,
     steps,

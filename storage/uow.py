@@ -15,6 +15,7 @@ from bot.ports import (
     CursorRepository,
     FollowUpRepository,
     GroupRepository,
+    LinkRepository,
     MeetingRepository,
     MemberRepository,
     OpportunityRepository,
@@ -31,6 +32,7 @@ from storage.repositories import (
     SqlFollowUpRepository,
     SqlGroupRepository,
     SqlIdentityRepository,
+    SqlLinkRepository,
     SqlMeetingRepository,
     SqlMemberRepository,
     SqlOpportunityRepository,
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
     pending: PendingRepository
     outbox: OutboxRepository
     cursors: CursorRepository
+    links: LinkRepository
     # Beyond the port: identity linking and the DM channel cache (for adapters).
     identities: SqlIdentityRepository
 
@@ -104,6 +107,7 @@ class SqlUnitOfWork:
         self.pending = SqlPendingRepository(conn, self._now)
         self.outbox = SqlOutboxRepository(conn, self._now)
         self.cursors = SqlCursorRepository(conn, self._now)
+        self.links = SqlLinkRepository(conn, self._now)
         self.identities = SqlIdentityRepository(conn, self._now)
         return self
 

@@ -25,6 +25,7 @@ from bot.domain import (
     FollowUpStatus,
     Group,
     Identity,
+    LinkCode,
     Meeting,
     MeetingStatus,
     Member,
@@ -74,6 +75,7 @@ class FakeStore:
 
     members: dict[int, Member] = field(default_factory=dict)
     identities: dict[Identity, int] = field(default_factory=dict)  # -> member id
+    identity_ids: dict[Identity, int] = field(default_factory=dict)  # its row id, as in SQL
     pauses: dict[int, Pause] = field(default_factory=dict)
     contacts: dict[int, Contact] = field(default_factory=dict)
     activities: dict[int, Activity] = field(default_factory=dict)
@@ -86,6 +88,8 @@ class FakeStore:
     pending: dict[int, Pending] = field(default_factory=dict)  # by member id
     outbox: dict[int, Nudge] = field(default_factory=dict)
     cursors: dict[str, Cursor] = field(default_factory=dict)  # by key
+    link_codes: dict[str, LinkCode] = field(default_factory=dict)  # by hash
+    link_failures: list[tuple[Identity, datetime]] = field(default_factory=list)
     sequences: dict[str, int] = field(default_factory=dict)
     # The last number given per table and member: rolled back with the rest, never
     # lowered by a delete (storage/repositories/numbers.py).
@@ -175,6 +179,7 @@ class FakeMemberRepository(_Repository):
                 if m.member_id == member_id and m.status is MeetingStatus.SCHEDULED
             ]
             member.latest_scheduled = max(scheduled, default=None)
+            member.seen_identity_id = self._store.identity_ids.get(identity)
         return member
 
     async def get(self, member_id: int) -> Member | None:
@@ -192,6 +197,8 @@ class FakeMemberRepository(_Repository):
             raise ValueError(f"identity already belongs to a member: {identity}")
         self._insert(self._store.members, member)
         self._store.identities[identity] = cast(int, member.id)
+        self._store.identity_ids[identity] = self._store.next_id("identities")
+        member.seen_identity_id = self._store.identity_ids[identity]
         return member
 
     async def update(self, member: Member) -> None:
@@ -200,11 +207,20 @@ class FakeMemberRepository(_Repository):
     async def identities(self, member_id: int) -> list[Identity]:
         return [i for i, owner in self._store.identities.items() if owner == member_id]
 
+    async def identities_by_use(self, member_id: int) -> list[Identity]:
+        member = self._store.members.get(member_id)
+        last = None if member is None else member.last_identity_id
+        ids = self._store.identity_ids
+        mine = await self.identities(member_id)
+        return sorted(mine, key=lambda i: (ids.get(i) != last, ids.get(i, 0)))
+
     async def forget(self, member_id: int) -> None:
         s = self._store
         s.members.pop(member_id, None)
         s.pending.pop(member_id, None)
         s.identities = {i: m for i, m in s.identities.items() if m != member_id}
+        s.identity_ids = {i: n for i, n in s.identity_ids.items() if i in s.identities}
+        s.link_codes = {k: c for k, c in s.link_codes.items() if c.member_id != member_id}
         s.memberships = {k: v for k, v in s.memberships.items() if v.member_id != member_id}
         tables = ("pauses", "contacts", "activities", "followups", "meetings", "opportunities")
         for name in (*tables, "steps"):
@@ -672,6 +688,9 @@ class FakeUnitOfWork:
 
         self.outbox: ports.OutboxRepository = FakeOutboxRepository(store, clock)
         self.cursors: ports.CursorRepository = FakeCursorRepository(store, clock)
+        from tests.fakes_links import FakeLinkRepository
+
+        self.links: ports.LinkRepository = FakeLinkRepository(store, clock)
 
     async def __aenter__(self) -> Self:
         if self._snapshot is not None:

@@ -47,6 +47,7 @@ SETTINGS_OPTIONS: dict[str, tuple[str, str]] = {
     "days": ("settings days", "days"),
     "quiet": ("settings quiet", "hours"),
     "goal": ("settings goal", "n"),
+    "nudges": ("settings nudges", "where"),
 }
 # Options suggested although the registry names no list for them: /help's command names.
 EXTRA_AUTOCOMPLETE: dict[tuple[str, str], str] = {("help", "topic"): "commands"}

@@ -8,6 +8,7 @@ from bot.handlers import (  # noqa: F401
     group_settings,
     groups,
     instead,
+    links,
     log,
     meetings,
     pipeline,

@@ -12,6 +12,7 @@ from bot.messages.followups import *  # noqa: F403
 from bot.messages.forms import *  # noqa: F403
 from bot.messages.group_settings import *  # noqa: F403
 from bot.messages.groups import *  # noqa: F403
+from bot.messages.links import *  # noqa: F403
 from bot.messages.logged import *  # noqa: F403
 from bot.messages.meetings import *  # noqa: F403
 from bot.messages.pipeline import *  # noqa: F403

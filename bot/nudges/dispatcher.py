@@ -34,6 +34,7 @@ from bot.nudges.model import (
 )
 from bot.nudges.planner import member_due, wants
 from bot.nudges.ratelimit import Limiter
+from bot.nudges.route import destination
 from bot.nudges.timing import local_day_bounds, zone
 from bot.ports import (
     Clock,
@@ -237,10 +238,8 @@ class Dispatcher:
             for n in wanted:
                 await self._finish(uow, n, NudgeStatus.SKIPPED, "daily cap reached", report)
             return None
-        identity = next(
-            (i for i in await uow.members.identities(member.id) if i.platform in self._deliveries),
-            None,
-        )
+        by_use = await uow.members.identities_by_use(member.id)
+        identity = destination(member, by_use, self._deliveries)
         if identity is None:
             await self._no_adapter(uow, wanted, "any of the member's platforms", now, report)
             return None

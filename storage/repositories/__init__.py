@@ -2,6 +2,7 @@
 
 from storage.repositories.activities import SqlActivityRepository
 from storage.repositories.contacts import SqlContactRepository
+from storage.repositories.links import SqlLinkRepository
 from storage.repositories.members import (
     SqlGroupRepository,
     SqlIdentityRepository,
@@ -23,6 +24,7 @@ __all__ = [
     "SqlFollowUpRepository",
     "SqlGroupRepository",
     "SqlIdentityRepository",
+    "SqlLinkRepository",
     "SqlMeetingRepository",
     "SqlMemberRepository",
     "SqlOpportunityRepository",

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, or_, select
+from sqlalchemy import Row, bindparam, case, delete, func, or_, select
 
 from bot.domain import (
     Group,
@@ -41,7 +41,7 @@ from storage.tables import (
 from storage.tables import pending as pending_table
 
 
-def _member_values(member: Member) -> dict[str, Any]:
+def member_values(member: Member) -> dict[str, Any]:
     return {
         "display_name": member.display_name,
         "timezone": member.timezone,
@@ -57,6 +57,8 @@ def _member_values(member: Member) -> dict[str, Any]:
         "nudges_off": encode_kinds(member.nudges_off),
         "unreachable": member.unreachable,
         "timezone_pinned": member.timezone_pinned,
+        "nudge_platform": member.nudge_platform,
+        "last_identity_id": member.last_identity_id,
     }
 
 
@@ -89,6 +91,8 @@ def member_from_row(row: Row[Any]) -> Member:
         nudges_off=decode_kinds(row.nudges_off),
         unreachable=row.unreachable,
         timezone_pinned=row.timezone_pinned,
+        nudge_platform=row.nudge_platform,
+        last_identity_id=row.last_identity_id,
         created_at=row.created_at,
     )
 
@@ -120,6 +124,8 @@ _BY_IDENTITY = prepared(
         members,
         pending_table.c.action.label("pending_action"),
         _LATEST_SCHEDULED.label("latest_scheduled"),
+        # Already joined: which identity wrote, so a switch costs a write only then.
+        identities.c.id.label("seen_identity_id"),
     )
     .join(identities, identities.c.member_id == members.c.id)
     .outerjoin(pending_table, pending_table.c.member_id == members.c.id)
@@ -144,6 +150,7 @@ class SqlMemberRepository(SqlRepository):
         member = member_from_row(row)
         member.pending = row.pending_action
         member.latest_scheduled = row.latest_scheduled
+        member.seen_identity_id = row.seen_identity_id
         return member
 
     async def get(self, member_id: int) -> Member | None:
@@ -163,24 +170,25 @@ class SqlMemberRepository(SqlRepository):
 
     async def add(self, member: Member, identity: Identity) -> Member:
         created_at = member.created_at or self._now()
-        values = _member_values(member) | {"created_at": created_at}
+        values = member_values(member) | {"created_at": created_at}
         stmt = members.insert().values(values)
         member.id = await insert_id(self._conn, stmt)
         member.created_at = created_at
-        await self._conn.execute(
+        member.seen_identity_id = await insert_id(
+            self._conn,
             identities.insert().values(
                 platform=identity.platform,
                 tenant=identity.tenant,
                 user_id=identity.user_id,
                 member_id=member.id,
                 created_at=created_at,
-            )
+            ),
         )
         return member
 
     async def update(self, member: Member) -> None:
         member_id = require_id(member.id, "member")
-        stmt = members.update().where(members.c.id == member_id).values(_member_values(member))
+        stmt = members.update().where(members.c.id == member_id).values(member_values(member))
         await update_one(self._conn, stmt, "member", member_id)
 
     async def identities(self, member_id: int) -> list[Identity]:
@@ -188,6 +196,20 @@ class SqlMemberRepository(SqlRepository):
             select(identities.c.platform, identities.c.tenant, identities.c.user_id)
             .where(identities.c.member_id == member_id)
             .order_by(identities.c.id)
+        )
+        rows = await self._conn.execute(stmt)
+        return [Identity(row.platform, row.tenant, row.user_id) for row in rows]
+
+    async def identities_by_use(self, member_id: int) -> list[Identity]:
+        last = (
+            select(members.c.last_identity_id)
+            .where(members.c.id == member_id)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(identities.c.platform, identities.c.tenant, identities.c.user_id)
+            .where(identities.c.member_id == member_id)
+            .order_by(case((identities.c.id == last, 0), else_=1), identities.c.id)
         )
         rows = await self._conn.execute(stmt)
         return [Identity(row.platform, row.tenant, row.user_id) for row in rows]

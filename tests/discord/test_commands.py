@@ -112,7 +112,8 @@ async def test_the_exceptions_table_is_applied(client: discord.Client) -> None:
     settings = tree.get_command("settings")
     assert isinstance(settings, app_commands.Command)  # one command, no subcommands
     options = {o["name"]: o for o in settings.to_dict(tree)["options"]}
-    assert list(options) == ["timezone", "checkin", "days", "quiet", "goal"]
+    assert list(options) == ["timezone", "checkin", "days", "quiet", "goal", "nudges"]
+    assert [c["value"] for c in options["nudges"]["choices"]] == ["slack", "discord", "auto"]
     assert not any(o["required"] for o in options.values())
     assert options["goal"]["type"] == discord.AppCommandOptionType.integer.value
     assert options["timezone"]["autocomplete"] is True

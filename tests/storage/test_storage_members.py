@@ -19,6 +19,7 @@ from bot.domain import (
     FollowUpKind,
     Group,
     Identity,
+    LinkCode,
     Meeting,
     MeetingStatus,
     Member,
@@ -319,6 +320,9 @@ async def _fill(uow: Uow, member: Member, group: Group) -> None:
         await u.pending.put(Pending(mid, "forget"))
         await u.groups.join(Membership(group.id or 0, mid))
         await u.identities.link(mid, Identity("discord", "G", f"D{mid}"))
+        ask = Identity("slack", "T", f"S{mid}")
+        # Far ahead: a new code prunes expired ones, and this runs on the real clock.
+        await u.links.put_code(LinkCode(f"hash{mid}", mid, ask, T0 + timedelta(days=36500)))
         key = f"m{mid}:checkin"
         await u.outbox.enqueue([Nudge(NudgeKind.CHECKIN, T0, key, member_id=mid)])
         await u.cursors.put(Cursor(key, NudgeKind.CHECKIN, T0, member_id=mid))
