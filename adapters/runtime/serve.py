@@ -54,14 +54,17 @@ async def serve(
             loop.add_signal_handler(sig, stop.set)
     deliveries: dict[str, Delivery] = {}
     connections: list[Any] = []
+    jobs: list[Any] = []  # adapters' own periodic jobs (adapters.runtime.scheduler.Job)
     try:
         if settings.slack_enabled:
             # Each platform's SDK is imported only when it is configured (start-up time).
-            from adapters.runtime.slack import build_slack, slack_config
+            from adapters.runtime.slack import build_slack, retention_job, slack_config
 
             _bot, delivery, conn = build_slack(
                 runtime.core, slack_config(settings, http_host), runtime.engine, runtime.clock
             )
+            if settings.slack_oauth:
+                jobs.append(retention_job(runtime.engine, runtime.clock))
             connections.append(conn)  # stopped even if start fails half way
             await _start("Slack", conn)
             deliveries[delivery.platform] = delivery
@@ -80,7 +83,7 @@ async def serve(
             connections.append(dconn)  # stopped even if start fails half way
             await _start("Discord", dconn)
             deliveries[ddelivery.platform] = ddelivery
-        runtime.start_nudges(deliveries)
+        runtime.start_nudges(deliveries, jobs=jobs)
         pruning = asyncio.create_task(_prune_claims(SqlClaims(runtime.engine, runtime.clock)))
         log.info("ready in %.2f s", time.monotonic() - started)
         await stop.wait()

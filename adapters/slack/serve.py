@@ -74,18 +74,35 @@ class SocketMode:
 
 class HttpMode:
     """Commands, events and interactivity on one endpoint, /slack/events; bolt checks
-    each request's signature (401 when it is forged or older than five minutes)."""
+    each request's signature (401 when it is forged or older than five minutes). With
+    OAuth configured, also the install flow: /slack/install and /slack/oauth_redirect."""
 
     def __init__(self, bot: SlackBot) -> None:
         self.bot = bot
         self.web = web.Application()
         self.web.router.add_post(EVENTS_PATH, self._events)
         self.web.router.add_get("/healthz", self._healthz)
+        flow = bot.app.oauth_flow
+        if flow is not None:
+            self.web.router.add_get(flow.install_path, self._install)
+            self.web.router.add_get(flow.redirect_uri_path, self._oauth_redirect)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
     async def _events(self, request: web.Request) -> web.Response:
         response = await self.bot.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def _install(self, request: web.Request) -> web.Response:
+        flow = self.bot.app.oauth_flow
+        assert flow is not None
+        response = await flow.handle_installation(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def _oauth_redirect(self, request: web.Request) -> web.Response:
+        flow = self.bot.app.oauth_flow
+        assert flow is not None
+        response = await flow.handle_callback(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
     async def _healthz(self, request: web.Request) -> web.Response:
@@ -101,6 +118,8 @@ class HttpMode:
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self.bot.config.http_port
         log.info("Slack: HTTP mode on port %s, endpoint %s", self.port, EVENTS_PATH)
+        if self.bot.app.oauth_flow is not None:
+            log.info("Slack: many workspaces, install at %s", self.bot.app.oauth_flow.install_path)
 
     async def stop(self) -> None:
         if self._runner is not None:
