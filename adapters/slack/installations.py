@@ -10,6 +10,7 @@ bot installations are kept (the app asks for no user scopes), one per team; org-
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from datetime import timedelta
 
@@ -37,10 +38,11 @@ class SqlInstallationStore(AsyncInstallationStore):
             raise ValueError("only workspace installs with a bot token are supported")
         expires_at = None
         if installation.bot_token_expires_at is not None:
-            # slack_sdk stamps both from the wall clock when it builds the Installation;
-            # their difference is the token's lifetime, counted here on our clock.
-            lifetime = installation.bot_token_expires_at - installation.installed_at
-            expires_at = self._clock.now() + timedelta(seconds=max(lifetime, 0.0))
+            # slack_sdk stamps both from the wall clock when it builds the Installation,
+            # expires_at first and cut to whole seconds: the difference, rounded up, is
+            # the token's lifetime (expires_in), counted here on our clock.
+            lifetime = math.ceil(installation.bot_token_expires_at - installation.installed_at)
+            expires_at = self._clock.now() + timedelta(seconds=max(lifetime, 0))
         await self._store.save(
             Workspace(
                 team_id=installation.team_id,

@@ -73,9 +73,9 @@ def oauth_v2_access(fake: FakeSlack, header: str, args: dict[str, Any]) -> dict[
     _app_authenticated(fake, header, args)
     if args.get("grant_type") == "refresh_token":
         team = fake.refresh_tokens.pop(str(args.get("refresh_token")), None)
+        fake.refreshes.append(team or "spent")  # every attempt, a spent token's too
         if team is None:
             raise fake.answer("invalid_refresh_token")
-        fake.refreshes.append(team)
         return {**_new_token(fake, team), "team": {"id": team}, "enterprise": None}
     found = fake.codes.pop(str(args.get("code")), None)
     if found is None:

@@ -134,7 +134,7 @@ class FakeSlack(SocketModeFake):
         self.expires_in = 43200
         self.codes: dict[str, tuple[str, str]] = {}
         self.refresh_tokens: dict[str, str] = {}
-        self.refreshes: list[str] = []  # the team of each refresh answered
+        self.refreshes: list[str] = []  # each refresh asked for: its team, or "spent"
         self.revoked_tokens: set[str] = set()
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}

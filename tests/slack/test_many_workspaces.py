@@ -9,11 +9,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from adapters.runtime.slack import retention_job
+from bot.domain import Identity
 from bot.nudges.config import NudgeConfig
 from bot.nudges.dispatcher import Dispatcher
 from bot.nudges.model import NudgeStatus
 from bot.nudges.planner import Planner
+from storage.tables import outbox
 from storage.uow import SqlUnitOfWork, uow_factory
 from tests.slack import payloads
 from tests.slack.fake_slack import FakeSlack, eventually
@@ -104,9 +108,7 @@ async def test_a_team_that_never_installed_is_told_and_nothing_is_kept(
         assert await uow.members.last_id() == 0
 
 
-def _identity(team: str, user: str) -> object:
-    from bot.domain import Identity
-
+def _identity(team: str, user: str) -> Identity:
     return Identity("slack", team, user)
 
 
@@ -140,7 +142,7 @@ async def test_an_uninstall_skips_that_workspace_and_a_reinstall_brings_it_back(
     sent_to = {c.args["channel"] for c in slack.calls_to("chat.postMessage")}
     assert "UA1" not in sent_to and "UB1" in sent_to  # not even tried in A
     async with SqlUnitOfWork(app.engine, app.clock) as uow:
-        ann = await uow.members.by_identity(_identity(A, "UA1"))  # type: ignore[arg-type]
+        ann = await uow.members.by_identity(_identity(A, "UA1"))
         assert ann is not None and not ann.unreachable  # nobody failed: kept for 30 days
     notes = await _outbox_notes(app, NudgeStatus.SKIPPED)
     assert any("uninstalled" in n for n in notes)
@@ -151,10 +153,45 @@ async def test_an_uninstall_skips_that_workspace_and_a_reinstall_brings_it_back(
 
 
 async def _outbox_notes(app: SlackUnderTest, status: NudgeStatus) -> list[str]:
-    from sqlalchemy import select
-
-    from storage.tables import outbox
-
     async with app.engine.connect() as conn:
         rows = await conn.execute(select(outbox.c.note).where(outbox.c.status == status.value))
         return [str(n) for n in rows.scalars()]
+
+
+async def test_tokens_revoked_for_the_bot_marks_the_workspace_inactive(
+    app: SlackUnderTest,
+) -> None:
+    await install(app, A)
+    store = installations(app)
+    await app.event(payloads.tokens_revoked(A, bot=(), oauth=("UA1",), event_id="EvR1"))
+    still = await store.find(A)
+    assert still is not None and still.active  # a user's token: the bot goes on
+    await app.event(payloads.tokens_revoked(A, bot=("UB" + A,), event_id="EvR2"))
+    gone = await store.find(A)
+    assert gone is not None and not gone.active
+    url = app.slack.response_url()
+    await app._command("streak", team=A, user="UA1", response_url=url)
+    await eventually(lambda: any(r["url"] == url for r in app.slack.responses))
+    assert "not installed" in str(app.slack.responses[-1]["body"])
+
+
+async def test_an_uninstalled_workspace_is_purged_by_the_retention_job_after_30_days(
+    app: SlackUnderTest,
+) -> None:
+    await install(app, A)
+    await install(app, B)
+    await say(app, A, "UA1", "met Jane Doe from Acme today")
+    await say(app, B, "UB1", "met Sam Lee from Initech today")
+    await app.event(payloads.app_uninstalled(A))
+    name, every_s, run = retention_job(app.engine, app.clock)
+    assert name == "slack-retention" and 0 < every_s <= 24 * 3600
+    app.clock.advance(timedelta(days=29))
+    await run()
+    async with SqlUnitOfWork(app.engine, app.clock) as uow:
+        assert await uow.members.by_identity(_identity(A, "UA1")) is not None
+    app.clock.advance(timedelta(days=2))
+    await run()
+    async with SqlUnitOfWork(app.engine, app.clock) as uow:
+        assert await uow.members.by_identity(_identity(A, "UA1")) is None
+        assert await uow.members.by_identity(_identity(B, "UB1")) is not None
+    assert await installations(app).find(A) is None
