@@ -72,15 +72,35 @@ class SqlSlackInstallations:
         self._clock = clock
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
 
-    async def save(self, ws: Workspace) -> None:
+    async def save(
+        self,
+        team_id: str,
+        *,
+        bot_token: str,
+        bot_scopes: str = "",
+        bot_id: str | None = None,
+        bot_user_id: str | None = None,
+        app_id: str | None = None,
+        team_name: str | None = None,
+        enterprise_id: str | None = None,
+        installer_user_id: str | None = None,
+        bot_refresh_token: str | None = None,
+        bot_token_expires_at: datetime | None = None,
+    ) -> None:
         """An install or reinstall: the workspace is active again, with these tokens."""
         now = self._clock.now()
-        values: dict[str, Any] = {name: getattr(ws, name) for name in _SAVED}
+        values: dict[str, Any] = {
+            "bot_token": bot_token, "bot_scopes": bot_scopes, "bot_id": bot_id,
+            "bot_user_id": bot_user_id, "app_id": app_id, "team_name": team_name,
+            "enterprise_id": enterprise_id, "installer_user_id": installer_user_id,
+            "bot_refresh_token": bot_refresh_token,
+            "bot_token_expires_at": bot_token_expires_at,
+        }  # fmt: skip
         stmt = self._insert(slack_installations).values(
-            team_id=ws.team_id, installed_at=now, updated_at=now, inactive_since=None,
+            team_id=team_id, installed_at=now, updated_at=now, inactive_since=None,
             refresh_claimed_until=None, **values,
         )  # fmt: skip
-        again = {name: stmt.excluded[name] for name in (*_SAVED, "updated_at")}
+        again: dict[str, Any] = {name: stmt.excluded[name] for name in (*_SAVED, "updated_at")}
         again |= {"inactive_since": None, "refresh_claimed_until": None}
         stmt = stmt.on_conflict_do_update(index_elements=["team_id"], set_=again)
         async with self._engine.begin() as conn:

@@ -134,7 +134,7 @@ class SlackBot:
                 signing_secret=secret,
                 request_verification_enabled=verify,
                 oauth_flow=many.flow,
-                authorize=many.authorize,
+                authorize=many.authorize,  # type: ignore[arg-type]  # bolt takes AsyncAuthorize too
                 user_facing_authorize_error_message=msg.SLACK_NOT_INSTALLED,
             )
             self.workspaces = many.workspaces

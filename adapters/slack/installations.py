@@ -18,14 +18,14 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
+from adapters.slack.installed import InstallationRows, OAuthStates
 from bot.ports import Clock
-from storage.slack_installations import SqlOAuthStates, SqlSlackInstallations, Workspace
 
 log = logging.getLogger(__name__)
 
 
 class SqlInstallationStore(AsyncInstallationStore):
-    def __init__(self, store: SqlSlackInstallations, clock: Clock) -> None:
+    def __init__(self, store: InstallationRows, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 
@@ -44,19 +44,17 @@ class SqlInstallationStore(AsyncInstallationStore):
             lifetime = math.ceil(installation.bot_token_expires_at - installation.installed_at)
             expires_at = self._clock.now() + timedelta(seconds=max(lifetime, 0))
         await self._store.save(
-            Workspace(
-                team_id=installation.team_id,
-                bot_token=installation.bot_token,
-                bot_scopes=",".join(installation.bot_scopes or ()),
-                bot_id=installation.bot_id,
-                bot_user_id=installation.bot_user_id,
-                app_id=installation.app_id,
-                team_name=installation.team_name,
-                enterprise_id=installation.enterprise_id,
-                installer_user_id=installation.user_id,
-                bot_refresh_token=installation.bot_refresh_token,
-                bot_token_expires_at=expires_at,
-            )
+            installation.team_id,
+            bot_token=installation.bot_token,
+            bot_scopes=",".join(installation.bot_scopes or ()),
+            bot_id=installation.bot_id,
+            bot_user_id=installation.bot_user_id,
+            app_id=installation.app_id,
+            team_name=installation.team_name,
+            enterprise_id=installation.enterprise_id,
+            installer_user_id=installation.user_id,
+            bot_refresh_token=installation.bot_refresh_token,
+            bot_token_expires_at=expires_at,
         )
         log.info("slack workspace %s installed the app", installation.team_id)
 
@@ -83,7 +81,7 @@ class SqlInstallationStore(AsyncInstallationStore):
             bot_token_expires_at=(
                 int(ws.bot_token_expires_at.timestamp()) if ws.bot_token_expires_at else None
             ),
-            installed_at=ws.installed_at.timestamp() if ws.installed_at else None,
+            installed_at=(ws.installed_at or self._clock.now()).timestamp(),
         )
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
@@ -99,7 +97,7 @@ class SqlInstallationStore(AsyncInstallationStore):
 class SqlStateStore(AsyncOAuthStateStore):
     """One random state per visit to the install page, good once for `lifetime`."""
 
-    def __init__(self, states: SqlOAuthStates, lifetime: timedelta) -> None:
+    def __init__(self, states: OAuthStates, lifetime: timedelta) -> None:
         self._states = states
         self._lifetime = lifetime
 

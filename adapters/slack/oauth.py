@@ -25,10 +25,10 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 
 from adapters.slack.installations import SqlInstallationStore, SqlStateStore
+from adapters.slack.installed import InstallationRows, OAuthStates
 from adapters.slack.workspaces import InstalledWorkspaces, OAuthWebClient, WorkspaceAuthorize
 from bot import messages as msg
 from bot.ports import Clock
-from storage.slack_installations import SqlOAuthStates, SqlSlackInstallations
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,8 @@ async def _failed(args: AsyncFailureArgs) -> BoltResponse:
 
 def many_workspaces(
     config: OAuthConfig,
-    store: SqlSlackInstallations,
-    states: SqlOAuthStates,
+    store: InstallationRows,
+    states: OAuthStates,
     clock: Clock,
     api_url: str,
 ) -> ManyWorkspaces:

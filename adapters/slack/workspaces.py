@@ -24,8 +24,8 @@ from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from adapters.slack.installed import InstallationRows, Installed
 from bot.ports import Clock
-from storage.slack_installations import SqlSlackInstallations, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class OAuthWebClient(AsyncWebClient):
     as well as HTTP Basic: slack_sdk builds Basic through aiohttp's deprecated BasicAuth.
     The OAuth flow's code exchange and our refreshes both come here."""
 
-    async def oauth_v2_access(  # type: ignore[override]
+    async def oauth_v2_access(
         self,
         *,
         client_id: str,
@@ -83,7 +83,7 @@ class RefreshFailed(RuntimeError):
 class InstalledWorkspaces:
     def __init__(
         self,
-        store: SqlSlackInstallations,
+        store: InstallationRows,
         clock: Clock,
         client_id: str,
         client_secret: str,
@@ -101,7 +101,7 @@ class InstalledWorkspaces:
         self._wait_step_s = wait_step_s
         self.refreshed = 0  # refreshes this process made (tests and logs)
 
-    async def workspace(self, team_id: str) -> Workspace | None:
+    async def workspace(self, team_id: str) -> Installed | None:
         """The team's active installation with a token that is good for a while."""
         ws = await self._store.find(team_id) if team_id else None
         if ws is None or not ws.active:
@@ -125,17 +125,17 @@ class InstalledWorkspaces:
             self._clients[ws.bot_token] = client
         return client
 
-    def _expiring(self, ws: Workspace) -> bool:
+    def _expiring(self, ws: Installed) -> bool:
         at = ws.bot_token_expires_at
         if not ws.bot_refresh_token or at is None:
             return False
         return at - self._clock.now() < REFRESH_WITHIN
 
-    def _valid(self, ws: Workspace) -> bool:
+    def _valid(self, ws: Installed) -> bool:
         at = ws.bot_token_expires_at
         return at is None or at > self._clock.now()
 
-    async def _refresh(self, ws: Workspace) -> Workspace | None:
+    async def _refresh(self, ws: Installed) -> Installed | None:
         spent = ws.bot_refresh_token
         assert spent is not None
         if not await self._store.claim_refresh(ws.team_id, spent, CLAIM_HOLD):
@@ -163,7 +163,7 @@ class InstalledWorkspaces:
         log.info("slack token of %s refreshed", ws.team_id)
         return await self._store.find(ws.team_id)
 
-    async def _wait_for_other(self, ws: Workspace) -> Workspace | None:
+    async def _wait_for_other(self, ws: Installed) -> Installed | None:
         """Another process is refreshing: its new token, or the current one meanwhile."""
         for _ in range(WAIT_STEPS):
             fresh = await self._store.find(ws.team_id)
@@ -181,7 +181,7 @@ class WorkspaceAuthorize(AsyncAuthorize):
     not installed. No auth.test per request: the install stored who the bot is."""
 
     def __init__(self, workspaces: InstalledWorkspaces) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._workspaces = workspaces
 
     async def __call__(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,12 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.context import Caller, Where
 from bot.core import Core
 from bot.domain import Identity
-from storage.slack_installations import (
-    RETENTION,
-    SqlOAuthStates,
-    SqlSlackInstallations,
-    Workspace,
-)
+from storage.slack_installations import RETENTION, SqlOAuthStates, SqlSlackInstallations
 from storage.tables import activities, groups, identities, members
 from storage.uow import SqlUnitOfWork, uow_factory
 from tests.fakes import FakeClock
@@ -25,19 +21,20 @@ from tests.fakes import FakeClock
 T0 = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
 
 
-def ws(team: str, token: str = "xoxb-a", refresh: str | None = None) -> Workspace:
+def ws(team: str, token: str = "xoxb-a", refresh: str | None = None) -> dict[str, Any]:
     expires = T0 + timedelta(hours=12) if refresh else None
-    return Workspace(
-        team_id=team, bot_token=token, bot_scopes="chat:write,commands", bot_id="B1",
-        bot_user_id="UBOT", bot_refresh_token=refresh, bot_token_expires_at=expires,
-    )  # fmt: skip
+    return {
+        "team_id": team, "bot_token": token, "bot_scopes": "chat:write,commands",
+        "bot_id": "B1", "bot_user_id": "UBOT", "bot_refresh_token": refresh,
+        "bot_token_expires_at": expires,
+    }  # fmt: skip
 
 
 async def test_install_uninstall_reinstall(engine: AsyncEngine) -> None:
     clock = FakeClock(T0)
     store = SqlSlackInstallations(engine, clock)
     assert await store.find("TA") is None
-    await store.save(ws("TA"))
+    await store.save(**ws("TA"))
     found = await store.find("TA")
     assert found is not None and found.active and found.bot_token == "xoxb-a"
     assert found.bot_scopes == "chat:write,commands" and found.installed_at == T0
@@ -49,7 +46,7 @@ async def test_install_uninstall_reinstall(engine: AsyncEngine) -> None:
     assert gone is not None and not gone.active and gone.bot_token is None
     assert gone.inactive_since == T0 + timedelta(days=1)
 
-    await store.save(ws("TA", token="xoxb-a2"))  # installed again: active, new token
+    await store.save(**ws("TA", token="xoxb-a2"))  # installed again: active, new token
     back = await store.find("TA")
     assert back is not None and back.active and back.bot_token == "xoxb-a2"
     assert back.inactive_since is None
@@ -58,7 +55,7 @@ async def test_install_uninstall_reinstall(engine: AsyncEngine) -> None:
 async def test_one_refresher_at_a_time(engine: AsyncEngine) -> None:
     clock = FakeClock(T0)
     store = SqlSlackInstallations(engine, clock)
-    await store.save(ws("TA", refresh="xoxe-1"))
+    await store.save(**ws("TA", refresh="xoxe-1"))
     hold = timedelta(seconds=30)
     claims = await asyncio.gather(*(store.claim_refresh("TA", "xoxe-1", hold) for _ in range(4)))
     assert sorted(claims) == [False, False, False, True]
@@ -100,7 +97,7 @@ async def test_a_workspace_gone_30_days_is_purged_and_only_it(engine: AsyncEngin
     core = Core(uow_factory(engine, clock), clock)
     store = SqlSlackInstallations(engine, clock)
     for team in ("TA", "TB"):
-        await store.save(ws(team))
+        await store.save(**ws(team))
         where = Where("slack", team, "C" + team, "club")
         admin = Caller(Identity("slack", team, "U1"), "Ann", "UTC")
         assert not (await core.handle_text(admin, where, "group setup Club")).is_error
@@ -133,12 +130,12 @@ async def test_a_reinstall_before_the_purge_keeps_everything(engine: AsyncEngine
     clock = FakeClock(T0)
     core = Core(uow_factory(engine, clock), clock)
     store = SqlSlackInstallations(engine, clock)
-    await store.save(ws("TA"))
+    await store.save(**ws("TA"))
     ann = Caller(Identity("slack", "TA", "U1"), "Ann", "UTC")
     assert not (await core.handle_text(ann, Where("slack", "TA", None, None), "met Jane")).is_error
     await store.deactivate("TA")
     clock.advance(timedelta(days=10))
-    await store.save(ws("TA", token="xoxb-again"))
+    await store.save(**ws("TA", token="xoxb-again"))
     clock.advance(RETENTION)
     assert await store.purge_expired() == 0
     assert await store.purge("TA") == 0  # active again: purge refuses
