@@ -426,3 +426,39 @@ app_state = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+
+# Slack workspaces that installed the app through OAuth (many workspaces): one row per
+# team with its bot token, and its refresh token and expiry when token rotation is on.
+# An uninstall keeps the row (tokens cleared, inactive_since set): the workspace's data
+# is deleted RETENTION later (storage.slack_installations) unless it installs again.
+slack_installations = Table(
+    "slack_installations",
+    metadata,
+    Column("team_id", String(64), primary_key=True),
+    Column("enterprise_id", String(64)),
+    Column("app_id", String(64)),
+    Column("team_name", Text200),
+    Column("bot_id", String(64)),
+    Column("bot_user_id", String(64)),
+    Column("bot_token", Text()),
+    Column("bot_scopes", Text(), nullable=False),
+    Column("bot_refresh_token", Text()),
+    Column("bot_token_expires_at", UtcDateTime()),
+    # A refresh token works once: the process that set this refreshes, the others wait.
+    Column("refresh_claimed_until", UtcDateTime()),
+    Column("installer_user_id", String(64)),
+    Column("installed_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("inactive_since", UtcDateTime()),
+    Index(None, "inactive_since"),
+)
+
+# OAuth `state` values handed out by /slack/install, each usable once until it expires.
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    metadata,
+    Column("state", String(200), primary_key=True),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index(None, "expires_at"),
+)

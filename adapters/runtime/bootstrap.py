@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ from storage.engine import checkpoint, make_engine
 from storage.uow import uow_factory
 
 if TYPE_CHECKING:  # APScheduler is imported when nudges start, after the platforms connect
-    from adapters.runtime.scheduler import Intervals, NudgeSchedule
+    from adapters.runtime.scheduler import Intervals, Job, NudgeSchedule
 
 
 @dataclass
@@ -60,10 +60,13 @@ class Runtime:
         )  # fmt: skip
 
     def start_nudges(
-        self, deliveries: Mapping[str, Delivery], intervals: Intervals | None = None
+        self,
+        deliveries: Mapping[str, Delivery],
+        intervals: Intervals | None = None,
+        jobs: Sequence[Job] = (),
     ) -> NudgeSchedule:
-        """Plan and send nudges, and keep the storage, on APScheduler's clock.
-        Needs a running event loop."""
+        """Plan and send nudges, keep the storage, and run an adapter's own periodic
+        `jobs`, on APScheduler's clock. Needs a running event loop."""
         from adapters.runtime.scheduler import NudgeSchedule
 
         dispatcher = self.dispatcher(deliveries)
@@ -75,6 +78,7 @@ class Runtime:
             m.timed(m.dispatcher_seconds, dispatcher.tick),
             intervals,
             upkeep=lambda: checkpoint(self.engine),
+            jobs=jobs,
         )
         self.schedule.start()
         return self.schedule

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
+
+# Another periodic job beside the nudges': its name, its interval (s), what it runs.
+Job = tuple[str, float, Callable[[], Awaitable[object]]]
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,11 @@ class NudgeSchedule:
         dispatch: Callable[[], Awaitable[object]],
         intervals: Intervals | None = None,
         upkeep: Callable[[], Awaitable[object]] | None = None,
+        jobs: Sequence[Job] = (),
     ) -> None:
         self.intervals = intervals or Intervals()
         self._plan, self._dispatch, self._upkeep = plan, dispatch, upkeep
+        self._jobs = tuple(jobs)
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()  # ticks under way, for drain()
 
@@ -83,6 +88,8 @@ class NudgeSchedule:
             scheduler.add_job(
                 self._guarded("upkeep", self._upkeep), "interval", seconds=i.upkeep_s, id="upkeep"
             )
+        for name, every_s, job in self._jobs:
+            scheduler.add_job(self._guarded(name, job), "interval", seconds=every_s, id=name)
         scheduler.start()
         self._scheduler = scheduler
 

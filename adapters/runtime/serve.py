@@ -11,7 +11,7 @@ import logging
 import signal
 import time
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.runtime.bootstrap import Runtime, bootstrap
 from adapters.runtime.health import Health, HealthServer
@@ -19,6 +19,9 @@ from adapters.runtime.settings import Settings
 from bot.ports import Delivery
 from storage.claims import SqlClaims
 from storage.leases import SqlLeases
+
+if TYPE_CHECKING:  # the scheduler (APScheduler) is imported when nudges start
+    from adapters.runtime.scheduler import Job
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,19 @@ async def prune_claims_once(claims: SqlClaims, leases: SqlLeases) -> bool:
         return False
     await claims.prune()
     return True
+
+
+def once_across_processes(leases: SqlLeases, job: Job) -> Job:
+    """An adapter's periodic job (deleting what an uninstall left) that must run in one
+    process only: in the one holding its lease, which renews it every run."""
+    name, every_s, run = job
+    ttl = timedelta(seconds=every_s * 2)
+
+    async def leased() -> None:
+        if await leases.take(name, ttl):
+            await run()
+
+    return name, every_s, leased
 
 
 async def _prune_claims(claims: SqlClaims, leases: SqlLeases) -> None:
@@ -81,13 +97,14 @@ async def serve(
     deliveries: dict[str, Delivery] = {}
     connections: list[Any] = []
     pruning: asyncio.Task[None] | None = None
+    jobs: list[Job] = []  # adapters' own periodic jobs, run once across processes
     try:
         slack_http = settings.slack_enabled and settings.slack_mode == "http"
         if settings.health_port is not None and not slack_http:
             server = await _health_server(health, http_host, settings.health_port)
         if settings.slack_enabled:
             # Each platform's SDK is imported only when it is configured (start-up time).
-            from adapters.runtime.slack import build_slack, slack_config
+            from adapters.runtime.slack import build_slack, retention_job, slack_config
             from adapters.slack.serve import HttpMode
 
             _bot, delivery, conn = build_slack(
@@ -95,6 +112,8 @@ async def serve(
             )
             if isinstance(conn, HttpMode):  # one port: Slack's requests and the health checks
                 conn.add_routes(health.routes())
+            if settings.slack_oauth:
+                jobs.append(retention_job(runtime.engine, runtime.clock))
             connections.append(conn)  # stopped even if start fails half way
             await _start("Slack", conn)
             health.connected("slack", conn)
@@ -115,9 +134,9 @@ async def serve(
             await _start("Discord", dconn)
             health.connected("discord", dconn)
             deliveries[ddelivery.platform] = ddelivery
-        runtime.start_nudges(deliveries)
         claims = SqlClaims(runtime.engine, runtime.clock)
         leases = SqlLeases(runtime.engine, runtime.clock, runtime.worker)
+        runtime.start_nudges(deliveries, jobs=[once_across_processes(leases, j) for j in jobs])
         pruning = asyncio.create_task(_prune_claims(claims, leases))
         log.info("ready in %.2f s", time.monotonic() - started)
         await stop.wait()

@@ -14,6 +14,15 @@ the variable, so the command line can print it instead of a stack trace.
 | SLACK_MODE | socket (or http) |
 | SLACK_HTTP_PORT | 3000 |
 | SLACK_API_URL | https://slack.com/api/ |
+| SLACK_CLIENT_ID, SLACK_CLIENT_SECRET | unset: one workspace (SLACK_BOT_TOKEN) |
+| SLACK_SCOPES | the bot scopes of deploy/slack-app-manifest.yaml |
+| SLACK_REDIRECT_URI | unset: the Redirect URL set in the Slack app |
+
+Many workspaces: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set (with SLACK_MODE=http and
+SLACK_SIGNING_SECRET, and no SLACK_BOT_TOKEN) turn on the OAuth install flow at
+/slack/install; each workspace that installs gets its own bot token, asked for
+SLACK_SCOPES (comma-separated), and Slack sends the browser back to SLACK_REDIRECT_URI
+(https://HOST/slack/oauth_redirect).
 | DISCORD_BOT_TOKEN | unset: Discord off |
 | DISCORD_API_URL, DISCORD_GATEWAY_URL | unset: the library's |
 | DISCORD_GUILD_IDS | empty: global command sync |
@@ -39,6 +48,7 @@ from dotenv import dotenv_values
 
 __all__ = [
     "DEFAULT_SLACK_API_URL",
+    "DEFAULT_SLACK_SCOPES",
     "ENV_VARS",
     "Settings",
     "SettingsError",
@@ -49,6 +59,12 @@ __all__ = [
 SlackMode = Literal["socket", "http"]
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+# The bot scopes the app manifest asks for (deploy/slack-app-manifest.yaml; a test keeps
+# the two equal): what an OAuth install asks each workspace for unless SLACK_SCOPES says.
+DEFAULT_SLACK_SCOPES = (
+    "app_mentions:read", "chat:write", "commands", "files:write", "im:history", "im:write",
+    "users:read",
+)  # fmt: skip
 SQLITE_PREFIX = "sqlite+aiosqlite://"
 POSTGRES_PREFIX = "postgresql+asyncpg://"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -62,6 +78,10 @@ ENV_VARS = (
     "SLACK_MODE",
     "SLACK_HTTP_PORT",
     "SLACK_API_URL",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_SCOPES",
+    "SLACK_REDIRECT_URI",
     "DISCORD_BOT_TOKEN",
     "DISCORD_API_URL",
     "DISCORD_GATEWAY_URL",
@@ -108,6 +128,10 @@ class Settings:
     slack_mode: SlackMode = "socket"
     slack_http_port: int = 3000
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_scopes: tuple[str, ...] = DEFAULT_SLACK_SCOPES
+    slack_redirect_uri: str | None = None
     discord_bot_token: str | None = field(default=None, repr=False)
     discord_api_url: str | None = None
     discord_gateway_url: str | None = None
@@ -121,8 +145,16 @@ class Settings:
     health_port: int | None = 8080
 
     @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces: each installs the app through OAuth and has its own token."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
     def slack_enabled(self) -> bool:
-        """Slack runs when the bot token and the credential of the chosen mode are set."""
+        """Slack runs when the bot token (or the OAuth app credentials, in HTTP mode) and
+        the credential of the chosen mode are set."""
+        if self.slack_oauth:
+            return self.slack_mode == "http" and bool(self.slack_signing_secret)
         if not self.slack_bot_token:
             return False
         if self.slack_mode == "http":
@@ -204,6 +236,12 @@ def load_settings(
             "SLACK_API_URL", get("SLACK_API_URL"), ("https", "http"), trailing_slash=True
         )
         or DEFAULT_SLACK_API_URL,
+        slack_client_id=get("SLACK_CLIENT_ID"),
+        slack_client_secret=get("SLACK_CLIENT_SECRET"),
+        slack_scopes=_parse_scopes(get("SLACK_SCOPES")),
+        slack_redirect_uri=_parse_url(
+            "SLACK_REDIRECT_URI", get("SLACK_REDIRECT_URI"), ("https", "http"), trailing_slash=None
+        ),
         discord_bot_token=get("DISCORD_BOT_TOKEN"),
         discord_api_url=_parse_url(
             "DISCORD_API_URL", get("DISCORD_API_URL"), ("https", "http"), trailing_slash=False
@@ -296,6 +334,18 @@ def _parse_url(
     return raw
 
 
+def _parse_scopes(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return DEFAULT_SLACK_SCOPES
+    scopes = tuple(dict.fromkeys(s.strip() for s in raw.split(",") if s.strip()))
+    bad = [s for s in scopes if not all(c.isalnum() or c in ":._-" for c in s)]
+    if not scopes or bad:
+        raise SettingsError(
+            f"SLACK_SCOPES must be comma-separated Slack scopes like chat:write, got {raw!r}"
+        )
+    return scopes
+
+
 def _parse_guild_ids(raw: str | None) -> tuple[int, ...]:
     if raw is None:
         return ()
@@ -371,8 +421,26 @@ def _parse_log_level(raw: str | None) -> str:
     return level
 
 
+def _check_slack_oauth(s: Settings) -> None:
+    if bool(s.slack_client_id) != bool(s.slack_client_secret):
+        raise SettingsError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together; set both")
+    if not s.slack_oauth:
+        return
+    if s.slack_bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is for one workspace and SLACK_CLIENT_ID for many; set one of them"
+        )
+    if s.slack_mode != "http":
+        raise SettingsError("SLACK_CLIENT_ID (many workspaces) needs SLACK_MODE=http")
+    if not s.slack_signing_secret:
+        raise SettingsError("SLACK_SIGNING_SECRET is required when SLACK_CLIENT_ID is set")
+
+
 def _check_slack_credentials(s: Settings) -> None:
     """Half a Slack configuration is an error, not a silently disabled adapter."""
+    _check_slack_oauth(s)
+    if s.slack_oauth:
+        return
     if s.slack_bot_token and s.slack_bot_token.startswith("xapp-"):
         raise SettingsError(
             "SLACK_BOT_TOKEN holds an app-level token (xapp-...); put it in SLACK_APP_TOKEN"

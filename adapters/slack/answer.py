@@ -34,10 +34,17 @@ def ack_payload(reply: Reply) -> dict[str, Any]:
 
 
 class Answers:
-    def __init__(self, client: AsyncWebClient, dms: Any) -> None:
+    def __init__(
+        self, client: AsyncWebClient, dms: Any, known: dict[Identity, str] | None = None
+    ) -> None:
         self._client = client
         self._dms = dms  # adapters.slack.delivery.DmChannels
-        self._known: dict[Identity, str] = {}  # DM channels stored by this process
+        self._known = {} if known is None else known  # DM channels stored by this process
+
+    def using(self, client: AsyncWebClient) -> Answers:
+        """The same answers with another client: a request's, with its workspace's token
+        (the DM channels this process knows are shared; they are keyed by identity)."""
+        return Answers(client, self._dms, self._known)
 
     async def remember_dm(self, identity: Identity, channel: str) -> None:
         """A DM arrived: keep its channel id for nudges (written once per process)."""

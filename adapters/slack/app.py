@@ -8,6 +8,11 @@ our listener runs; buttons and modals are
 acked first. An event is claimed in the database (adapters.slack.inbound.Claims) before
 anything is done with it, so a redelivery, to this process or another, is acted on once;
 a delivery is never dropped just because it says it is a retry (the first may be lost).
+
+Every request is answered with its own workspace's client (bolt's per-request `client`,
+authorised with that team's token) and acts on that workspace's data only: with OAuth
+(adapters.slack.oauth) the tenant is the team bolt authorised, and a payload whose ids
+name another team is refused before any listener runs.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -45,7 +51,9 @@ from adapters.slack.inbound import (
     team_of,
     where,
 )
+from adapters.slack.oauth import ManyWorkspaces, OAuthConfig
 from adapters.slack.render import OPEN_FORM, OPEN_SETTINGS, RUN_ACTION
+from adapters.slack.workspaces import OneWorkspace, WorkspaceClients
 from bot import messages as msg
 from bot.commands import REGISTRY, Invocation
 from bot.context import Caller, Where
@@ -66,7 +74,7 @@ SHORTCUT = "log_conversation"  # the global shortcut's callback id (deploy/ mani
 
 @dataclass(frozen=True, slots=True)
 class SlackConfig:
-    bot_token: str
+    bot_token: str | None  # None: many workspaces, each with its own token (OAuth)
     app_token: str | None = None
     signing_secret: str | None = None
     mode: Literal["socket", "http"] = "socket"
@@ -74,6 +82,7 @@ class SlackConfig:
     http_port: int = 3000
     api_url: str = "https://slack.com/api/"
     ping_interval_s: float = 10.0
+    oauth: OAuthConfig | None = None  # many workspaces (HTTP mode), instead of bot_token
 
 
 def web_client(config: SlackConfig) -> AsyncWebClient:
@@ -85,6 +94,16 @@ def web_client(config: SlackConfig) -> AsyncWebClient:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Here:
+    """The workspace a request came from, and its client (that workspace's token)."""
+
+    team: str
+    client: AsyncWebClient
+    answers: Answers
+    bot_user_id: str | None
+
+
 class SlackBot:
     def __init__(
         self,
@@ -93,24 +112,40 @@ class SlackBot:
         claims: Claims,
         dms: DmChannels,
         delivery: SlackDelivery | None = None,
+        many: ManyWorkspaces | None = None,
     ) -> None:
         self.core = core
         self.config = config
         self.claims = claims
         self.delivery = delivery
+        self.many = many
         self.client = web_client(config)
-        self.app = AsyncApp(
-            client=self.client,
-            signing_secret=config.signing_secret or "socket-mode-signs-nothing",
-            request_verification_enabled=config.mode == "http",
-        )
+        secret = config.signing_secret or "socket-mode-signs-nothing"
+        verify = config.mode == "http"
+        self.workspaces: WorkspaceClients
+        if many is None:
+            self.app = AsyncApp(
+                client=self.client, signing_secret=secret, request_verification_enabled=verify
+            )
+            self.workspaces = OneWorkspace(self.client)
+        else:
+            self.app = AsyncApp(
+                client=self.client,
+                signing_secret=secret,
+                request_verification_enabled=verify,
+                oauth_flow=many.flow,
+                authorize=many.authorize,  # type: ignore[arg-type]  # bolt takes AsyncAuthorize too
+                user_facing_authorize_error_message=msg.SLACK_NOT_INSTALLED,
+            )
+            self.workspaces = many.workspaces
         self.answers = Answers(self.client, dms)
         self.profiles = Profiles()
         self.bot_user_id: str | None = None
         self.team_id: str | None = None
         self.home_every_s = HOME_EVERY_S
-        self._home_seen: dict[str, float] = {}  # user -> when their Home was last published
-        self._home_due: set[str] = set()
+        # (team, user) -> when their Home was last published
+        self._home_seen: dict[tuple[str, str], float] = {}
+        self._home_due: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._busy = 0
         self._idle = asyncio.Event()
@@ -120,6 +155,7 @@ class SlackBot:
     # -- wiring ---------------------------------------------------------------------
     def _listen(self) -> None:
         app, t = self.app, self._tracked
+        app.use(self._one_workspace)
         app.command("/next")(t(self._on_command))
         app.event("message")(t(self._on_message))
         app.event("app_mention")(t(self._on_mention))
@@ -131,8 +167,30 @@ class SlackBot:
         app.shortcut(SHORTCUT)(t(self._on_shortcut))
         app.view(forms.LOG_CALLBACK)(t(self._on_log_submitted))
         app.view(forms.SETTINGS_CALLBACK)(t(self._on_settings_submitted))
+        if self.many is not None:
+            app.event("app_uninstalled")(t(self._on_uninstalled))
+            app.event("tokens_revoked")(t(self._on_tokens_revoked))
         app.error(self._on_error)
 
+    async def _one_workspace(self, context: Any, body: dict[str, Any], next: Any) -> Any:
+        """The tenant of this request. With many workspaces it is the team bolt found an
+        installation for (whose token the request's client carries); a payload whose own
+        team id says otherwise is refused, so no id in it reaches another team's data."""
+        claimed = team_of(body)
+        if self.many is None:
+            context["tenant"] = claimed
+            return await next()
+        authorised = str(context.team_id or "")
+        if not authorised or (claimed and claimed != authorised):
+            log.warning("refused a request for team %s claiming team %s", authorised, claimed)
+            return BoltResponse(status=200, body="")
+        context["tenant"] = authorised
+        return await next()
+
+    def _here(self, context: Any) -> Here:
+        client = context.client or self.client
+        bot_user = context.bot_user_id or self.bot_user_id
+        return Here(str(context["tenant"]), client, self.answers.using(client), bot_user)
     def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         """Count the work in flight, so close() lets it finish. functools.wraps keeps the
         listener's signature: bolt passes arguments by the names it declares."""
@@ -151,53 +209,60 @@ class SlackBot:
         return run
 
     async def identify(self) -> None:
-        """Who the bot is and which workspace it serves (auth.test)."""
+        """Who the bot is and which workspace it serves (auth.test). With many workspaces
+        each request's authorisation says so instead."""
+        if self.many is not None:
+            return
         auth = await self.client.auth_test()
         self.bot_user_id, self.team_id = str(auth["user_id"]), str(auth["team_id"])
 
     # -- running the core ---------------------------------------------------------------
-    async def _profile(self, user: str) -> Profile:
-        profile = self.profiles.get(user)
+    async def _profile(self, here: Here, user: str) -> Profile:
+        key = f"{here.team}:{user}"  # a user id is only known within its workspace
+        profile = self.profiles.get(key)
         if profile is None:
             try:
-                info = await self.client.users_info(user=user)
+                info = await here.client.users_info(user=user)
                 profile = profile_of(info["user"])
             except Exception:  # a name and zone are nice to have, never worth a failure
                 log.warning("users.info failed for %s", user, exc_info=True)
                 profile = Profile(user, None)
-            self.profiles.put(user, profile)
+            self.profiles.put(key, profile)
         return profile
 
-    async def _caller(self, team: str, user: str) -> Caller:
-        return caller(team, user, await self._profile(user))
+    async def _caller(self, here: Here, user: str) -> Caller:
+        return caller(here.team, user, await self._profile(here, user))
 
-    async def _read(self, text: str) -> str:
+    async def _read(self, here: Here, text: str) -> str:
         """What was typed, with `<@U123>` read as that person's name: "met @Jane" is a
         contact called Jane, not U123."""
-        ids = mentioned(text) - {self.bot_user_id or ""}
-        names = {user: (await self._profile(user)).name for user in ids}
-        return readable(text, self.bot_user_id, names)
+        ids = mentioned(text) - {here.bot_user_id or ""}
+        names = {user: (await self._profile(here, user)).name for user in ids}
+        return readable(text, here.bot_user_id, names)
 
-    async def run(self, team: str, user: str, at: Where, said: str | Invocation) -> Reply:
+    async def run(self, here: Here, user: str, at: Where, said: str | Invocation) -> Reply:
         """Text in the command language, or an invocation a form built."""
         if self.delivery is not None:
-            self.delivery.resume(team)  # a request came in: the workspace's token works
-        who = await self._caller(team, user)
+            self.delivery.resume(here.team)  # a request came in: the workspace's token works
+        who = await self._caller(here, user)
         if isinstance(said, Invocation):
             reply = await self.core.handle(who, at, said)
         else:
             reply = await self.core.handle_text(who, at, said)
-        self._home_after_command(team, user)
+        self._home_after_command(here, user)
         return reply
 
     # -- slash command, DM, mention -------------------------------------------------------
-    async def _on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
-        team, user = team_of(body), str(body["user_id"])
-        text = await self._read(body.get("text") or "") or "next"
+    async def _on_command(
+        self, context: Any, ack: Any, body: dict[str, Any], respond: Any
+    ) -> None:
+        here = self._here(context)
+        team, user = here.team, str(body["user_id"])
+        text = await self._read(here, body.get("text") or "") or "next"
         if text.lower() == "log":  # the command with nothing after it: the form
             await ack()
             try:
-                await self.client.views_open(
+                await here.client.views_open(
                     trigger_id=body["trigger_id"], view=forms.log_modal(body.get("channel_id", ""))
                 )
             except SlackApiError:  # the trigger expired: the sentence works as well
@@ -205,7 +270,7 @@ class SlackBot:
                 await respond(**ack_payload(msg.error(msg.FORM_UNAVAILABLE, spec.example)))
             return
         at = where(team, body.get("channel_id"), body.get("channel_name"))
-        work = asyncio.ensure_future(self.run(team, user, at, text))
+        work = asyncio.ensure_future(self.run(here, user, at, text))
         try:
             reply = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET_S)
         except TimeoutError:
@@ -214,77 +279,92 @@ class SlackBot:
             await respond(**ack_payload(reply))
         else:
             await ack(**ack_payload(reply))
-        await self.answers.files(who_of(team, user), reply, body.get("channel_id"))
+        await here.answers.files(who_of(team, user), reply, body.get("channel_id"))
 
-    async def _claimed(self, body: dict[str, Any]) -> bool:
+    async def _claimed(self, context: Any, body: dict[str, Any]) -> bool:
         event_id = body.get("event_id")
         if not event_id:
             return True
-        return await self.claims.claim(event_key(team_of(body), str(event_id)))
+        return await self.claims.claim(event_key(str(context["tenant"]), str(event_id)))
 
-    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_message(
+        self, context: Any, event: dict[str, Any], body: dict[str, Any]
+    ) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # edits, joins and bots' messages are not said to the buddy
-        if not await self._claimed(body):
+        if not await self._claimed(context, body):
             return
-        team, user, channel = team_of(body), str(event["user"]), str(event["channel"])
-        text = await self._read(event.get("text") or "")
+        here = self._here(context)
+        team, user, channel = here.team, str(event["user"]), str(event["channel"])
+        text = await self._read(here, event.get("text") or "")
         if not text:
             return
-        reply = await self.run(team, user, where(team, channel), text)
-        await self.answers.in_dm(channel, reply)
-        await self.answers.remember_dm(who_of(team, user), channel)
-        await self.answers.files(who_of(team, user), reply)
+        reply = await self.run(here, user, where(team, channel), text)
+        await here.answers.in_dm(channel, reply)
+        await here.answers.remember_dm(who_of(team, user), channel)
+        await here.answers.files(who_of(team, user), reply)
 
-    async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("bot_id") or not await self._claimed(body):
+    async def _on_mention(
+        self, context: Any, event: dict[str, Any], body: dict[str, Any]
+    ) -> None:
+        if event.get("bot_id") or not await self._claimed(context, body):
             return
-        team, user, channel = team_of(body), str(event["user"]), str(event["channel"])
-        text = await self._read(event.get("text") or "") or "next"
-        reply = await self.run(team, user, where(team, channel), text)
-        await self.answers.in_channel(channel, user, reply, event.get("thread_ts"))
-        await self.answers.files(who_of(team, user), reply, channel)
+        here = self._here(context)
+        team, user, channel = here.team, str(event["user"]), str(event["channel"])
+        text = await self._read(here, event.get("text") or "") or "next"
+        reply = await self.run(here, user, where(team, channel), text)
+        await here.answers.in_channel(channel, user, reply, event.get("thread_ts"))
+        await here.answers.files(who_of(team, user), reply, channel)
 
     # -- buttons ------------------------------------------------------------------------
-    async def _on_run(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def _on_run(
+        self, context: Any, ack: Any, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
         await ack()
-        team, user = team_of(body), str(body["user"]["id"])
+        here = self._here(context)
+        team, user = here.team, str(body["user"]["id"])
         container = body.get("container") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-        reply = await self.run(team, user, where(team, channel), str(action.get("value", "")))
+        reply = await self.run(here, user, where(team, channel), str(action.get("value", "")))
         if container.get("type") == "view":  # App Home: the answer comes as a DM
-            await self.answers.to_member(who_of(team, user), reply)
+            await here.answers.to_member(who_of(team, user), reply)
         elif channel and not str(channel).startswith("D") and not container.get("is_ephemeral"):
-            await self.answers.in_channel(str(channel), user, reply)  # a group post's button
+            await here.answers.in_channel(str(channel), user, reply)  # a group post's button
         else:
-            await self.answers.replace(container, body.get("response_url"), reply)
-        await self.answers.files(who_of(team, user), reply, channel)
+            await here.answers.replace(container, body.get("response_url"), reply)
+        await here.answers.files(who_of(team, user), reply, channel)
 
-    async def _on_open_form(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_open_form(self, context: Any, ack: Any, body: dict[str, Any]) -> None:
         await ack()  # then the modal, within the trigger's 3 seconds
+        here = self._here(context)
         channel = (body.get("container") or {}).get("channel_id") or ""
-        await self.client.views_open(trigger_id=body["trigger_id"], view=forms.log_modal(channel))
+        await here.client.views_open(trigger_id=body["trigger_id"], view=forms.log_modal(channel))
 
-    async def _on_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_shortcut(self, context: Any, ack: Any, body: dict[str, Any]) -> None:
         await ack()
-        await self.client.views_open(trigger_id=body["trigger_id"], view=forms.log_modal(""))
+        here = self._here(context)
+        await here.client.views_open(trigger_id=body["trigger_id"], view=forms.log_modal(""))
 
-    async def _on_open_settings(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_open_settings(self, context: Any, ack: Any, body: dict[str, Any]) -> None:
         await ack()
+        here = self._here(context)
         # Open it first (the trigger lives 3 s), fill it with the member's settings after.
-        opened = await self.client.views_open(
+        opened = await here.client.views_open(
             trigger_id=body["trigger_id"], view=forms.settings_modal(None)
         )
-        team, user = team_of(body), str(body["user"]["id"])
+        team, user = here.team, str(body["user"]["id"])
         member = await self.core.member_of(who_of(team, user))
         if member is not None:
-            await self.client.views_update(
+            await here.client.views_update(
                 view_id=opened["view"]["id"], view=forms.settings_modal(member)
             )
 
     # -- modals -------------------------------------------------------------------------
-    async def _on_log_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team, user = team_of(body), str(body["user"]["id"])
+    async def _on_log_submitted(
+        self, context: Any, ack: Any, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        here = self._here(context)
+        team, user = here.team, str(body["user"]["id"])
         values = forms.read_values(view)
         member = await self.core.member_of(who_of(team, user))
         zone = ZoneInfo(member.timezone if member else "UTC")
@@ -294,11 +374,11 @@ class SlackBot:
             return
         await ack()
         # The fields as typed, not re-read as a sentence ("Sunday Adelaja" is a name).
-        reply = await self.run(team, user, where(team, None), forms.log_invocation(values))
-        await self.answers.to_member(who_of(team, user), reply)
+        reply = await self.run(here, user, where(team, None), forms.log_invocation(values))
+        await here.answers.to_member(who_of(team, user), reply)
 
     async def _on_settings_submitted(
-        self, ack: Any, body: dict[str, Any], view: dict[str, Any]
+        self, context: Any, ack: Any, body: dict[str, Any], view: dict[str, Any]
     ) -> None:
         values = forms.read_values(view)
         errors = forms.validate_settings(values)
@@ -306,74 +386,104 @@ class SlackBot:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        team, user = team_of(body), str(body["user"]["id"])
+        here = self._here(context)
+        team, user = here.team, str(body["user"]["id"])
         member = await self.core.member_of(who_of(team, user))
         replies = [
-            await self.run(team, user, where(team, None), command)
+            await self.run(here, user, where(team, None), command)
             for command in forms.settings_commands(values, member=member)
         ]
         if not replies:
-            replies = [await self.run(team, user, where(team, None), "settings")]
-        await self.answers.to_member(who_of(team, user), together(replies))
+            replies = [await self.run(here, user, where(team, None), "settings")]
+        await here.answers.to_member(who_of(team, user), together(replies))
 
     # -- App Home and profile changes -------------------------------------------------------
-    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_home_opened(
+        self, context: Any, event: dict[str, Any], body: dict[str, Any]
+    ) -> None:
         if event.get("tab") != "home":
             return
-        team, user = team_of(body), str(event["user"])
-        who = await self._caller(team, user)
+        here = self._here(context)
+        team, user = here.team, str(event["user"])
+        who = await self._caller(here, user)
         new = await self.core.dashboard(who, where(team, None)) is None
         if new:  # they become a member; the Home tab welcomes them, once
             await self.core.handle_text(who, where(team, None), "next")
-        await self._publish_home(team, user, welcome=new)
+        await self._publish_home(here, user, welcome=new)
 
-    async def _publish_home(self, team: str, user: str, welcome: bool = False) -> None:
-        dashboard = await self.core.dashboard(await self._caller(team, user), where(team, None))
+    async def _publish_home(self, here: Here, user: str, welcome: bool = False) -> None:
+        at = where(here.team, None)
+        dashboard = await self.core.dashboard(await self._caller(here, user), at)
+        key = (here.team, user)
         if dashboard is None:  # forgotten since: nothing to show, nothing to create
-            self._home_seen.pop(user, None)
+            self._home_seen.pop(key, None)
             return
-        self._home_seen[user] = time.monotonic()
-        await self.client.views_publish(user_id=user, view=home_view(dashboard, welcome=welcome))
+        self._home_seen[key] = time.monotonic()
+        await here.client.views_publish(user_id=user, view=home_view(dashboard, welcome=welcome))
 
-    def _home_after_command(self, team: str, user: str) -> None:
+    def _home_after_command(self, here: Here, user: str) -> None:
         """Refresh an opened Home after the member's command, at most every HOME_EVERY_S:
         a burst of commands ends in one publish that shows the last of them."""
-        if user not in self._home_seen or user in self._home_due:
+        key = (here.team, user)
+        if key not in self._home_seen or key in self._home_due:
             return
-        self._home_due.add(user)
+        self._home_due.add(key)
 
         async def later() -> None:
             try:
-                wait = self._home_seen.get(user, 0.0) + self.home_every_s - time.monotonic()
+                wait = self._home_seen.get(key, 0.0) + self.home_every_s - time.monotonic()
                 await asyncio.sleep(max(0.0, wait))
-                self._home_due.discard(user)  # a command from now on plans the next one
-                await self._publish_home(team, user)
+                self._home_due.discard(key)  # a command from now on plans the next one
+                await self._publish_home(here, user)
             except Exception:
                 log.warning("App Home refresh failed for %s", user, exc_info=True)
             finally:
-                self._home_due.discard(user)
+                self._home_due.discard(key)
 
         self._spawn(later())
 
-    async def _on_user_change(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_user_change(
+        self, context: Any, event: dict[str, Any], body: dict[str, Any]
+    ) -> None:
         user = event.get("user") or {}
         if not user.get("id"):
             return
+        team = str(context["tenant"])  # with many workspaces: the one authorised
+        if self.many is None:
+            team = str(user.get("team_id") or team)
+        key = f"{team}:{user['id']}"
         profile = profile_of(user)
-        known = self.profiles.get(str(user["id"]))
-        self.profiles.put(str(user["id"]), profile)
+        known = self.profiles.get(key)
+        self.profiles.put(key, profile)
         if known is not None and known.timezone == profile.timezone:
             return  # a status or name change: nothing the core keeps
-        team = str(user.get("team_id") or team_of(body))
         await self.core.follow_platform_timezone(who_of(team, str(user["id"])), profile.timezone)
+
+    # -- many workspaces: an uninstall ----------------------------------------------------
+    async def _on_uninstalled(self, context: Any) -> None:
+        await self._gone(str(context["tenant"]), "uninstalled the app")
+
+    async def _on_tokens_revoked(self, context: Any, event: dict[str, Any]) -> None:
+        if (event.get("tokens") or {}).get("bot"):  # a user's token alone changes nothing
+            await self._gone(str(context["tenant"]), "revoked the bot token")
+
+    async def _gone(self, team: str, why: str) -> None:
+        """Its nudges are skipped from now on; its data waits RETENTION for a reinstall."""
+        assert self.many is not None
+        if await self.many.deactivate(team):
+            log.info("slack workspace %s %s: marked inactive", team, why)
 
     async def channel_lost(self, target: ChannelTarget, error: str) -> None:
         """A group post found its channel gone (the delivery says so once a channel):
         its admins hear it in their DMs."""
         try:
+            client = await self.workspaces.client(target.tenant)
+            if client is None:
+                return  # uninstalled meanwhile: nobody to tell there
+            answers = self.answers.using(client)
             notices = await self.core.channel_lost(PLATFORM, target.tenant, target.channel_id)
             for identity, reply in notices:
-                await self.answers.to_member(identity, reply)
+                await answers.to_member(identity, reply)
         except Exception:
             log.warning("could not tell the admins of %s (%s)", target, error, exc_info=True)
 

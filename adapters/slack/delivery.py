@@ -4,6 +4,10 @@ The dispatcher owns retries and pacing (bot/nudges/dispatcher.py), so this posts
 classifies the outcome: rate limited, worth retrying, or unreachable. A member's DM channel
 id (D...) is kept in storage: posting to the user id makes Slack find the DM and answer
 its id, so no nudge ever needs conversations.open (Tier 3, and one more call per nudge).
+
+Each message goes out with the token of its own workspace (the target's tenant), from
+adapters.slack.workspaces: one token in SLACK_BOT_TOKEN mode, the team's installation
+with OAuth. A workspace that uninstalled the app has its nudges skipped, without a call.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import render, uploads
+from adapters.slack.workspaces import OneWorkspace, WorkspaceClients
 from bot.domain import Identity
 from bot.nudges.lost_channels import ChannelLost, LostChannels
 from bot.nudges.model import ChannelTarget, DeliveryResult, DeliveryStatus, Outbound
@@ -33,7 +38,7 @@ CHANNEL_GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 STOPPED = DeliveryResult(
     DeliveryStatus.RATE_LIMITED, retry_after=300.0, detail="workspace token revoked"
 )
-
+UNINSTALLED = DeliveryResult(DeliveryStatus.SKIPPED, detail="workspace uninstalled the app")
 
 
 class DmChannels(Protocol):
@@ -67,14 +72,16 @@ class SlackDelivery:
 
     def __init__(
         self,
-        client: AsyncWebClient,
+        client: AsyncWebClient | WorkspaceClients,
         channels: DmChannels,
         on_channel_lost: ChannelLost | None = None,
         keep_keys: int = KEEP_KEYS,
     ) -> None:
-        if client.retry_handlers:
-            raise ValueError("SlackDelivery needs a client without retry handlers")
-        self._client = client
+        if isinstance(client, AsyncWebClient):
+            if client.retry_handlers:
+                raise ValueError("SlackDelivery needs a client without retry handlers")
+            client = OneWorkspace(client)
+        self._workspaces = client
         self._channels = channels
         self._lost = LostChannels(on_channel_lost)
         self._sent = SentKeys(keep_keys)
@@ -97,11 +104,14 @@ class SlackDelivery:
         if target.tenant in self._stopped:
             return STOPPED
         try:
+            client = await self._workspaces.client(target.tenant)
+            if client is None:
+                return UNINSTALLED
             payload = render(message.reply)
             if isinstance(target, Identity):
-                result = await self._dm(target, payload)
+                result = await self._dm(client, target, payload)
             else:
-                result = await self._post(target, payload, message.reply.files)
+                result = await self._post(client, target, payload, message.reply.files)
         except Exception as e:  # storage or rendering trouble: the dispatcher tries again
             log.warning("slack delivery %s failed: %r", key, e)
             result = DeliveryResult(DeliveryStatus.TRANSIENT, detail=repr(e)[:200])
@@ -109,13 +119,15 @@ class SlackDelivery:
             self._sent.add(key)
         return result
 
-    async def _dm(self, who: Identity, payload: dict[str, Any]) -> DeliveryResult:
+    async def _dm(
+        self, client: AsyncWebClient, who: Identity, payload: dict[str, Any]
+    ) -> DeliveryResult:
         stored = await self._channels.get(who)
-        answer = await self._send(stored or who.user_id, payload)
+        answer = await self._send(client, stored or who.user_id, payload)
         if stored and answer.error in CHANNEL_GONE:
             # The stored id went stale; the user id always reaches their DM.
             stored = None
-            answer = await self._send(who.user_id, payload)
+            answer = await self._send(client, who.user_id, payload)
         if answer.error:
             if answer.error in CHANNEL_GONE:
                 return DeliveryResult(DeliveryStatus.PERMANENT, detail=answer.error)
@@ -128,26 +140,32 @@ class SlackDelivery:
         return DeliveryResult.sent()
 
     async def _post(
-        self, where: ChannelTarget, payload: dict[str, Any], files: tuple[File, ...] = ()
+        self,
+        client: AsyncWebClient,
+        where: ChannelTarget,
+        payload: dict[str, Any],
+        files: tuple[File, ...] = (),
     ) -> DeliveryResult:
-        answer = await self._send(where.channel_id, payload)
+        answer = await self._send(client, where.channel_id, payload)
         if not answer.error:
             self._lost.found(where)  # invited back
-            await self._attach(where.channel_id, answer.ts, files)
+            await self._attach(client, where.channel_id, answer.ts, files)
             return DeliveryResult.sent()
         if answer.error not in CHANNEL_GONE:
             return self._classify(where.tenant, answer)
         await self._lost.lost(where, answer.error)
         return DeliveryResult(DeliveryStatus.PERMANENT, detail=answer.error)
 
-    async def _attach(self, channel: str, ts: str, files: tuple[File, ...]) -> None:
+    async def _attach(
+        self, client: AsyncWebClient, channel: str, ts: str, files: tuple[File, ...]
+    ) -> None:
         """A post's files (the full leaderboard) in its thread. The post went out: a failed
         upload is logged, never a reason to post it again."""
         if not files:
             return
         prepared = uploads(files)
         try:
-            await self._client.files_upload_v2(
+            await client.files_upload_v2(
                 channel=channel, thread_ts=ts or None, file_uploads=prepared
             )
         except Exception as e:
@@ -167,9 +185,9 @@ class SlackDelivery:
         # Slack's trouble or ours (a bad block): retried with backoff, then given up.
         return DeliveryResult(DeliveryStatus.TRANSIENT, detail=answer.error)
 
-    async def _send(self, channel: str, payload: dict[str, Any]) -> _Answer:
+    async def _send(self, client: AsyncWebClient, channel: str, payload: dict[str, Any]) -> _Answer:
         try:
-            response = await self._client.chat_postMessage(
+            response = await client.chat_postMessage(
                 channel=channel,
                 text=payload["text"],
                 blocks=payload["blocks"],

@@ -81,13 +81,18 @@ class SocketMode:
 
 class HttpMode:
     """Commands, events and interactivity on one endpoint, /slack/events; bolt checks
-    each request's signature (401 when it is forged or older than five minutes). The
-    runtime adds its health routes to the same app (add_routes, before start)."""
+    each request's signature (401 when it is forged or older than five minutes). With
+    OAuth configured, also the install flow: /slack/install and /slack/oauth_redirect.
+    The runtime adds its health routes to the same app (add_routes, before start)."""
 
     def __init__(self, bot: SlackBot) -> None:
         self.bot = bot
         self.web = web.Application()
         self.web.router.add_post(EVENTS_PATH, self._events)
+        flow = bot.app.oauth_flow
+        if flow is not None:
+            self.web.router.add_get(flow.install_path, self._install)
+            self.web.router.add_get(flow.redirect_uri_path, self._oauth_redirect)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -102,6 +107,18 @@ class HttpMode:
         """Listening: Slack's requests can come in."""
         return self.port is not None
 
+    async def _install(self, request: web.Request) -> web.Response:
+        flow = self.bot.app.oauth_flow
+        assert flow is not None
+        response = await flow.handle_installation(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def _oauth_redirect(self, request: web.Request) -> web.Response:
+        flow = self.bot.app.oauth_flow
+        assert flow is not None
+        response = await flow.handle_callback(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
     async def start(self) -> None:
         await self.bot.identify()
         self._runner = web.AppRunner(self.web, access_log=None)
@@ -112,6 +129,8 @@ class HttpMode:
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self.bot.config.http_port
         log.info("Slack: HTTP mode on port %s, endpoint %s", self.port, EVENTS_PATH)
+        if self.bot.app.oauth_flow is not None:
+            log.info("Slack: many workspaces, install at %s", self.bot.app.oauth_flow.install_path)
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -20,4 +20,5 @@ from bot.messages.progress import *  # noqa: F403
 from bot.messages.reading import *  # noqa: F403
 from bot.messages.repeats import *  # noqa: F403
 from bot.messages.settings import *  # noqa: F403
+from bot.messages.slack import *  # noqa: F403
 from bot.messages.undo import *  # noqa: F403

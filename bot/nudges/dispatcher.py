@@ -288,6 +288,10 @@ class Dispatcher:
                 self._observer.rate_limited(target.platform, result.scope)
                 for n in plan.nudges:
                     await self._retry(uow, n, now + timedelta(seconds=wait), "rate limited", report)
+            elif result.status is DeliveryStatus.SKIPPED:
+                # Nobody failed: the workspace is gone (its data waits for a reinstall).
+                for n in plan.nudges:
+                    await self._finish(uow, n, NudgeStatus.SKIPPED, result.detail[:200], report)
             elif result.status is DeliveryStatus.PERMANENT:
                 for n in plan.nudges:
                     note = f"unreachable: {result.detail}"[:200]

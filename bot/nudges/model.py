@@ -106,6 +106,7 @@ class DeliveryStatus(enum.StrEnum):
     RATE_LIMITED = "rate_limited"  # retry after `retry_after` seconds
     TRANSIENT = "transient"  # retry with backoff
     PERMANENT = "permanent"  # unreachable: DMs closed, user gone
+    SKIPPED = "skipped"  # not sent and not to be: the workspace uninstalled the app
 
 
 class LimitScope(enum.StrEnum):

@@ -35,3 +35,28 @@ async def test_planner_dispatcher_and_upkeep_run_on_their_intervals_and_survive_
     await asyncio.sleep(0.2)
     assert min(settled.values()) >= 3
     assert runs == settled  # stopped: nothing runs after stop()
+
+
+async def test_an_adapters_own_job_runs_on_its_interval_and_survives_errors() -> None:
+    runs = 0
+    done = asyncio.Event()
+
+    async def nothing() -> None:
+        return None
+
+    async def retention() -> None:
+        nonlocal runs
+        runs += 1
+        if runs == 1:
+            raise RuntimeError("a database hiccup")
+        if runs >= 3:
+            done.set()
+
+    intervals = Intervals(planner_s=5, dispatcher_s=5, upkeep_s=5)
+    schedule = NudgeSchedule(nothing, nothing, intervals, jobs=[("retention", 0.02, retention)])
+    schedule.start()
+    try:
+        await asyncio.wait_for(done.wait(), timeout=10)
+    finally:
+        schedule.stop()
+    assert runs >= 3

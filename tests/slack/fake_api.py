@@ -104,8 +104,8 @@ def auth_test(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
         "url": "https://fake-workspace.slack.com/",
         "team": "Fake Workspace",
         "user": "nextinterview",
-        "team_id": fake.team_id,
-        "user_id": fake.bot_user_id,
+        "team_id": fake.team_now,  # the workspace of the token asking
+        "user_id": fake.bot_user_of(fake.team_now),
         "bot_id": fake.bot_id,
         "is_enterprise_install": False,
     }
@@ -124,6 +124,7 @@ def chat_post_message(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
         "thread_ts": args.get("thread_ts"),
         "ephemeral": False,
         "user": None,
+        "team": fake.team_now,
     }
     fake.messages.append(message)
     return {"channel": channel, "ts": message["ts"], "message": _bot_message(fake, message)}
@@ -147,6 +148,7 @@ def chat_post_ephemeral(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]
             "thread_ts": args.get("thread_ts"),
             "ephemeral": True,
             "user": user,
+            "team": fake.team_now,
         }
     )
     return {"message_ts": ts}
@@ -205,6 +207,7 @@ def _record_view(
             "view": view,
             "trigger_id": args.get("trigger_id"),
             "view_id": view_id,
+            "team": fake.team_now,
         }
     )
     return {"view": _view_body(fake, view, view_id)}

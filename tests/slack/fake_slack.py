@@ -40,6 +40,10 @@ Where the agreed interface (SLACK.md) is silent, the fake does what Slack does:
   their status and error).
 - response_url(): 5 posts per url, then 404 "used_url"; an unknown url -> 404 "no_such_url".
   Bodies are validated like messages (unless delete_original).
+- Many workspaces (tests/slack/fake_oauth.py): the authorize page and oauth.v2.access
+  give each installing workspace its own bot token; every call is answered as the
+  workspace of its token (auth.test's team_id, `team` on each recorded message), and
+  uninstall(team) revokes that workspace's tokens.
 - Uploads: files.getUploadURLExternal hands out {base}/upload/F..., which answers text/plain
   "OK - <bytes>"; files.completeUploadExternal records each uploaded file per channel.
 """
@@ -57,7 +61,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.loopback import serve_on_loopback
-from tests.slack import fake_api
+from tests.slack import fake_api, fake_oauth
 from tests.slack.fake_signing import send_http
 from tests.slack.fake_socket import Ack, SocketModeFake
 
@@ -119,6 +123,19 @@ class FakeSlack(SocketModeFake):
         self.team_id, self.bot_user_id = team_id, bot_user_id
         self.bot_token, self.app_token = bot_token, app_token
         self.bot_id = "B0001"
+        # Many workspaces: bot token -> its team, team -> its bot user (fake_oauth).
+        self.workspaces: dict[str, str] = {bot_token: team_id}
+        self.bot_users: dict[str, str] = {team_id: bot_user_id}
+        self.team_now = team_id  # the workspace of the call being answered
+        self.client_id, self.client_secret = fake_oauth.CLIENT_ID, fake_oauth.CLIENT_SECRET
+        self.installing_team: str | None = None
+        self.redirect_url: str | None = None
+        self.rotation = False
+        self.expires_in = 43200
+        self.codes: dict[str, tuple[str, str]] = {}
+        self.refresh_tokens: dict[str, str] = {}
+        self.refreshes: list[str] = []  # each refresh asked for: its team, or "spent"
+        self.revoked_tokens: set[str] = set()
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}  # conversations.info overrides
@@ -154,6 +171,7 @@ class FakeSlack(SocketModeFake):
         app.router.add_post("/response/{rid}", self._response)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/oauth/v2/authorize", self._authorize)
         self._runner, self.base_url = await serve_on_loopback(app)
         self.api_url = f"{self.base_url}/api/"
 
@@ -220,6 +238,14 @@ class FakeSlack(SocketModeFake):
 
     def restore(self) -> None:
         self._revoked = None
+
+    def uninstall(self, team: str) -> None:
+        """The workspace removed the app: its tokens stop working."""
+        self.revoked_tokens |= {t for t, owner in self.workspaces.items() if owner == team}
+        self.refresh_tokens = {r: o for r, o in self.refresh_tokens.items() if o != team}
+
+    def bot_user_of(self, team: str) -> str:
+        return self.bot_users.get(team, fake_oauth.bot_user_of(team))
 
     # plumbing used by fake_api's handlers
 
@@ -300,11 +326,16 @@ class FakeSlack(SocketModeFake):
                 await asyncio.sleep(rule[1])
                 break
         try:
+            if method == "oauth.v2.access":  # the app authenticates itself, no token
+                self._injected(method, args)
+                body = fake_oauth.oauth_v2_access(self, header, args)
+                return web.json_response({"ok": True, **body})
             self._authorise(method, token)
             self._injected(method, args)
             handler = fake_api.HANDLERS.get(method)
             if handler is None:
                 raise _Answer("unknown_method")
+            self.team_now = self.workspaces.get(token or "", self.team_id)
             body = handler(self, args)
         except _Answer as answer:
             call.status, call.error = answer.status, answer.error
@@ -319,8 +350,10 @@ class FakeSlack(SocketModeFake):
     def _authorise(self, method: str, token: str | None) -> None:
         if not token:
             raise _Answer("not_authed")
-        if token not in (self.bot_token, self.app_token):
+        if token not in self.workspaces and token != self.app_token:
             raise _Answer("invalid_auth")
+        if token in self.revoked_tokens:
+            raise _Answer("token_revoked")
         if token == self.bot_token and self._revoked is not None:
             raise _Answer(self._revoked)
         wants_app = method == "apps.connections.open"
@@ -357,6 +390,9 @@ class FakeSlack(SocketModeFake):
             if error is not None:
                 return web.Response(status=400, text=error)
         return web.Response(text="ok")
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        return await fake_oauth.authorize(self, request)
 
     async def _upload(self, request: web.Request) -> web.Response:
         upload = self._uploads.get(request.match_info["file_id"])

@@ -281,5 +281,24 @@ def global_shortcut(
     }
 
 
+def app_uninstalled(team: str, event_id: str = "EvU1") -> dict[str, Any]:
+    """Slack's word that a workspace removed the app (its tokens are revoked already)."""
+    return _event_callback(team, {"type": "app_uninstalled", "event_ts": "1700000000.1"}, event_id)
+
+
+def tokens_revoked(
+    team: str,
+    bot: tuple[str, ...] = (BOT_USER,),
+    oauth: tuple[str, ...] = (),
+    event_id: str = "EvR1",
+) -> dict[str, Any]:
+    event = {
+        "type": "tokens_revoked",
+        "tokens": {"oauth": list(oauth), "bot": list(bot)},
+        "event_ts": "1700000000.2",
+    }
+    return _event_callback(team, event, event_id)
+
+
 def url_verification(challenge: str = "challenge-token") -> dict[str, Any]:
     return {"token": "verification-token", "challenge": challenge, "type": "url_verification"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from adapters.runtime.settings import DEFAULT_SLACK_SCOPES
 from adapters.slack.app import SHORTCUT
 from adapters.slack.inbound import readable
 
@@ -37,6 +38,11 @@ def test_scopes_are_the_ones_used() -> None:
         "im:write",
         "users:read",
     }
+
+
+def test_an_oauth_install_asks_for_the_manifests_scopes() -> None:
+    assert set(DEFAULT_SLACK_SCOPES) == _items("bot")
+    assert len(DEFAULT_SLACK_SCOPES) == len(set(DEFAULT_SLACK_SCOPES))
 
 
 def test_command_and_shortcut_match_the_code() -> None:

@@ -299,3 +299,46 @@ def test_env_example_lists_every_variable() -> None:
         assert f"{name}=" in example, name
     # Loading the example as-is gives the defaults (everything optional is commented out).
     assert load({}, str(REPO / ".env.example")) == load()
+
+
+# --- many Slack workspaces (OAuth) -------------------------------------------------------
+
+OAUTH = {
+    "SLACK_CLIENT_ID": "1111.2222",
+    "SLACK_CLIENT_SECRET": "secret",
+    "SLACK_MODE": "http",
+    "SLACK_SIGNING_SECRET": "shh",
+}
+
+
+def test_slack_oauth_enables_slack_without_a_bot_token() -> None:
+    s = load(OAUTH)
+    assert s.slack_oauth and s.slack_enabled and not s.console_only
+    assert s.slack_bot_token is None
+    assert "chat:write" in s.slack_scopes and s.slack_redirect_uri is None
+    assert "secret" not in repr(s)
+    s = load(
+        OAUTH
+        | {
+            "SLACK_SCOPES": "chat:write, commands,chat:write",
+            "SLACK_REDIRECT_URI": "https://bot.example.org/slack/oauth_redirect",
+        }
+    )
+    assert s.slack_scopes == ("chat:write", "commands")
+    assert s.slack_redirect_uri == "https://bot.example.org/slack/oauth_redirect"
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"SLACK_CLIENT_ID": "1.2"}, "go together"),
+        (OAUTH | {"SLACK_BOT_TOKEN": "xoxb-1"}, "set one of them"),
+        (OAUTH | {"SLACK_MODE": "socket", "SLACK_APP_TOKEN": "xapp-1"}, "SLACK_MODE=http"),
+        ({k: v for k, v in OAUTH.items() if k != "SLACK_SIGNING_SECRET"}, "SIGNING_SECRET"),
+        (OAUTH | {"SLACK_SCOPES": "chat:write;commands"}, "SLACK_SCOPES"),
+        (OAUTH | {"SLACK_REDIRECT_URI": "ftp://x/y"}, "SLACK_REDIRECT_URI"),
+    ],
+)
+def test_half_an_oauth_configuration_is_refused(env: dict[str, str], needle: str) -> None:
+    with pytest.raises(SettingsError, match=needle):
+        load(env)
