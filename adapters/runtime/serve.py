@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 from adapters.runtime.bootstrap import Runtime, bootstrap
 from adapters.runtime.health import Health, HealthServer
 from adapters.runtime.settings import Settings
+from bot.nudges.ratelimit import Limiter
 from bot.ports import Delivery
 from storage.claims import SqlClaims
 from storage.leases import SqlLeases
+from storage.presence import SqlPresence
 
 if TYPE_CHECKING:  # the scheduler (APScheduler) is imported when nudges start
-    from adapters.runtime.scheduler import Job
+    from adapters.runtime.scheduler import Intervals, Job
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,20 @@ async def prune_claims_once(claims: SqlClaims, leases: SqlLeases) -> bool:
         return False
     await claims.prune()
     return True
+
+
+def share_ceilings(
+    presence: SqlPresence, limiter: Limiter, platforms: list[str], intervals: Intervals
+) -> Job:
+    """A job, at the dispatcher's pace: count the processes delivering to each platform
+    and pace this one at its share of the platform's ceilings (bot.nudges.ratelimit)."""
+    ttl = timedelta(seconds=intervals.dispatcher_s * 3)  # two missed beats: gone
+
+    async def beat() -> None:
+        for platform, processes in (await presence.beat(platforms, ttl)).items():
+            limiter.share(platform, 1 / processes)
+
+    return "share-ceilings", intervals.dispatcher_s, beat
 
 
 def once_across_processes(leases: SqlLeases, job: Job) -> Job:
@@ -98,6 +114,7 @@ async def serve(
     connections: list[Any] = []
     pruning: asyncio.Task[None] | None = None
     jobs: list[Job] = []  # adapters' own periodic jobs, run once across processes
+    presence: SqlPresence | None = None
     try:
         slack_http = settings.slack_enabled and settings.slack_mode == "http"
         if settings.health_port is not None and not slack_http:
@@ -136,11 +153,22 @@ async def serve(
             deliveries[ddelivery.platform] = ddelivery
         claims = SqlClaims(runtime.engine, runtime.clock)
         leases = SqlLeases(runtime.engine, runtime.clock, runtime.worker)
-        runtime.start_nudges(deliveries, jobs=[once_across_processes(leases, j) for j in jobs])
+        from adapters.runtime.scheduler import Intervals  # with the scheduler: APScheduler
+
+        presence = SqlPresence(runtime.engine, runtime.clock, runtime.worker)
+        assert runtime.limiter is not None
+        sharing = share_ceilings(presence, runtime.limiter, sorted(deliveries), Intervals())
+        await sharing[2]()  # this process counts from the start
+        runtime.start_nudges(
+            deliveries, jobs=[once_across_processes(leases, j) for j in jobs] + [sharing]
+        )
         pruning = asyncio.create_task(_prune_claims(claims, leases))
         log.info("ready in %.2f s", time.monotonic() - started)
         await stop.wait()
     finally:
+        if presence is not None:  # the others take this process's share at once
+            with contextlib.suppress(Exception):
+                await presence.leave()
         await _shutdown(runtime, health, server, connections, pruning)
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):

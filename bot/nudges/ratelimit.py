@@ -6,6 +6,10 @@ The buckets refill a little below those rates (`headroom`): requests paced at ex
 the limit reach the platform with jitter, and half the gaps come out short. A 429 with
 Retry-After closes the scope it names (a channel, a workspace, the whole platform) for
 that long, so the rest of a tick waits there and nowhere else.
+
+Several processes delivering to one platform share its ceilings: each one's platform and
+workspace buckets run at its `share` of them (1/n of n live processes, told by the
+runtime). A channel's bucket is not shared: one member's nudges are few and far apart.
 """
 
 from __future__ import annotations
@@ -44,17 +48,30 @@ _EPSILON = 1e-6  # seconds
 
 
 class TokenBucket:
-    __slots__ = ("_level", "_per_second", "_stamp", "_timer", "rate")
+    __slots__ = ("_burst", "_headroom", "_level", "_per_second", "_stamp", "_timer", "rate")
 
-    def __init__(self, rate: Rate, timer: Timer, headroom: float = 1.0) -> None:
+    def __init__(
+        self, rate: Rate, timer: Timer, headroom: float = 1.0, share: float = 1.0
+    ) -> None:
         self.rate = rate
-        self._per_second = rate.per_second * headroom
+        self._headroom = headroom
         self._timer = timer
-        self._level = rate.burst
+        self._per_second, self._burst = self._scaled(share)
+        self._level = self._burst
         self._stamp = timer.monotonic()
 
+    def _scaled(self, share: float) -> tuple[float, float]:
+        # A burst below one token would never let a message through.
+        return self.rate.per_second * self._headroom * share, max(1.0, self.rate.burst * share)
+
+    def rescale(self, share: float) -> None:
+        """Run at `share` of the rate from now on (what was earned so far is kept)."""
+        self._refill(self._timer.monotonic())
+        self._per_second, self._burst = self._scaled(share)
+        self._level = min(self._level, self._burst)
+
     def _refill(self, now: float) -> None:
-        self._level = min(self.rate.burst, self._level + (now - self._stamp) * self._per_second)
+        self._level = min(self._burst, self._level + (now - self._stamp) * self._per_second)
         self._stamp = now
 
     def wait_time(self) -> float:
@@ -92,6 +109,19 @@ class Limiter:
         self._buckets: OrderedDict[_Key, TokenBucket] = OrderedDict()
         self._blocked: dict[_Key, float] = {}  # scope -> monotonic time it opens again
         self._max_keys = max_keys
+        self._shares: dict[str, float] = {}  # platform -> this process's share (default 1)
+
+    def share(self, platform: str, share: float) -> None:
+        """This process delivers `share` (0 < share <= 1) of what `platform` allows: its
+        platform and workspace buckets run at that fraction of the ceilings."""
+        if not 0 < share <= 1:
+            raise ValueError(f"a share of a platform's ceilings is in (0, 1], not {share}")
+        if self._shares.get(platform, 1.0) == share:
+            return
+        self._shares[platform] = share
+        for key, bucket in self._buckets.items():
+            if key[0] == platform and len(key) < 4:  # (platform,) or (platform, "tenant", t)
+                bucket.rescale(share)
 
     @staticmethod
     def _scopes(platform: str, tenant: str, channel: str) -> dict[LimitScope, _Key]:
@@ -121,12 +151,17 @@ class Limiter:
             rate = rates[scope]
             if rate is None or (channel is None and scope is LimitScope.CHANNEL):
                 continue
-            bucket = self._buckets.pop(key, None) or TokenBucket(rate, self._timer, self._headroom)
+            bucket = self._buckets.pop(key, None) or self._new_bucket(platform, scope, rate)
             self._buckets[key] = bucket
             out.append((scope, bucket))
         while len(self._buckets) > self._max_keys:
             self._buckets.popitem(last=False)
         return out
+
+    def _new_bucket(self, platform: str, scope: LimitScope, rate: Rate) -> TokenBucket:
+        shared = scope is not LimitScope.CHANNEL
+        share = self._shares.get(platform, 1.0) if shared else 1.0
+        return TokenBucket(rate, self._timer, self._headroom, share)
 
     def _blocked_for(self, platform: str, tenant: str, channel: str) -> float:
         now = self._timer.monotonic()

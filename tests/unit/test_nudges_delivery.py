@@ -305,3 +305,22 @@ async def test_a_request_to_no_channel_counts_against_the_platform_only() -> Non
     assert await limiter.acquire("discord", "discord", "D2") == pytest.approx(0.1)
     limiter.block("discord", "discord", "D9", 3.0, LimitScope.PLATFORM)
     assert await limiter.acquire_request("discord", "discord") == pytest.approx(3.0)
+
+
+async def test_processes_sharing_a_platform_each_pace_at_their_share() -> None:
+    timer = StrictTimer()
+    limits = {"slack": PlatformLimits(tenant_rate=Rate(10.0, 2.0), channel_rate=Rate(1.0, 1.0))}
+    limiter = Limiter(timer, limits, headroom=1.0)
+    await limiter.acquire("slack", "T1", "D0")  # the workspace's bucket exists at 10/s
+    limiter.share("slack", 0.5)  # a second process delivers to Slack now
+    for i in range(1, 4):  # its burst is one, then one every 1/5 s
+        await limiter.acquire("slack", "T1", f"D{i}")
+    assert timer.slept == pytest.approx([0.2, 0.2])
+    timer.slept.clear()
+    assert await limiter.acquire("slack", "T2", "D0") == 0.0  # a new workspace's burst: 1
+    assert await limiter.acquire("slack", "T2", "D1") == pytest.approx(0.2)
+    limiter.share("slack", 1.0)  # alone again: the whole ceiling
+    await limiter.acquire("slack", "T1", "D9")
+    assert await limiter.acquire("slack", "T1", "D8") == pytest.approx(0.1)  # at 10/s
+    with pytest.raises(ValueError, match="share"):
+        limiter.share("slack", 0)
