@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from typing import Any
 
 from bot import messages as msg
 from bot.commands import Invocation
-from bot.context import Caller, Config, Where
+from bot.context import Caller, Where
 from bot.core import Core
-from bot.ports import Clock, Observer, Timer, UnitOfWorkFactory
 from bot.replies import Reply
 
 # Set inside an admitted command: handle_text calls handle, which must not be refused.
@@ -20,15 +20,10 @@ _admitted: ContextVar[bool] = ContextVar("admitted", default=False)
 
 
 class ServingCore(Core):
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
-        config: Config | None = None,
-        observer: Observer | None = None,
-        timer: Timer | None = None,
-    ) -> None:
-        super().__init__(uow_factory, clock, config, observer, timer)
+    """Takes Core's arguments, as they are."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.draining = False
         self._in_flight = 0
         self._idle = asyncio.Event()
