@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
@@ -64,9 +65,16 @@ class DiscordConnection:
             log.warning("Discord is not ready after %.0f s; still trying", READY_TIMEOUT_S)
 
     async def ready(self) -> bool:
-        """READY received and the gateway socket open (false while it resumes)."""
+        """READY received and the gateway socket open (false while it resumes); sharded,
+        every shard's socket (discord.py's sharded client keeps its own per shard and
+        leaves `bot.ws` None)."""
+        if not self.bot.is_ready() or self.bot.is_closed():
+            return False
+        if isinstance(self.bot, discord.AutoShardedClient):
+            shards = self.bot.shards.values()
+            return bool(shards) and all(not shard.is_closed() for shard in shards)
         ws = self.bot.ws
-        return self.bot.is_ready() and not self.bot.is_closed() and ws is not None and ws.open
+        return ws is not None and ws.open
 
     async def stop(self) -> None:
         await self.bot.close()

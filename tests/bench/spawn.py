@@ -49,17 +49,19 @@ async def running(
     ready: Callable[[], bool],
     module: str = "adapters.cli",
     args: tuple[str, ...] = ("run",),
+    database_url: str | None = None,
 ) -> AsyncIterator[Running]:
     """`python -m module args` (by default `nextinterview run`) with only `platform_env`
     configured (cwd a temp dir: no .env of the checkout is read), held until `ready()`
-    or 15 s, stopped with SIGTERM on the way out. Its database is `tmp`'s: a second run
-    in the same `tmp` is a restart. Its output goes to tmp/run.log."""
+    or 15 s, stopped with SIGTERM on the way out. Its database is `tmp`'s (a second run
+    in the same `tmp` is a restart), or `database_url` (several runs sharing one
+    PostgreSQL). Its output goes to tmp/run.log."""
     # Bytecode caching as on a user's machine, even where this shell turns it off.
     dropped = ("SLACK_", "DISCORD_", "PYTHONDONTWRITEBYTECODE")
     env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     env["HEALTH_PORT"] = "0"  # several runs at once must not fight over 8080 (or pass one)
-    env.update(platform_env, DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'run.db'}",
-               PYTHONPATH=str(REPO))  # fmt: skip
+    database_url = database_url or f"sqlite+aiosqlite:///{tmp / 'run.db'}"
+    env.update(platform_env, DATABASE_URL=database_url, PYTHONPATH=str(REPO))
     with (tmp / "run.log").open("wb") as log:
         t0 = time.monotonic()
         proc = await asyncio.create_subprocess_exec(

@@ -20,6 +20,9 @@ Where the agreed interface is silent, the fake does what Discord does:
 - Users not added with add_user() are created when first seen (an interaction or a DM
   open); POST /users/@me/channels gives one DM channel per user (`dm_channels`). A DM to a
   user added with dms_closed=True -> 403 50007; an unknown channel -> 404 10003.
+- A message posted with enforce_nonce and a nonce already posted by the bot within
+  `nonce_window` (180 s: Discord says "the past few minutes") is not posted again: the
+  first message is answered, as Discord does; `nonce_repeats` counts those answers.
 - Messages (POST/PATCH /channels/{id}/messages[/{mid}]), callbacks and webhook posts and
   edits are checked by tests/discord/fake_checks.py; a breach is a violation and 400
   50035; a missing or permissive allowed_mentions is a violation but answered 200.
@@ -106,6 +109,9 @@ class FakeDiscord(GatewayFake, LimitsFake):
         self.command_creates: dict[int | None, int] = {}
         self.messages: list[dict[str, Any]] = []
         self.dm_channels: dict[int, int] = {}
+        self.nonces: dict[str, dict[str, Any]] = {}  # enforce_nonce's nonce -> its message
+        self.nonce_window = 180.0
+        self.nonce_repeats = 0
         self.responses: list[dict[str, Any]] = []
         self.interactions: dict[int, Interaction] = {}
         self.by_token: dict[str, Interaction] = {}

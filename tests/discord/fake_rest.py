@@ -298,8 +298,17 @@ def post_message(fake: FakeDiscord, req: Request) -> tuple[int, Any]:
     if checks.is_empty(body, len(req.files)):
         raise Reject(400, 50006, "Cannot send an empty message")
     _check(fake, checks.check_message(body, f"message to {channel_id}", fake.allowed_ids))
+    key = str(body.get("nonce")) if body.get("enforce_nonce") and body.get("nonce") else None
+    if key is not None:  # the bot is the author of every message posted here
+        earlier = fake.nonces.get(key)
+        if earlier is not None and time.monotonic() - earlier["at"] < fake.nonce_window:
+            fake.nonce_repeats += 1
+            return 200, public(earlier)  # the same message again, nothing new posted
     record = new_message(fake, channel_id, body, req.files)
     fake.messages.append(record)
+    if key is not None:
+        record["nonce"] = key
+        fake.nonces[key] = record
     return 200, public(record)
 
 

@@ -165,6 +165,20 @@ async def test_a_long_key_is_a_short_nonce_the_same_on_every_try(
     assert sent == [nonce(key)] * 2 and len(sent[0]) == NONCE_MAX
 
 
+async def test_a_key_sent_again_by_another_process_is_one_message_at_discord(
+    fake: FakeDiscord, make: Make
+) -> None:
+    # A process posted nudge-5 and died before marking it sent; another sends it again.
+    first, _ = make(MemoryChannels({ADA: str(fake.dm_channel_for(USER_ID))}))
+    second, _ = make(MemoryChannels({ADA: str(fake.dm_channel_for(USER_ID))}))
+    assert await first.deliver(dm("nudge-5")) == DeliveryResult.sent()
+    assert await second.deliver(dm("nudge-5")) == DeliveryResult.sent()
+    assert await second.deliver(dm("nudge-6")) == DeliveryResult.sent()
+    assert len(fake.calls_to("POST", MESSAGES)) == 3  # the repeat reached Discord...
+    assert [m["nonce"] for m in fake.messages] == ["nudge-5", "nudge-6"]  # ...and was dropped
+    assert fake.nonce_repeats == 1
+
+
 def test_nonces_are_keys_within_25_ascii_characters_else_a_stable_hash() -> None:
     assert nonce("nudge-123") == "nudge-123"
     assert nonce("n" * 25) == "n" * 25
@@ -347,10 +361,11 @@ async def test_a_repeated_key_posts_once_and_the_keys_kept_are_bounded(
     delivery, _ = make(keep_keys=2)
     for _ in range(3):
         assert await delivery.deliver(dm("nudge-1", HELLO)) == DeliveryResult.sent()
-    assert len(fake.messages) == 1
+    assert len(fake.messages) == 1 and len(posts(fake)) == 1
     for key in ("nudge-2", "nudge-3", "nudge-1"):
         await delivery.deliver(dm(key, HELLO))
-    assert len(fake.messages) == 4  # nudge-1 was forgotten, so posted again
+    assert len(posts(fake)) == 4  # nudge-1 was forgotten, so posted again...
+    assert len(fake.messages) == 3 and fake.nonce_repeats == 1  # ...and Discord dropped it
 
 
 async def test_a_refused_token_stops_every_send_until_probed_again(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.discord.client import DiscordBot, ShardedDiscordBot
-from adapters.runtime.discord import build_discord, discord_config
+from adapters.runtime.discord import DiscordConnection, build_discord, discord_config
 from adapters.runtime.settings import load_settings
 from bot.core import Core
 from storage.engine import make_engine
@@ -45,6 +45,14 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 async def process(
     fake: FakeDiscord, url: str, env: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[DiscordBot]:
+    async with connection(fake, url, env, tmp_path) as conn:
+        yield conn.bot
+
+
+@asynccontextmanager
+async def connection(
+    fake: FakeDiscord, url: str, env: dict[str, str], tmp_path: Path
+) -> AsyncIterator[DiscordConnection]:
     """One `nextinterview run`'s Discord half, configured as an operator would."""
     settings = load_settings(
         {"DISCORD_BOT_TOKEN": fake.token, "DATABASE_URL": url, **env},
@@ -57,7 +65,7 @@ async def process(
     bot, _delivery, conn = build_discord(core, config, engine, clock)
     await conn.start()
     try:
-        yield bot
+        yield conn
     finally:
         await conn.stop()
         await engine.dispose()
@@ -112,3 +120,21 @@ async def test_one_process_holds_every_shard_when_it_names_none(
                 assert f"Person{shard}" in await _log(fake, guild, f"Person{shard}")
             assert "Dee" in await _log(fake, None, "Dee")
     assert fake.violations == []
+
+
+async def test_a_sharded_process_is_ready_once_its_shards_are_connected(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    # /readyz asks the connection: a sharded client keeps no `ws` of its own, and a
+    # process holding shards must still say it is ready (else no traffic ever reaches it).
+    url = f"sqlite+aiosqlite:///{tmp_path}/ready.db"
+    await upgrade(url)
+    env = {"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1"}
+    with fake.patch_discord():
+        async with connection(fake, url, env, tmp_path) as conn:
+            await eventually(lambda: 1 in fake.sessions)
+            await eventually(conn.bot.is_ready)
+            assert await conn.ready()
+            await fake.reconnect(shard=1)  # resumed: ready again
+            assert await conn.ready()
+        assert not await conn.ready()  # stopped
