@@ -62,7 +62,7 @@ async def connection(
     engine = make_engine(url)
     clock = FakeClock()
     core = Core(uow_factory(engine, clock), clock)
-    bot, _delivery, conn = build_discord(core, config, engine, clock)
+    _bot, _delivery, conn = build_discord(core, config, engine, clock)
     await conn.start()
     try:
         yield conn
