@@ -44,9 +44,10 @@ def _working_days_back(member: Member, today_local: datetime, days: int) -> date
     """The instant `days` of the member's working days before today's start."""
     day = today_local.date()
     counted = 0
+    working = member.working_days or range(7)  # none kept: every day counts, never a hang
     while counted < days:
         day -= timedelta(days=1)
-        if day.weekday() in member.working_days:
+        if day.weekday() in working:
             counted += 1
     return local_midnight_utc(day, zone(member.timezone))
 

@@ -51,7 +51,10 @@ log = logging.getLogger(__name__)
 _RANK = {kind: i for i, kind in enumerate(PRIORITY)}
 # Posts and summaries stand alone; the rest of a member's nudges due together merge.
 _ALONE = (NudgeKind.LEADERBOARD, NudgeKind.ADMIN_SUMMARY)
-_NO_ADAPTER_RETRY = timedelta(minutes=1)
+# No adapter here for a nudge's platform: another process likely has one, so the nudge
+# goes back at once for a first few claims, then once a minute.
+_NO_ADAPTER_SOON, _NO_ADAPTER_RETRY = timedelta(seconds=5), timedelta(minutes=1)
+_NO_ADAPTER_SOON_CLAIMS = 3
 
 
 @dataclass(slots=True)
@@ -338,9 +341,16 @@ class Dispatcher:
         now: datetime,
         report: DispatchReport,
     ) -> None:
-        # Another process may run that platform; when none does, grace turns it stale.
+        # Another process may run that platform. A retry moves due_at, so grace alone would
+        # never end it: past as many claims as grace holds retries, no process has one.
+        note = f"no adapter for {platform}"
         for n in nudges:
-            await self._retry(uow, n, now + _NO_ADAPTER_RETRY, f"no adapter for {platform}", report)
+            if n.attempts > _NO_ADAPTER_SOON_CLAIMS + self.config.grace / _NO_ADAPTER_RETRY:
+                await self._finish(uow, n, NudgeStatus.SKIPPED, note, report)
+                continue
+            soon = n.attempts <= _NO_ADAPTER_SOON_CLAIMS
+            wait = _NO_ADAPTER_SOON if soon else _NO_ADAPTER_RETRY
+            await self._retry(uow, n, now + wait, note, report)
 
     async def _finish(
         self,

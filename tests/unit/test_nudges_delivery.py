@@ -10,6 +10,7 @@ import pytest
 from bot.context import Caller
 from bot.domain import Identity
 from bot.nudges.config import NudgeConfig
+from bot.nudges.dispatcher import Dispatcher
 from bot.nudges.model import (
     DeliveryResult,
     DeliveryStatus,
@@ -21,7 +22,7 @@ from bot.nudges.model import (
 )
 from bot.nudges.ratelimit import Limiter, PlatformLimits, Rate
 from tests.unit.harness import ADA, caller, local
-from tests.unit.nudge_world import FakeTimer, NudgeWorld
+from tests.unit.nudge_world import FakeTimer, NudgeWorld, fake_uow_factory
 
 SECOND = timedelta(seconds=1)
 HALF_HOUR = timedelta(minutes=30)
@@ -324,3 +325,24 @@ async def test_processes_sharing_a_platform_each_pace_at_their_share() -> None:
     assert await limiter.acquire("slack", "T1", "D8") == pytest.approx(0.1)  # at 10/s
     with pytest.raises(ValueError, match="share"):
         limiter.share("slack", 0)
+
+
+async def test_a_nudge_no_process_can_deliver_goes_back_soon_then_stops_at_grace() -> None:
+    """A dispatcher without the nudge's platform hands it back: within seconds for the first
+    claims (another process likely has the adapter), then every minute; once no process
+    has sent it for the whole grace, it is skipped instead of claimed for ever."""
+    world = NudgeWorld(utc(6, 9))
+    await world.ok("settings checkin 10:00")
+    world.dispatcher = Dispatcher(
+        fake_uow_factory(world.store, world.clock), world.clock, {}, world.timer,
+        world.config, worker="no-adapter", limiter=world.limiter,
+    )  # fmt: skip
+    await world.run(utc(6, 10), step=timedelta(minutes=30))
+    (checkin,) = [n for n in world.nudges(NudgeKind.CHECKIN) if n.attempts]
+    assert (checkin.status, checkin.due_at) == (NudgeStatus.PENDING, utc(6, 10, 0, 5))
+    assert checkin.note is not None and checkin.note.startswith("no adapter")
+    await world.run(utc(6, 10, 0, 20), step=5 * SECOND)  # claimed at :05, :10 and :15
+    assert (checkin.attempts, checkin.due_at) == (4, utc(6, 10, 1, 15))  # then a minute
+    await world.run(utc(6, 10) + world.config.grace + 10 * HALF_HOUR, step=timedelta(minutes=1))
+    assert checkin.status is NudgeStatus.SKIPPED and world.sent() == []
+    assert checkin.attempts < 3 + world.config.grace / timedelta(minutes=1) + 3

@@ -3,11 +3,12 @@ nudge and the thin-pipeline note, both merged into the check-in."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.domain import MeetingStatus
+from bot.domain import MeetingStatus, Member
+from bot.nudges.compose import _working_days_back
 from bot.nudges.config import NudgeConfig
 from bot.nudges.model import NudgeKind, NudgeStatus
 from tests.unit.harness import local
@@ -209,3 +210,11 @@ async def test_no_prep_for_a_meeting_held_before_it(
     assert about_noor(world) == []
     assert [(n.status, n.note) for n in world.nudges(NudgeKind.PREP)] == outbox
     assert world.nudges(NudgeKind.DEBRIEF) == []
+
+
+def test_working_days_back_counts_calendar_days_when_none_are_kept() -> None:
+    """A member with no working days kept (the data allows it) must not hang the
+    dispatcher composing their nudge: every day counts."""
+    member = Member(display_name="Ada", timezone="UTC", working_days=frozenset())
+    today = datetime(2025, 1, 8, 9, 0, tzinfo=UTC)  # a Wednesday
+    assert _working_days_back(member, today, 3) == datetime(2025, 1, 5, tzinfo=UTC)
