@@ -17,6 +17,7 @@ from adapters.runtime.scheduler import Intervals
 from tests.bench.discord import discord_rows
 from tests.bench.nudges import dispatcher_rate, planner_day
 from tests.bench.parsing import parse_corpus
+from tests.bench.processes import three_process_rows
 from tests.bench.scenarios import Row, run_all
 from tests.bench.slack import slack_rows
 
@@ -71,8 +72,10 @@ async def main(quick: bool, postgres: bool, slack: bool = True, discord: bool = 
 
         with running_postgres("bench") as pg_url:
             rows += await run_all("postgresql", pg_url, quick)
-            fresh = await pg_databases(pg_url, ["bench_plan", "bench_send"])
-            rows += await nudges("postgresql", fresh, quick)
+            fresh = await pg_databases(pg_url, ["bench_plan", "bench_send", "bench_three"])
+            rows += await nudges("postgresql", fresh[:2], quick)
+            if slack and discord:
+                rows += await three_process_rows(fresh[2], quick)
     print()
     print_table(rows)
     print()

@@ -9,14 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import time
 from collections import Counter
-from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import time as clock_time
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -24,21 +21,18 @@ import pytest
 from sqlalchemy import text
 
 from adapters.runtime.clock import SystemClock
-from bot.domain import Identity, Member
+from bot.domain import Identity
 from bot.nudges.config import NudgeConfig
-from bot.nudges.model import Nudge, NudgeKind
 from storage.engine import make_engine
-from storage.uow import uow_factory
-from tests.bench.spawn import Running, running
 from tests.discord import payloads as discord_payloads
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.fake_gateway import shard_of
 from tests.discord.harness import text_of
+from tests.engine.three import SECRET, Proc, fill, ready, start_processes, until
 from tests.slack import payloads
 from tests.slack.fake_signing import send_http
 from tests.slack.fake_slack import FakeSlack, eventually
 
-SECRET = "signing-secret-three"
 LEASE_S = NudgeConfig().lease.total_seconds()  # 60 s: a dead process's nudges come back then
 CONCURRENCY = 8  # the dispatcher's sends in flight per process (Dispatcher's default)
 # Slack paces each workspace at 5 messages/s per process: the Slack members are spread
@@ -53,57 +47,6 @@ GUILDS = {
 }  # fmt: skip
 CHANNELS = {0: 400000000000000010, 1: 400000000000000011}
 DISCORD_USER_BASE = 600000000000000000
-
-
-@dataclass
-class Proc:
-    name: str
-    port: int
-    run: Running
-    log: Path
-    said: str = ""  # what /readyz last answered
-
-    @property
-    def worker(self) -> str:  # adapters.runtime.bootstrap.Runtime.worker
-        return f"{socket.gethostname()}-{self.run.proc.pid}"
-
-    @property
-    def events_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/slack/events"
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _until(check: Callable[[], object], seconds: float, what: str) -> None:
-    """Await `check()` (sync or async) until true, every 0.25 s, for at most `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        got = check()
-        if asyncio.iscoroutine(got):
-            got = await got
-        if got:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen within {seconds:g} s")
-        await asyncio.sleep(0.25)
-
-
-async def _ready(session: aiohttp.ClientSession, proc: Proc) -> bool:
-    assert proc.run.proc.returncode is None, f"{proc.name} exited:\n{proc.tail()}"
-    try:
-        async with session.get(f"http://127.0.0.1:{proc.port}/readyz") as response:
-            proc.said = await response.text()
-            return response.status == 200
-    except (aiohttp.ClientError, TimeoutError) as e:
-        proc.said = repr(e)
-        return False
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -172,52 +115,19 @@ class Filled:
 
 
 async def _fill(url: str, first: int, count: int, now: datetime) -> Filled:
-    """`count` members, each with one check-in due now (no merging, no daily cap): one in
-    DISCORD_EVERY a Discord member, the others Slack members over TENANTS workspaces. Their
-    periodic nudges fall far from now (check-in in 12 hours, the rest off), so the
-    processes' planners add nothing while the test runs."""
-    engine = make_engine(url)
-    clock = SystemClock()
-    later = (now + timedelta(hours=12)).time().replace(second=0, microsecond=0)
-    off = frozenset({"streak_risk", "weekly_review", "no_interview", "pipeline"})
-    targets: dict[int, tuple[str, str]] = {}  # member id -> (platform, user id)
-    try:
-        for start in range(first, first + count, 1000):
-            async with uow_factory(engine, clock)() as uow:
-                nudges = []
-                for n in range(start, min(start + 1000, first + count)):
-                    if n % DISCORD_EVERY == 0:
-                        who = Identity("discord", "discord", str(DISCORD_USER_BASE + n))
-                    else:
-                        who = Identity("slack", f"T{n % TENANTS:04d}", f"U{n:08d}")
-                    member = Member(
-                        f"Member {n}", checkin_time=clock_time(later.hour, later.minute),
-                        nudges_off=off,
-                    )  # fmt: skip
-                    added = await uow.members.add(member, who)
-                    assert added.id is not None
-                    targets[added.id] = (who.platform, who.user_id)
-                    nudges.append(Nudge(
-                        NudgeKind.CHECKIN, now - timedelta(minutes=5, milliseconds=-n),
-                        f"three:{n}", member_id=added.id,
-                    ))  # fmt: skip
-                await uow.outbox.enqueue(nudges)
-        async with engine.connect() as conn:
-            rows = (await conn.execute(
-                text("SELECT id, member_id FROM outbox WHERE dedupe_key LIKE 'three:%'")
-            )).all()  # fmt: skip
-    finally:
-        await engine.dispose()
+    """`count` members with a check-in due now (tests.engine.three.fill): one in
+    DISCORD_EVERY a Discord member, the others Slack members over TENANTS workspaces."""
+    who = [
+        Identity("discord", "discord", str(DISCORD_USER_BASE + n)) if n % DISCORD_EVERY == 0
+        else Identity("slack", f"T{n % TENANTS:04d}", f"U{n:08d}")
+        for n in range(first, first + count)
+    ]  # fmt: skip
     filled = Filled({}, {})
-    for nudge_id, member_id in rows:
-        if member_id not in targets:
-            continue  # an earlier fill's
-        platform, user = targets[member_id]
-        if platform == "slack":
-            filled.slack[nudge_id] = user
+    for nudge_id, identity in (await fill(url, who, f"three{first}", now)).items():
+        if identity.platform == "slack":
+            filled.slack[nudge_id] = identity.user_id
         else:
-            filled.discord[nudge_id] = int(user)
-    assert len(filled.slack) + len(filled.discord) == count
+            filled.discord[nudge_id] = int(identity.user_id)
     return filled
 
 
@@ -282,31 +192,9 @@ async def test_three_processes_share_one_postgres(pg_fresh_url: str, tmp_path: P
         session = await stack.enter_async_context(
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5), trust_env=False)
         )
-        procs: list[Proc] = []
-        for name, shard in (("A", "0"), ("B", "1"), ("C", None)):
-            port, home = _free_port(), tmp_path / name
-            home.mkdir()
-            env = {
-                "SLACK_MODE": "http", "SLACK_HTTP_PORT": str(port),
-                "SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": slack.bot_token,
-                "SLACK_API_URL": slack.api_url, "NO_PROXY": "127.0.0.1,localhost",
-            }  # fmt: skip
-            if shard is not None:
-                env |= {
-                    "DISCORD_BOT_TOKEN": discord.token, "DISCORD_API_URL": discord.api_url,
-                    "DISCORD_GATEWAY_URL": discord.gateway_url,
-                    "DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": shard,
-                }  # fmt: skip
-            run = await stack.enter_async_context(
-                running(home, env, lambda: True, database_url=pg_fresh_url)
-            )
-            procs.append(Proc(name, port, run, home / "run.log"))
+        shards = ("0", "1", None)  # A holds shard 0, B shard 1, C is Slack only
+        procs = await start_processes(stack, slack, discord, pg_fresh_url, tmp_path, shards)
         a, b, c = procs
-        for proc in procs:
-            try:
-                await _until(lambda p=proc: _ready(session, p), 60, f"/readyz of {proc.name}")  # type: ignore[misc]
-            except TimeoutError as e:
-                raise AssertionError(f"{e}: {proc.said}\n{proc.tail()}") from None
         print(f"[{time.monotonic() - started:6.1f} s] three processes ready")
 
         # 1. What is sent to each process is answered once, by it.
@@ -336,7 +224,7 @@ async def test_three_processes_share_one_postgres(pg_fresh_url: str, tmp_path: P
         print(f"[{time.monotonic() - started:6.1f} s] outbox filled: {len(filled.slack)} "
               f"Slack, {len(filled.discord)} Discord")  # fmt: skip
         ids = set(filled.slack) | set(filled.discord)
-        await _until(lambda: _all_sent(pg_fresh_url, filled, started), 900, "10,000 sent")
+        await until(lambda: _all_sent(pg_fresh_url, filled, started), 900, "10,000 sent")
         await asyncio.sleep(1.0)
         slack_got = _slack_counts(slack) - before_slack
         discord_got = _discord_counts(discord) - before_discord
@@ -368,7 +256,7 @@ async def test_three_processes_share_one_postgres(pg_fresh_url: str, tmp_path: P
             }  # fmt: skip
             return len(held) > 0
 
-        await _until(b_holds_some, 60, "B holding nudges")
+        await until(b_holds_some, 60, "B holding nudges")
         b.run.proc.send_signal(signal.SIGKILL)
         assert await asyncio.wait_for(b.run.proc.wait(), 10) == -signal.SIGKILL
         killed_at = time.monotonic()
@@ -376,7 +264,7 @@ async def test_three_processes_share_one_postgres(pg_fresh_url: str, tmp_path: P
                  if row[0] == "claimed" and row[2] == b.worker}  # fmt: skip
         print(f"[{time.monotonic() - started:6.1f} s] B killed holding {len(stuck)} nudges")
         assert stuck
-        await _until(lambda: _all_sent(pg_fresh_url, second, started), 900, "1,500 sent")
+        await until(lambda: _all_sent(pg_fresh_url, second, started), 900, "1,500 sent")
         assert time.monotonic() - killed_at >= LEASE_S - 5  # B's waited out their lease
         await asyncio.sleep(1.0)
         rows = await _rows(pg_fresh_url, ids2)
@@ -400,5 +288,5 @@ async def test_three_processes_share_one_postgres(pg_fresh_url: str, tmp_path: P
               f"repeat(s), {sum(n > 1 for n in resent.values())} Discord post(s) sent again "
               f"and dropped by their nonce")  # fmt: skip
         for proc in (a, c):
-            assert await _ready(session, proc)
+            assert await ready(session, proc)
     assert slack.violations == [] and discord.violations == []
