@@ -374,6 +374,11 @@ class OutboxRepository(Protocol):
         """Claimed nudges whose lease ended go back to pending; how many."""
         ...
 
+    async def leave(self, nudge_id: int, worker: str, note: str) -> bool:
+        """Give a held nudge back as pending for another worker, due as it was, its claim
+        not counted among its attempts (this worker had no room for it)."""
+        ...
+
     async def release(self, worker: str) -> int:
         """Every nudge `worker` still holds goes back to pending at once (it is stopping
         and will not deliver them); how many. Their attempts stay counted."""

@@ -73,6 +73,14 @@ class FakeOutboxRepository(_Repository):
         n.claimed_by = n.lease_until = None
         return True
 
+    async def leave(self, nudge_id: int, worker: str, note: str) -> bool:
+        n = self._held(nudge_id, worker)
+        if n is None:
+            return False
+        n.status, n.note, n.attempts = NudgeStatus.PENDING, note, n.attempts - 1
+        n.claimed_by = n.lease_until = None
+        return True
+
     async def reap(self, now: datetime) -> int:
         lost = [
             n

@@ -33,6 +33,9 @@ class NudgeConfig:
     # Dispatching
     grace: timedelta = timedelta(hours=2)  # later than this after due: skipped, not sent
     lease: timedelta = timedelta(seconds=60)
+    # Sharing a platform with other processes, a dispatcher keeps what it can send to a
+    # workspace within this (two of its ticks) and leaves the rest to them.
+    keep_ahead: timedelta = timedelta(seconds=10)
     batch: int = 200
     merge_window: timedelta = timedelta(minutes=10)  # due together: one message
     daily_cap: int = 4  # nudges a member gets in one local day at most

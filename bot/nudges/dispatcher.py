@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,6 +66,7 @@ class DispatchReport:
     failed: int = 0
     retried: int = 0
     reaped: int = 0
+    left: int = 0  # given back for other processes sharing the platform
 
 
 @dataclass(slots=True)
@@ -121,12 +123,15 @@ class Dispatcher:
         self._rng = rng or random.Random()
         self._concurrency = concurrency
         self._observer: Observer = observer or NullObserver()
+        # Messages this tick admitted to a workspace while sharing its platform.
+        self._admitted: Counter[tuple[str, str]] = Counter()
 
     async def tick(self) -> DispatchReport:
         """Deliver everything due now, batch by batch."""
         report = DispatchReport()
         c = self.config
         gate = asyncio.Semaphore(self._concurrency)
+        self._admitted.clear()  # ticks never overlap (the scheduler runs one at a time)
 
         async def one(message: list[Nudge]) -> None:
             async with gate:
@@ -138,8 +143,10 @@ class Dispatcher:
                 report.reaped += await uow.outbox.reap(now)
                 claimed = await uow.outbox.claim(now, self.worker, c.lease, c.batch)
             report.claimed += len(claimed)
+            left = report.left
             await asyncio.gather(*(one(m) for m in bundle(claimed, c.merge_window)))
-            if len(claimed) < c.batch:
+            # What was left for others must not come straight back to this one.
+            if len(claimed) < c.batch or report.left > left:
                 return report
 
     async def _send(self, nudges: list[Nudge], report: DispatchReport) -> None:
@@ -163,6 +170,8 @@ class Dispatcher:
                 for n in plan.nudges:
                     await self._retry(uow, n, later, "waiting for the rate limit", report)
             return
+        if await self._leave_for_others(plan, wait, report):
+            return
         await self._limiter.acquire(target.platform, target.tenant, channel)
         head = plan.nudges[0]
         message = Outbound(plan.target, plan.reply, f"nudge-{head.id}")
@@ -173,6 +182,27 @@ class Dispatcher:
             result = DeliveryResult(DeliveryStatus.TRANSIENT, detail=repr(e)[:200])
         self._observer.delivery(target.platform, result.status)
         await self._settle(plan, result, channel, report)
+
+    async def _leave_for_others(self, plan: _Plan, wait: float, report: DispatchReport) -> bool:
+        """Other processes deliver to this platform too (a share below 1): a message that
+        would go out past keep_ahead, behind what this tick already took on for the
+        workspace, goes back for them, due as it was, its claim not counted. A process
+        that claimed a wave for one workspace would otherwise pace all of it at its share
+        while the others stay idle."""
+        target = plan.target
+        if self._limiter.share_of(target.platform) >= 1:
+            return False
+        key = (target.platform, target.tenant)
+        ahead = self._admitted[key]  # this tick's, each sent at the pace after the last
+        expected = wait + ahead / self._limiter.pace(target.platform, target.tenant)
+        if expected <= self.config.keep_ahead.total_seconds():
+            self._admitted[key] += 1
+            return False
+        async with self._uow() as uow:
+            for n in plan.nudges:
+                await uow.outbox.leave(n.id or 0, self.worker, "left for another process")
+        report.left += len(plan.nudges)
+        return True
 
     async def _prepare(self, nudges: list[Nudge], report: DispatchReport) -> _Plan | None:
         now = self._clock.now()

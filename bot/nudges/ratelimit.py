@@ -158,9 +158,21 @@ class Limiter:
             self._buckets.popitem(last=False)
         return out
 
+    def share_of(self, platform: str) -> float:
+        """This process's share of `platform`'s ceilings (1: it delivers there alone)."""
+        return self._shares.get(platform, 1.0)
+
+    def pace(self, platform: str, tenant: str) -> float:
+        """Messages a second this process may send to one workspace of `platform` at
+        its share, one channel each: the slower of the platform's and the workspace's."""
+        limits = self._limits.get(platform)
+        rates = [] if limits is None else [limits.global_rate, limits.tenant_rate]
+        paces = [r.per_second * self._headroom for r in rates if r is not None]
+        return min(paces, default=float("inf")) * self.share_of(platform)
+
     def _new_bucket(self, platform: str, scope: LimitScope, rate: Rate) -> TokenBucket:
         shared = scope is not LimitScope.CHANNEL
-        share = self._shares.get(platform, 1.0) if shared else 1.0
+        share = self.share_of(platform) if shared else 1.0
         return TokenBucket(rate, self._timer, self._headroom, share)
 
     def _blocked_for(self, platform: str, tenant: str, channel: str) -> float:

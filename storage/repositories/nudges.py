@@ -94,6 +94,17 @@ _RETRY = (
         lease_until=None,
     )
 )
+_LEAVE = (
+    outbox.update()
+    .where(*_HELD)
+    .values(
+        status=str(NudgeStatus.PENDING),
+        note=bindparam("b_note"),
+        claimed_by=None,
+        lease_until=None,
+        attempts=outbox.c.attempts - 1,
+    )
+)
 _SENT_BETWEEN = select(func.count()).where(
     outbox.c.member_id == bindparam("member_id"),
     outbox.c.status == str(NudgeStatus.SENT),
@@ -193,6 +204,10 @@ class SqlOutboxRepository(SqlRepository):
     async def retry(self, nudge_id: int, worker: str, due_at: datetime, note: str) -> bool:
         params = {"b_id": nudge_id, "b_worker": worker, "b_due_at": due_at, "b_note": note}
         return bool((await self._conn.execute(_RETRY, params)).rowcount)
+
+    async def leave(self, nudge_id: int, worker: str, note: str) -> bool:
+        params = {"b_id": nudge_id, "b_worker": worker, "b_note": note}
+        return bool((await self._conn.execute(_LEAVE, params)).rowcount)
 
     async def reap(self, now: datetime) -> int:
         stmt = (

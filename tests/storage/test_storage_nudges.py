@@ -192,6 +192,22 @@ async def test_retry_gives_a_held_nudge_back_as_pending(make_uow: Uow) -> None:
     assert (again.id, again.claimed_by, again.attempts) == (a.id, "w2", 2)
 
 
+async def test_leave_gives_a_nudge_to_another_worker_due_as_it_was_and_uncounted(
+    make_uow: Uow,
+) -> None:
+    await enqueue(make_uow, [nudge("a")])
+    (a,) = await claim(make_uow, "w1")
+    async with make_uow() as u:
+        assert not await u.outbox.leave(a.id or 0, "w2", "not yours")
+        assert await u.outbox.leave(a.id or 0, "w1", "left for another process")
+        assert not await u.outbox.leave(a.id or 0, "w1", "twice")
+    back = await get(make_uow, a.id)
+    assert (back.status, back.due_at, back.note) == (PENDING, T0, "left for another process")
+    assert (back.claimed_by, back.lease_until, back.attempts) == (None, None, 0)
+    (again,) = await claim(make_uow, "w2")  # due at once, for whoever claims next
+    assert (again.id, again.attempts) == (a.id, 1)
+
+
 async def test_release_gives_back_only_what_the_stopping_worker_holds(make_uow: Uow) -> None:
     await enqueue(make_uow, [nudge("mine"), nudge("also mine"), nudge("theirs"), nudge("idle")])
     mine = await claim(make_uow, "w1", limit=2, lease=timedelta(minutes=10))

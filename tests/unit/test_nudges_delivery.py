@@ -346,3 +346,34 @@ async def test_a_nudge_no_process_can_deliver_goes_back_soon_then_stops_at_grace
     await world.run(utc(6, 10) + world.config.grace + 10 * HALF_HOUR, step=timedelta(minutes=1))
     assert checkin.status is NudgeStatus.SKIPPED and world.sent() == []
     assert checkin.attempts < 3 + world.config.grace / timedelta(minutes=1) + 3
+
+
+async def test_a_dispatcher_sharing_a_platform_leaves_what_it_cannot_send_soon() -> None:
+    """Two processes share a workspace's 1 message/s: the one that claims a wave keeps what
+    it can send within keep_ahead at its half and leaves the rest, unclaimed and with its
+    attempts as they were, for the other; between them every nudge goes out once."""
+    world = NudgeWorld(utc(6, 9), limits=PlatformLimits(tenant_rate=Rate(1.0, 1.0)))
+    users = [f"u{i:02d}" for i in range(30)]
+    for user in users:
+        await world.ok("settings checkin 10:00", who=caller(user, user))
+    world.limiter.share("slack", 0.5)
+    other_limiter = Limiter(world.timer, {"slack": PlatformLimits(tenant_rate=Rate(1.0, 1.0))})
+    other_limiter.share("slack", 0.5)
+    other = Dispatcher(
+        fake_uow_factory(world.store, world.clock), world.clock, {"slack": world.delivery},
+        world.timer, world.config, worker="w2", limiter=other_limiter,
+    )  # fmt: skip
+    world.clock.set(utc(6, 10))
+    await world.planner.tick()
+    first = await world.dispatcher.tick()
+    kept = first.claimed - first.left
+    keep = world.config.keep_ahead.total_seconds() * 0.5 * 0.95  # its share, with headroom
+    assert 0 < kept <= keep + 2 and first.left == 30 - kept
+    waiting = world.nudges(NudgeKind.CHECKIN, NudgeStatus.PENDING)
+    assert len(waiting) == first.left and all(n.attempts == 0 for n in waiting)
+    second = await other.tick()
+    assert second.claimed == first.left and second.messages > 0
+    while world.nudges(NudgeKind.CHECKIN, NudgeStatus.PENDING):
+        await world.dispatcher.tick()
+        await other.tick()
+    assert sorted(d.to for d in world.sent()) == users  # every one, once
