@@ -48,6 +48,7 @@ from types import TracebackType
 from typing import Any, cast
 from zoneinfo import available_timezones
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain import Member
@@ -66,7 +67,7 @@ from bot.nudges.ratelimit import Limiter
 from bot.nudges.schedule import MEMBER_PERIODIC, evening_of, next_member_time
 from bot.nudges.timing import at_local, zone
 from bot.ports import UnitOfWork, UnitOfWorkFactory
-from storage import migrate
+from storage import migrate, tables
 from storage.engine import make_engine
 from storage.uow import uow_factory
 from tests.bench.nudges import CHECKINS, DAY_SETS, DAY_START
@@ -397,6 +398,7 @@ class Run:
     ideal_at: list[float]  # when the ceilings would let it go at the earliest
     real_s: float
     skipped_s: float
+    planned_late: int  # check-ins queued after their due time
 
 
 def ideal_lateness(people: People, due: dict[int, datetime]) -> dict[int, float]:
@@ -481,6 +483,15 @@ async def simulate(db: str, url: str, members: int) -> Run:
         finally:
             clock.cancel()
         real = time.perf_counter() - real0
+        async with engine.connect() as conn:
+            o = tables.outbox
+            late_planned = (
+                await conn.execute(
+                    sa.select(sa.func.count()).where(
+                        o.c.kind == "checkin", o.c.created_at > o.c.due_at
+                    )
+                )
+            ).scalar_one()
     finally:
         await engine.dispose()
     when: dict[int, float] = {}
@@ -501,7 +512,7 @@ async def simulate(db: str, url: str, members: int) -> Run:
     return Run(
         members, wave, first[0] if first else 0.0, ticks, late, best, len(when.keys() & due.keys()),
         len(due), sum(1 for c in counts.values() if c > 1), sinks.refused, sent_at, ideal_at,
-        real, sim.skipped,
+        real, sim.skipped, late_planned,
     )  # fmt: skip
 
 
@@ -527,9 +538,13 @@ def rows_of(db: str, run: Run) -> list[Row]:
     window = f"{run.window:%H:%M}-{run.window + WINDOW:%H:%M} UTC"
     first = Row(db, f"scale {size}: planner first tick (the cursor sweep)", [run.first_tick])
     ticks = Row(
-        db, f"scale {size}: planner tick every 30 s, busiest quarter-hour {window}", run.ticks
+        db,
+        f"scale {size}: planner tick every 30 s, busiest quarter-hour {window}; "
+        f"{run.planned_late:,} check-ins planned after due",
+        run.ticks,
     )
-    ticks.target, ticks.ok = "max < 250 ms", max(run.ticks, default=0.0) < 0.25
+    ticks.target = "max < 250 ms, none late"
+    ticks.ok = max(run.ticks, default=0.0) < 0.25 and run.planned_late == 0
     rate, ideal_rate = drain_rate(run.sent_at), drain_rate(run.ideal_at)
     sent = Row(
         db,
@@ -537,12 +552,9 @@ def rows_of(db: str, run: Run) -> list[Row]:
         f"{ideal_rate:.1f}; {run.delivered:,}/{run.expected:,} delivered (the drain's p99)",
         [_p(run.sent_at, 0.99)],
     )
-    sent.ratio = rate / ideal_rate if ideal_rate else None
-    sent.target = ">= 0.9 x ideal, none lost"
-    sent.ok = (
-        sent.ratio is not None and sent.ratio >= 0.9 and run.delivered == run.expected
-        and run.twice == 0
-    )  # fmt: skip
+    sent.ratio = rate / ideal_rate if ideal_rate else None  # no target: the lateness has it
+    sent.target = "none lost or twice"
+    sent.ok = run.delivered == run.expected and run.twice == 0
     late = Row(
         db,
         f"scale {size}: lateness (delivered - due); ideal p99 {_p(run.ideal, 0.99):.1f} s",
