@@ -34,6 +34,7 @@ fsync off. Streak-at-risk nudges are planned and claimed, and skipped at send ti
 from __future__ import annotations
 
 import asyncio
+import gc
 import heapq
 import io
 import math
@@ -477,6 +478,11 @@ async def simulate(db: str, url: str, members: int) -> Run:
                     next_at += interval
                 await sim.sleep(next_at - now)
 
+        # The bench's own million-member lists out of the collector's scans: a full
+        # collection walking them stalled the loop 120 ms at 300,000 members, a pause
+        # `nextinterview run` (which holds no such lists) would not have.
+        gc.collect()
+        gc.freeze()
         clock = asyncio.create_task(sim.run())
         real0 = time.perf_counter()
         lag = LoopLag()  # on real time: a stall is the engine's work, never a skip
@@ -488,6 +494,7 @@ async def simulate(db: str, url: str, members: int) -> Run:
                 )
         finally:
             clock.cancel()
+            gc.unfreeze()
         real = time.perf_counter() - real0
         print(f"[{db}] scale: cursors moved per planner tick, most {max(moved, default=0):,}")
         async with engine.connect() as conn:
