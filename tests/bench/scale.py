@@ -4,9 +4,12 @@ with Slack and Discord at their documented ceilings, and the same at 100,000 for
 The population: members spread at random over 200 workspaces (160 Slack workspaces,
 40 Discord guilds) and every IANA zone, check-ins between 07:00 and 10:45 local on
 their working days, seeded in bulk (COPY) with the cursors the core lays when it creates
-a member. The simulated window is the day's busiest UTC hour for check-ins (Wednesday
-25 November 2026), started ten minutes early so the planner is warm, and run on until
-every check-in due in the hour has gone out (or fallen past the grace period).
+a member. The simulated window is the day's busiest quarter-hour of check-ins (Wednesday
+25 November 2026): check-ins fall on quarter-hours, so it holds one wave, the day's
+biggest, and a wave drains before the next one comes (the busiest hour at a million
+members is four of them, and would take the bench past its time). It starts ten minutes
+early, so the planner is warm, and runs until every check-in due in it has gone out (or
+fallen past the grace period).
 
 The model: one process, as `nextinterview run` has it: the planner ticks every 30 s and
 the dispatcher every 5 s (a tick still running when the next falls due skips it), with
@@ -22,13 +25,15 @@ Discord at most 50 requests in any one second for the whole bot.
 The ideal: per workspace (Slack) and for the whole bot (Discord), the check-ins in order
 of due time, each delivered at max(its due time, the previous one's + 1 / rate). A wave
 of n at one minute cannot end before n / rate, so the k-th of it is ideally k / rate late.
-Lateness is delivered - due, against that ideal, per check-in.
+Lateness is delivered - due, against that ideal, per check-in; the engine's share
+includes the dispatcher's polling (its ticks fall 2.5 s after the wave's minute).
 
 Limits: the sinks answer instantly (no network round trip, so concurrency x latency is not
 modelled); members have no history (no follow-ups, meetings or 30 days of outbox rows),
 so composing a check-in reads empty tables; one dispatcher process; PostgreSQL with
-fsync off. Streak-at-risk nudges are planned and claimed, and skipped at send time
-(nobody has a streak): load, not deliveries.
+fsync off, on the same 2 cores as the bench. Streak-at-risk nudges are planned and
+claimed, and skipped at send time (nobody has a streak): load, not deliveries. The
+bench's own lists of members are frozen out of the garbage collector during the run.
 """
 
 from __future__ import annotations
