@@ -91,7 +91,8 @@ class Planner:
 
     def _within_budget(self, done: int) -> bool:
         """Room for another batch in this tick? A busy minute (everyone's 09:00) is spread
-        over the next ticks, still ahead of its due time thanks to the horizon."""
+        over the next ticks, still ahead of its due time thanks to the horizon; cursors
+        falling due within `urgent` are planned past the budget (see _periodic)."""
         spent = self._timer.monotonic() - self._tick_started
         return done < self.config.tick_budget and spent < self.config.tick_time.total_seconds()
 
@@ -124,7 +125,9 @@ class Planner:
 
     async def _periodic(self, now: datetime, until: datetime, report: PlanReport) -> None:
         batch = self.config.cursor_batch
-        while self._within_budget(report.cursors):
+        pressing = now + self.config.urgent
+        urgent = False  # the next batch may fall due before another tick comes
+        while urgent or self._within_budget(report.cursors):
             async with self._uow() as uow:
                 due = await uow.cursors.due(until, batch)
                 if not due:
@@ -154,6 +157,10 @@ class Planner:
             report.cursors += len(due)
             if len(due) < batch:
                 return
+            # By next_at: when this batch's last one was that close, the next may be too.
+            # Left to the next ticks it would be planned late (a wave bigger than the
+            # budget allows within the horizon: a million members' 09:00), so it goes now.
+            urgent = due[-1].next_at <= pressing
             await asyncio.sleep(0)
 
     def _advance(self, cursor: Cursor, now: datetime, owner: Member | Group) -> Cursor:

@@ -1,7 +1,8 @@
 """`make bench`: the issue's figures, printed as a table, on SQLite and PostgreSQL.
 
 Every figure is compared with a floor measured in the same run on the same database:
-a bare single-row SQLAlchemy insert in its own transaction.
+a bare single-row SQLAlchemy insert in its own transaction. The scale rows (PostgreSQL
+only, tests/bench/scale.py) compare with the ideal the platforms' ceilings allow.
 Run: python -m tests.bench [--quick] [--no-postgres] [--no-slack] [--no-discord]
 """
 
@@ -18,6 +19,7 @@ from tests.bench.discord import discord_rows
 from tests.bench.nudges import dispatcher_rate, planner_day
 from tests.bench.parsing import parse_corpus
 from tests.bench.processes import three_process_rows
+from tests.bench.scale import scale_rows
 from tests.bench.scenarios import Row, run_all
 from tests.bench.slack import slack_rows
 
@@ -74,6 +76,9 @@ async def main(quick: bool, postgres: bool, slack: bool = True, discord: bool = 
             rows += await run_all("postgresql", pg_url, quick)
             fresh = await pg_databases(pg_url, ["bench_plan", "bench_send", "bench_three"])
             rows += await nudges("postgresql", fresh[:2], quick)
+            sizes = (10_000, 100_000) if quick else (100_000, 1_000_000)
+            scale = await pg_databases(pg_url, ["bench_scale_small", "bench_scale_big"])
+            rows += await scale_rows("postgresql", scale, sizes)
             if slack and discord:
                 rows += await three_process_rows(fresh[2], quick)
     print()

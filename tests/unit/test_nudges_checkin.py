@@ -174,3 +174,20 @@ async def test_a_tick_stops_taking_batches_when_its_time_is_spent() -> None:
     report = await planner.tick()
     assert report.cursors == 2  # one batch, then the time was up
     assert (await planner.tick()).cursors == 2  # the next tick goes on from there
+
+
+async def test_cursors_falling_due_within_a_minute_are_planned_past_the_budget() -> None:
+    class SlowTimer(FakeTimer):
+        def monotonic(self) -> float:  # every look at the time finds 100 ms more gone
+            self.slept_total += 0.1
+            return self.now
+
+    # A wave bigger than the budget allows, a minute from due: planned now, not late.
+    config = NudgeConfig(evening_spread_min=0, cursor_batch=2)  # 120 ms per tick
+    world = NudgeWorld(local(date(2025, 1, 6), 8, 59, "UTC"), config)
+    for i in range(7):
+        await world.ok("settings checkin 09:00", caller(f"p{i}", f"Person {i}"))
+    planner = Planner(fake_uow_factory(world.store, world.clock), world.clock, SlowTimer(), config)
+    report = await planner.tick()
+    assert report.cursors == 7 and report.enqueued == 7
+    assert len(world.nudges(NudgeKind.CHECKIN, NudgeStatus.PENDING)) == 7
