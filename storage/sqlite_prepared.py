@@ -38,10 +38,10 @@ S = TypeVar("S", bound=Executable)
 
 # id -> the statement itself, which keeps the id from being reused.
 _STABLE: dict[int, Executable] = {}
-# (statement id, dialect id, parameter names) -> its plan, or None: SQLAlchemy's path. A
-# dialect's own options (its JSON serializer) are in its processors, hence its id; a plan
-# holds its dialect, so the id is not reused while the plan is kept.
-_PLANS: dict[tuple[int, int, frozenset[str]], Plan | None] = {}
+# Plans live on their dialect (an engine's), in this attribute: (statement id, parameter
+# names) -> the plan, or None for SQLAlchemy's path. A dialect's options (its JSON
+# serializer) are in its processors, and an engine disposed of takes its plans with it.
+_PLANS_ATTR = "_nextinterview_plans"
 # Parameter-name sets are few per statement (an INSERT's columns); past this something
 # builds them freely, and new ones take SQLAlchemy's path, which has a cache of its own.
 MAX_PLANS = 2_000
@@ -99,13 +99,20 @@ def plan_for(
     own = getattr(statement, "_execution_options", None)
     if own or not harmless.issuperset(connection._execution_options):
         return None
-    key = (id(statement), id(connection.dialect), frozenset(parameters))
+    dialect = connection.dialect
+    plans: dict[tuple[int, frozenset[str]], Plan | None] | None = getattr(
+        dialect, _PLANS_ATTR, None
+    )
+    if plans is None:
+        plans = {}
+        setattr(dialect, _PLANS_ATTR, plans)
+    key = (id(statement), frozenset(parameters))
     try:
-        return _PLANS[key]
+        return plans[key]
     except KeyError:
-        if len(_PLANS) >= MAX_PLANS:
+        if len(plans) >= MAX_PLANS:
             return None
-    plan = _PLANS[key] = _compile(connection.dialect, statement, sorted(parameters))
+    plan = plans[key] = _compile(dialect, statement, sorted(parameters))
     return plan
 
 

@@ -294,3 +294,31 @@ async def test_a_conversations_log_runs_its_statements_from_plans(
         assert not thanks.is_error and stock == [] and len(planned) >= 7, (planned, stock)
     finally:
         await engine.dispose()
+
+
+async def test_each_engine_keeps_its_own_plans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plans live with their engine's dialect: engines made and disposed of (a test suite,
+    a CLI command) neither keep them alive nor use up the next engine's room for plans."""
+    from storage import sqlite_prepared
+
+    monkeypatch.setattr(sqlite_prepared, "MAX_PLANS", 2)
+    url = f"sqlite+aiosqlite:///{tmp_path}/many.db"
+    for round_ in range(3):
+        engine = make_engine(url)
+        try:
+            if round_ == 0:
+                async with engine.begin() as setup:
+                    await setup.run_sync(things.metadata.create_all)
+            conn = await _in_transaction(engine)
+            try:
+                for i, extra in enumerate(({}, {"data": None}, {"day": None})):
+                    values = {"name": f"r{round_}-{i}", "at": AT, **extra}
+                    planned = isinstance(await conn.execute(INSERT, values), PlannedResult)
+                    assert planned == (i < 2)  # two plans a dialect, the third stock
+                await conn.commit()
+            finally:
+                await conn.close()
+        finally:
+            await engine.dispose()
