@@ -57,8 +57,8 @@ class NudgeSchedule:
                 await job()
             except Exception:  # one failed tick must not stop the schedule
                 log.exception("%s tick failed", name)
-            except asyncio.CancelledError:  # stopping: the job's task ends here, quietly
-                log.info("%s tick cut short by the stop", name)
+            except asyncio.CancelledError:  # stopping (the upkeep, every second): quietly
+                log.debug("%s tick cut short by the stop", name)
             finally:
                 if task is not None:
                     self._running.discard(task)
