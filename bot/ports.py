@@ -118,6 +118,12 @@ class MemberRepository(Protocol):
         """The member's identities, the one they last wrote from first (nudge routing)."""
         ...
 
+    async def identities_by_use_many(
+        self, member_ids: Collection[int]
+    ) -> dict[int, list[Identity]]:
+        """identities_by_use for several members in one query (members with none left out)."""
+        ...
+
     async def forget(self, member_id: int) -> None:
         """Delete every row of the member: identities, contacts, activity, groups..."""
         ...
@@ -208,6 +214,12 @@ class ActivityRepository(Protocol):
         ...
 
     async def last_at(self, member_id: int, kinds: Iterable[ActivityKind]) -> datetime | None: ...
+    async def last_at_many(
+        self, member_ids: Collection[int], kinds: Iterable[ActivityKind]
+    ) -> dict[int, datetime]:
+        """last_at for several members in one query (those with none left out)."""
+        ...
+
     async def all(self, member_id: int) -> list[Activity]: ...
     async def delete(self, member_id: int, activity_id: int) -> None:
         """Take an activity out of the log (undo); follow-ups it caused keep their row."""
@@ -235,6 +247,10 @@ class FollowUpRepository(Protocol):
         """Open follow-ups, earliest due first."""
         ...
 
+    async def open_many(self, member_ids: Collection[int]) -> dict[int, list[FollowUp]]:
+        """open() for several members in one query (those with none left out)."""
+        ...
+
     async def open_for(self, member_id: int, contact_id: int | None) -> list[FollowUp]:
         """Open follow-ups owed to that contact (None: those owed to no one in
         particular, a company's), earliest due first."""
@@ -254,6 +270,10 @@ class MeetingRepository(Protocol):
     async def update(self, meeting: Meeting) -> None: ...
     async def upcoming(self, member_id: int, after: datetime, limit: int) -> list[Meeting]:
         """Scheduled meetings starting at or after `after`, soonest first."""
+        ...
+
+    async def with_upcoming(self, member_ids: Collection[int], after: datetime) -> set[int]:
+        """Which of these members have a scheduled meeting starting at or after `after`."""
         ...
 
     async def all(self, member_id: int) -> list[Meeting]: ...
@@ -387,6 +407,25 @@ class OutboxRepository(Protocol):
     async def sent_between(self, member_id: int, start: datetime, end: datetime) -> int:
         """How many messages the member was sent with start <= finished_at < end:
         SENT nudges not merged into another one."""
+        ...
+
+    async def sent_since(
+        self, member_ids: Collection[int], since: datetime
+    ) -> dict[int, list[datetime]]:
+        """For several members in one query: the finished_at of each message sent to them
+        at or after `since` (as sent_between counts them), those with none left out."""
+        ...
+
+    async def finish_many(
+        self,
+        nudge_ids: Collection[int],
+        worker: str,
+        status: NudgeStatus,
+        at: datetime,
+        note: str | None = None,
+    ) -> set[int]:
+        """finish() for several held nudges in one statement, one note, none merged; the
+        ids that were still held (the others' leases were lost)."""
         ...
 
     async def prune(self, before: datetime) -> int:

@@ -207,6 +207,12 @@ class FakeMemberRepository(_Repository):
     async def identities(self, member_id: int) -> list[Identity]:
         return [i for i, owner in self._store.identities.items() if owner == member_id]
 
+    async def identities_by_use_many(
+        self, member_ids: Collection[int]
+    ) -> dict[int, list[Identity]]:
+        found = {mid: await self.identities_by_use(mid) for mid in set(member_ids)}
+        return {mid: mine for mid, mine in found.items() if mine}
+
     async def identities_by_use(self, member_id: int) -> list[Identity]:
         member = self._store.members.get(member_id)
         last = None if member is None else member.last_identity_id
@@ -413,6 +419,13 @@ class FakeActivityRepository(_Repository):
         times = [a.occurred_at for a in self._of(member_id) if a.kind in wanted]
         return max(times, default=None)
 
+    async def last_at_many(
+        self, member_ids: Collection[int], kinds: Iterable[ActivityKind]
+    ) -> dict[int, datetime]:
+        wanted = list(kinds)
+        found = {mid: await self.last_at(mid, wanted) for mid in set(member_ids)}
+        return {mid: at for mid, at in found.items() if at is not None}
+
     async def all(self, member_id: int) -> list[Activity]:
         return self._of(member_id)
 
@@ -456,6 +469,10 @@ class FakeFollowUpRepository(_Repository):
     async def open(self, member_id: int) -> list[FollowUp]:
         return [f for f in self._of(member_id) if f.status is FollowUpStatus.OPEN]
 
+    async def open_many(self, member_ids: Collection[int]) -> dict[int, list[FollowUp]]:
+        found = {mid: await self.open(mid) for mid in set(member_ids)}
+        return {mid: mine for mid, mine in found.items() if mine}
+
     async def open_for(self, member_id: int, contact_id: int | None) -> list[FollowUp]:
         return [f for f in await self.open(member_id) if f.contact_id == contact_id]
 
@@ -491,6 +508,9 @@ class FakeMeetingRepository(_Repository):
             for m in self._of(member_id)
             if m.status is MeetingStatus.SCHEDULED and m.starts_at >= after
         ][:limit]
+
+    async def with_upcoming(self, member_ids: Collection[int], after: datetime) -> set[int]:
+        return {mid for mid in set(member_ids) if await self.upcoming(mid, after, 1)}
 
     async def get(self, member_id: int, meeting_id: int) -> Meeting | None:
         meeting = self._store.meetings.get(meeting_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from bot.domain import FollowUp, FollowUpStatus, Group, Meeting, MeetingStatus, Member
@@ -111,6 +111,36 @@ class FakeOutboxRepository(_Repository):
             and n.finished_at is not None
             and start <= n.finished_at < end
         )
+
+    async def sent_since(
+        self, member_ids: Collection[int], since: datetime
+    ) -> dict[int, list[datetime]]:
+        found: dict[int, list[datetime]] = {}
+        wanted = set(member_ids)
+        for n in self._store.outbox.values():
+            if (
+                n.member_id in wanted
+                and n.status is NudgeStatus.SENT
+                and n.merged_into is None
+                and n.finished_at is not None
+                and n.finished_at >= since
+            ):
+                found.setdefault(n.member_id, []).append(n.finished_at)
+        return found
+
+    async def finish_many(
+        self,
+        nudge_ids: Collection[int],
+        worker: str,
+        status: NudgeStatus,
+        at: datetime,
+        note: str | None = None,
+    ) -> set[int]:
+        held = set()
+        for nudge_id in set(nudge_ids):
+            if await self.finish(nudge_id, worker, status, at, note):
+                held.add(nudge_id)
+        return held
 
     async def prune(self, before: datetime) -> int:
         gone = [

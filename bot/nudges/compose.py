@@ -4,12 +4,15 @@ and the nudge is skipped instead of nagging."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.dates import local_midnight_utc, week_start
 from bot.domain import (
     CONVERSATIONS,
     ActivityKind,
+    FollowUp,
     FollowUpKind,
     FollowUpStatus,
     MeetingStatus,
@@ -26,6 +29,26 @@ from bot.ports import UnitOfWork
 from bot.replies import Reply
 
 NOTHING_TO_SAY = "nothing to say"
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What composing check-ins reads of each member, read for a dispatcher's whole batch
+    in a few queries rather than several per member."""
+
+    open_followups: Mapping[int, list[FollowUp]]  # earliest due first
+    with_upcoming: Collection[int]  # members with a scheduled meeting ahead
+    last_conversation: Mapping[int, datetime]
+
+
+async def load_facts(uow: UnitOfWork, member_ids: Collection[int], now: datetime) -> Facts:
+    if not member_ids:
+        return Facts({}, frozenset(), {})
+    return Facts(
+        await uow.followups.open_many(member_ids),
+        await uow.meetings.with_upcoming(member_ids, now),
+        await uow.activities.last_at_many(member_ids, CONVERSATIONS),
+    )
 
 
 def _id(nudge: Nudge, key: str) -> int:
@@ -53,7 +76,7 @@ def _working_days_back(member: Member, today_local: datetime, days: int) -> date
 
 
 async def member_part(
-    uow: UnitOfWork, member: Member, nudge: Nudge, now: datetime, config: NudgeConfig
+    uow: UnitOfWork, member: Member, nudge: Nudge, now: datetime, facts: Facts
 ) -> NudgePart | str:
     """The part this nudge adds to the member's message, or why there is none."""
     assert member.id is not None
@@ -63,7 +86,7 @@ async def member_part(
     if kind is NudgeKind.CHECKIN:
         # Due today, or within a day: tomorrow morning's thank-you is today's job.
         horizon = max(local_day_bounds(today, tz)[1], now + timedelta(days=1))
-        owed = [f for f in await uow.followups.open(mid) if f.due_at < horizon]
+        owed = [f for f in facts.open_followups.get(mid, ()) if f.due_at < horizon]
         first = owed[0] if owed else None
         contact = (
             await uow.contacts.get(mid, first.contact_id) if first and first.contact_id else None
@@ -117,7 +140,7 @@ async def member_part(
 
 
 async def checkin_extras(
-    uow: UnitOfWork, member: Member, now: datetime, config: NudgeConfig
+    uow: UnitOfWork, member: Member, now: datetime, config: NudgeConfig, facts: Facts
 ) -> list[NudgePart]:
     """What rides along with the check-in when it applies: no next interview in sight,
     and (once a week) a thin pipeline. Each can be turned off on its own."""
@@ -126,7 +149,7 @@ async def checkin_extras(
     today = now.astimezone(tz).date()
     out: list[NudgePart] = []
     if NudgeKind.NO_INTERVIEW.value not in member.nudges_off:
-        stuck = await _no_interview(uow, member, now, config)
+        stuck = await _no_interview(uow, member, now, config, facts)
         if stuck is not None:
             out.append(stuck)
     if NudgeKind.PIPELINE.value not in member.nudges_off and today.weekday() == pipeline_day(
@@ -139,20 +162,20 @@ async def checkin_extras(
 
 
 async def _no_interview(
-    uow: UnitOfWork, member: Member, now: datetime, config: NudgeConfig
+    uow: UnitOfWork, member: Member, now: datetime, config: NudgeConfig, facts: Facts
 ) -> NudgePart | None:
     """No conversation held or scheduled for N working days: the single best action."""
     assert member.id is not None
     mid, tz = member.id, zone(member.timezone)
-    if await uow.meetings.upcoming(mid, now, limit=1):
+    if mid in facts.with_upcoming:
         return None
     since = _working_days_back(member, now.astimezone(tz), config.no_interview_working_days)
     if member.created_at is not None and member.created_at > since:
         return None  # too new to be stuck
-    last = await uow.activities.last_at(mid, CONVERSATIONS)
+    last = facts.last_conversation.get(mid)
     if last is not None and last >= since:
         return None
-    leads = [f for f in await uow.followups.open(mid) if f.kind is FollowUpKind.LEAD]
+    leads = [f for f in facts.open_followups.get(mid, ()) if f.kind is FollowUpKind.LEAD]
     lead = (
         await uow.contacts.get(mid, leads[0].contact_id) if leads and leads[0].contact_id else None
     )

@@ -6,6 +6,12 @@ delivery and finish can repeat only what was in flight, and the idempotency key
 (`nudge-<id>`) lets a platform that supports it (Discord's nonce) drop even that.
 Nudges of one member due together merge into one message; a member never gets more
 than the daily cap; nothing lands in quiet hours; stale nudges are skipped, not sent.
+
+Throughput: each platform (Discord) or workspace (Slack) is a lane with its own pace.
+A claimed batch is prepared in one unit of work (bot.nudges.prepare), its messages queue
+on their lanes, and the next batch is claimed while they go out, so a busy lane never
+holds up an idle one. A lane holds what it can send within keep_ahead; the rest goes back
+(pending, due as it was) for a later claim or another process.
 """
 
 from __future__ import annotations
@@ -18,25 +24,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain import Identity, Member
-from bot.messages import nudges as say
-from bot.nudges.compose import checkin_extras, group_post, member_part
+from bot.domain import Identity
 from bot.nudges.config import NudgeConfig
+from bot.nudges.finisher import Finisher
 from bot.nudges.model import (
-    PRIORITY,
     ChannelTarget,
     DeliveryResult,
     DeliveryStatus,
     Nudge,
     NudgeKind,
-    NudgePart,
     NudgeStatus,
     Outbound,
 )
-from bot.nudges.planner import member_due, wants
+from bot.nudges.prepare import RANK, Plan, prepare
 from bot.nudges.ratelimit import Limiter
-from bot.nudges.route import destination
-from bot.nudges.timing import local_day_bounds, zone
 from bot.ports import (
     Clock,
     Delivery,
@@ -46,10 +47,8 @@ from bot.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from bot.replies import Reply
 
 log = logging.getLogger(__name__)
-_RANK = {kind: i for i, kind in enumerate(PRIORITY)}
 # Posts and summaries stand alone; the rest of a member's nudges due together merge.
 _ALONE = (NudgeKind.LEADERBOARD, NudgeKind.ADMIN_SUMMARY)
 # No adapter here for a nudge's platform: another process likely has one, so the nudge
@@ -69,16 +68,6 @@ class DispatchReport:
     left: int = 0  # given back for other processes sharing the platform
 
 
-@dataclass(slots=True)
-class _Plan:
-    """One message about to go out, decided inside a transaction."""
-
-    target: Identity | ChannelTarget
-    reply: Reply
-    nudges: list[Nudge]  # the head first; the rest were merged into it
-    member_id: int | None
-
-
 def bundle(nudges: list[Nudge], window: timedelta) -> list[list[Nudge]]:
     """Split claimed nudges into messages: per member, those due within `window` of the
     earliest go together, highest priority first."""
@@ -93,11 +82,15 @@ def bundle(nudges: list[Nudge], window: timedelta) -> list[list[Nudge]]:
         cluster: list[Nudge] = []
         for n in mine:
             if cluster and n.due_at - cluster[0].due_at > window:
-                out.append(sorted(cluster, key=lambda x: _RANK[x.kind]))
+                out.append(sorted(cluster, key=lambda x: RANK[x.kind]))
                 cluster = []
             cluster.append(n)
-        out.append(sorted(cluster, key=lambda x: _RANK[x.kind]))
+        out.append(sorted(cluster, key=lambda x: RANK[x.kind]))
     return out
+
+
+# Between claims while lanes are full: how often to look, and the longest wait.
+_ROOM_POLL, _ROOM_WAIT = 0.1, 1.0
 
 
 class Dispatcher:
@@ -111,7 +104,7 @@ class Dispatcher:
         worker: str = "dispatcher",
         limiter: Limiter | None = None,
         rng: random.Random | None = None,
-        concurrency: int = 8,
+        concurrency: int = 32,  # deliveries in flight: a lane's pace x a request's latency
         observer: Observer | None = None,
     ) -> None:
         self._uow = uow_factory
@@ -120,200 +113,181 @@ class Dispatcher:
         self.config = config or NudgeConfig()
         self.worker = worker
         self._limiter = limiter or Limiter(timer)
+        self._timer = timer
         self._rng = rng or random.Random()
-        self._concurrency = concurrency
+        self._gate = asyncio.Semaphore(concurrency)
         self._observer: Observer = observer or NullObserver()
-        # Messages this tick admitted to a workspace while sharing its platform.
-        self._admitted: Counter[tuple[str, str]] = Counter()
+        # Per lane, this tick's messages taken on and not yet through the limiter; a lock
+        # per lane lets them through one at a time, in order, instead of every waiter
+        # waking for each token.
+        self._queued: Counter[tuple[str, ...]] = Counter()
+        self._through = 0  # messages through the limiter since the last claim
+        self._lanes: dict[tuple[str, ...], asyncio.Lock] = {}
 
     async def tick(self) -> DispatchReport:
-        """Deliver everything due now, batch by batch."""
+        """Deliver everything due now: claim, prepare and queue batch after batch while
+        earlier ones go out; return when nothing due is left and all went out."""
         report = DispatchReport()
         c = self.config
-        gate = asyncio.Semaphore(self._concurrency)
-        self._admitted.clear()  # ticks never overlap (the scheduler runs one at a time)
-
-        async def one(message: list[Nudge]) -> None:
-            async with gate:
-                await self._send(message, report)
-
-        while True:
-            now = self._clock.now()
-            async with self._uow() as uow:
-                report.reaped += await uow.outbox.reap(now)
-                claimed = await uow.outbox.claim(now, self.worker, c.lease, c.batch)
-            report.claimed += len(claimed)
-            left = report.left
-            await asyncio.gather(*(one(m) for m in bundle(claimed, c.merge_window)))
-            # What was left for others must not come straight back to this one.
-            if len(claimed) < c.batch or report.left > left:
-                return report
-
-    async def _send(self, nudges: list[Nudge], report: DispatchReport) -> None:
+        finisher = Finisher(self._uow, self._clock, self.worker)
+        tasks: set[asyncio.Task[None]] = set()
+        self._queued.clear()  # ticks never overlap (the scheduler runs one at a time)
+        self._lanes.clear()
+        self._through = 0
         try:
-            plan = await self._prepare(nudges, report)
-        except Exception:  # a bug in one message must not stall the rest
-            log.exception("nudge %s could not be prepared", nudges[0].id)
-            await self._fail_or_retry(nudges, "could not prepare", report)
-            return
-        if plan is None:
-            return
-        delivery = self._deliveries[plan.target.platform]
+            while True:
+                now = self._clock.now()
+                async with self._uow() as uow:
+                    report.reaped += await uow.outbox.reap(now)
+                    claimed = await uow.outbox.claim(now, self.worker, c.lease, c.batch)
+                report.claimed += len(claimed)
+                left = report.left
+                for plan in await self._take_on(claimed, report):
+                    task = asyncio.create_task(self._send(plan, finisher, report))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                if len(claimed) < c.batch and report.left == left:
+                    break  # all that is due was taken on
+                # More is due, or lanes were full: claim again once they have room. What
+                # was left is not claimed straight back, and other processes get a turn.
+                await self._room(c.batch // 2)
+        finally:
+            await asyncio.gather(*list(tasks), return_exceptions=True)
+        return report
+
+    async def _room(self, below: int) -> None:
+        """Until `below` messages went out since the last claim, or fewer are queued, or a
+        second passed: a full lane must not keep the others waiting for their next."""
+        await asyncio.sleep(0)  # let the queued messages' tasks start
+        waited = 0.0
+        while (
+            self._through < below
+            and sum(self._queued.values()) >= below
+            and waited < _ROOM_WAIT
+        ):
+            await self._timer.sleep(_ROOM_POLL)
+            waited += _ROOM_POLL
+        self._through = 0
+
+    async def _take_on(self, claimed: list[Nudge], report: DispatchReport) -> list[Plan]:
+        """Prepare a claimed batch, write what became of the nudges not going out now, and
+        return the plans their lanes have room for."""
+        if not claimed:
+            return []
+        now = self._clock.now()
+        messages = bundle(claimed, self.config.merge_window)
+        try:
+            async with self._uow() as uow:
+                prepared = await prepare(uow, messages, now, self.config, self._deliveries)
+                await self._close_skipped(uow, prepared.skipped, report)
+                for n, at, note in prepared.later:
+                    await self._retry(uow, n, at, note, report)
+                for n, platform in prepared.no_adapter:
+                    await self._no_adapter(uow, [n], platform, now, report)
+                if prepared.broken:
+                    await self._fail_or_retry_in(
+                        uow, prepared.broken, "could not prepare", now, report
+                    )
+                return [p for p in prepared.plans if await self._admit(uow, p, report)]
+        except Exception:  # a failed read: the batch goes back, none of it lost
+            log.exception("a batch of %d nudges could not be prepared", len(claimed))
+            await self._fail_or_retry(claimed, "could not prepare", report)
+            return []
+
+    async def _close_skipped(
+        self, uow: UnitOfWork, skipped: list[tuple[Nudge, str]], report: DispatchReport
+    ) -> None:
+        by_note: dict[str, list[int]] = {}
+        for n, note in skipped:
+            by_note.setdefault(note, []).append(n.id or 0)
+        for note, ids in by_note.items():
+            done = await uow.outbox.finish_many(
+                ids, self.worker, NudgeStatus.SKIPPED, self._clock.now(), note
+            )
+            report.skipped += len(done)
+
+    async def _admit(self, uow: UnitOfWork, plan: Plan, report: DispatchReport) -> bool:
+        """Whether the plan's lane can send it within keep_ahead (a lane always takes one
+        when empty). Otherwise it goes back, due as it was and its claim not counted, for
+        a later claim of this process or another's; behind a long Retry-After it goes
+        back due when that ends, rather than waiting on a lease that could run out."""
+        target = plan.target
+        lane = self._limiter.lane(target.platform, target.tenant)
+        wait = self._limiter.delay(target.platform, target.tenant, _channel_of(target))
+        if wait > self.config.lease.total_seconds() / 4:
+            later = self._clock.now() + timedelta(seconds=wait)
+            for n in plan.nudges:
+                await self._retry(uow, n, later, "waiting for the rate limit", report)
+            return False
+        ahead = self._queued[lane]
+        expected = wait + ahead / self._limiter.pace(target.platform, target.tenant)
+        if ahead and expected > self.config.keep_ahead.total_seconds():
+            for n in plan.nudges:
+                await uow.outbox.leave(n.id or 0, self.worker, "lane full")
+            report.left += len(plan.nudges)
+            return False
+        self._queued[lane] += 1
+        return True
+
+    async def _send(self, plan: Plan, finisher: Finisher, report: DispatchReport) -> None:
         target = plan.target
         channel = _channel_of(target)
-        wait = self._limiter.delay(target.platform, target.tenant, channel)
-        if wait > self.config.lease.total_seconds() / 4:
-            # A long Retry-After: hand the nudges back rather than sleep on a lease that
-            # could run out (and let another dispatcher send them a second time).
-            async with self._uow() as uow:
-                later = self._clock.now() + timedelta(seconds=wait)
-                for n in plan.nudges:
-                    await self._retry(uow, n, later, "waiting for the rate limit", report)
-            return
-        if await self._leave_for_others(plan, wait, report):
-            return
-        await self._limiter.acquire(target.platform, target.tenant, channel)
+        lane = self._limiter.lane(target.platform, target.tenant)
+        try:
+            async with self._lanes.setdefault(lane, asyncio.Lock()):
+                wait = self._limiter.delay(target.platform, target.tenant, channel)
+                if wait > self.config.lease.total_seconds() / 4:  # a 429 came meanwhile
+                    async with self._uow() as uow:
+                        later = self._clock.now() + timedelta(seconds=wait)
+                        for n in plan.nudges:
+                            await self._retry(uow, n, later, "waiting for the rate limit", report)
+                    return
+                await self._limiter.acquire(target.platform, target.tenant, channel)
+        finally:
+            self._queued[lane] -= 1
+            self._through += 1
         head = plan.nudges[0]
         message = Outbound(plan.target, plan.reply, f"nudge-{head.id}")
         try:
-            result = await delivery.deliver(message)
+            async with self._gate:
+                result = await self._deliveries[target.platform].deliver(message)
         except Exception as e:  # an adapter bug or a network error: try again later
             log.warning("delivery of nudge %s raised %r", head.id, e)
             result = DeliveryResult(DeliveryStatus.TRANSIENT, detail=repr(e)[:200])
         self._observer.delivery(target.platform, result.status)
-        await self._settle(plan, result, channel, report)
-
-    async def _leave_for_others(self, plan: _Plan, wait: float, report: DispatchReport) -> bool:
-        """Other processes deliver to this platform too (a share below 1): a message that
-        would go out past keep_ahead, behind what this tick already took on for the
-        workspace, goes back for them, due as it was, its claim not counted. A process
-        that claimed a wave for one workspace would otherwise pace all of it at its share
-        while the others stay idle."""
-        target = plan.target
-        if self._limiter.share_of(target.platform) >= 1:
-            return False
-        key = (target.platform, target.tenant)
-        ahead = self._admitted[key]  # this tick's, each sent at the pace after the last
-        expected = wait + ahead / self._limiter.pace(target.platform, target.tenant)
-        if expected <= self.config.keep_ahead.total_seconds():
-            self._admitted[key] += 1
-            return False
-        async with self._uow() as uow:
-            for n in plan.nudges:
-                await uow.outbox.leave(n.id or 0, self.worker, "left for another process")
-        report.left += len(plan.nudges)
-        return True
-
-    async def _prepare(self, nudges: list[Nudge], report: DispatchReport) -> _Plan | None:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            live: list[Nudge] = []
-            for n in nudges:
-                if now - n.due_at > self.config.grace:
-                    await self._finish(
-                        uow, n, NudgeStatus.SKIPPED, f"late: due {n.due_at:%Y-%m-%d %H:%M}Z", report
-                    )
-                else:
-                    live.append(n)
-            if not live:
-                return None
-            if live[0].member_id is None:
-                return await self._prepare_post(uow, live[0], now, report)
-            member = await uow.members.get(live[0].member_id)
-            if member is None:
-                for n in live:
-                    await self._finish(uow, n, NudgeStatus.SKIPPED, "member gone", report)
-                return None
-            return await self._prepare_dm(uow, member, live, now, report)
-
-    async def _prepare_post(
-        self, uow: UnitOfWork, nudge: Nudge, now: datetime, report: DispatchReport
-    ) -> _Plan | None:
-        group = await uow.groups.get(nudge.group_id or 0)
-        if group is None:
-            await self._finish(uow, nudge, NudgeStatus.SKIPPED, "group gone", report)
-            return None
-        if group.platform not in self._deliveries:
-            await self._no_adapter(uow, [nudge], group.platform, now, report)
-            return None
-        reply = await group_post(uow, nudge, now)
-        if isinstance(reply, str):
-            await self._finish(uow, nudge, NudgeStatus.SKIPPED, reply, report)
-            return None
-        target = ChannelTarget(group.platform, group.tenant, group.channel_id)
-        return _Plan(target, reply, [nudge], None)
-
-    async def _prepare_dm(
-        self,
-        uow: UnitOfWork,
-        member: Member,
-        nudges: list[Nudge],
-        now: datetime,
-        report: DispatchReport,
-    ) -> _Plan | None:
-        assert member.id is not None
-        wanted = []
-        for n in nudges:
-            if not wants(member, n.kind, now):
-                await self._finish(uow, n, NudgeStatus.SKIPPED, "member turned it off", report)
-            else:
-                wanted.append(n)
-        if not wanted:
-            return None
-        later = member_due(member, now)
-        if later != now:  # inside their quiet hours: at their end
-            for n in wanted:
-                await self._retry(uow, n, later, "quiet hours", report)
-            return None
-        tz = zone(member.timezone)
-        start, end = local_day_bounds(now.astimezone(tz).date(), tz)
-        if await uow.outbox.sent_between(member.id, start, end) >= self.config.daily_cap:
-            for n in wanted:
-                await self._finish(uow, n, NudgeStatus.SKIPPED, "daily cap reached", report)
-            return None
-        by_use = await uow.members.identities_by_use(member.id)
-        identity = destination(member, by_use, self._deliveries)
-        if identity is None:
-            await self._no_adapter(uow, wanted, "any of the member's platforms", now, report)
-            return None
-        if wanted[0].kind is NudgeKind.ADMIN_SUMMARY:
-            summary = await group_post(uow, wanted[0], now)
-            if isinstance(summary, str):
-                await self._finish(uow, wanted[0], NudgeStatus.SKIPPED, summary, report)
-                return None
-            return _Plan(identity, summary, wanted, member.id)
-        parts: list[NudgePart] = []
-        carried: list[Nudge] = []
-        for n in wanted:
-            part = await member_part(uow, member, n, now, self.config)
-            if isinstance(part, str):
-                await self._finish(uow, n, NudgeStatus.SKIPPED, part, report)
-                continue
-            parts.append(part)
-            carried.append(n)
-            if n.kind is NudgeKind.CHECKIN:
-                parts += await checkin_extras(uow, member, now, self.config)
-        if not parts:
-            return None
-        parts.sort(key=lambda p: _RANK[p.kind])
-        return _Plan(identity, say.merged(parts), carried, member.id)
+        try:
+            await self._settle(plan, result, channel, finisher, report)
+        except Exception:  # the lease runs out and the reaper gives it back
+            log.exception("nudge %s could not be settled", head.id)
 
     async def _settle(
-        self, plan: _Plan, result: DeliveryResult, channel: str, report: DispatchReport
+        self,
+        plan: Plan,
+        result: DeliveryResult,
+        channel: str,
+        finisher: Finisher,
+        report: DispatchReport,
     ) -> None:
         now = self._clock.now()
         head, rest = plan.nudges[0], plan.nudges[1:]
+        if result.status is DeliveryStatus.SENT:
+            report.messages += 1
+            for n in plan.nudges:
+                self._observer.nudge_late((now - n.due_at).total_seconds())
+            if not rest:  # the common case: finished with others in one statement
+                if not await finisher.sent(head.id or 0):
+                    log.warning("nudge %s was sent after its lease ran out", head.id)
+                return
         async with self._uow() as uow:
             if result.status is DeliveryStatus.SENT:
-                if not await self._finish(uow, head, NudgeStatus.SENT, None, report, count=False):
+                if not await uow.outbox.finish(
+                    head.id or 0, self.worker, NudgeStatus.SENT, now, None
+                ):
                     log.warning("nudge %s was sent after its lease ran out", head.id)
                 for n in rest:
                     await uow.outbox.finish(
                         n.id or 0, self.worker, NudgeStatus.SENT, now, None, merged_into=head.id
                     )
-                report.messages += 1
-                for n in plan.nudges:
-                    self._observer.nudge_late((now - n.due_at).total_seconds())
             elif result.status is DeliveryStatus.RATE_LIMITED:
                 wait = max(result.retry_after or 1.0, 0.0)
                 target = plan.target
@@ -389,12 +363,11 @@ class Dispatcher:
         status: NudgeStatus,
         note: str | None,
         report: DispatchReport,
-        count: bool = True,
     ) -> bool:
         done = await uow.outbox.finish(nudge.id or 0, self.worker, status, self._clock.now(), note)
-        if count and status is NudgeStatus.SKIPPED:
+        if status is NudgeStatus.SKIPPED:
             report.skipped += 1
-        elif count and status is NudgeStatus.FAILED:
+        elif status is NudgeStatus.FAILED:
             report.failed += 1
         return done
 

@@ -50,9 +50,7 @@ _EPSILON = 1e-6  # seconds
 class TokenBucket:
     __slots__ = ("_burst", "_headroom", "_level", "_per_second", "_stamp", "_timer", "rate")
 
-    def __init__(
-        self, rate: Rate, timer: Timer, headroom: float = 1.0, share: float = 1.0
-    ) -> None:
+    def __init__(self, rate: Rate, timer: Timer, headroom: float = 1.0, share: float = 1.0) -> None:
         self.rate = rate
         self._headroom = headroom
         self._timer = timer
@@ -161,6 +159,14 @@ class Limiter:
     def share_of(self, platform: str) -> float:
         """This process's share of `platform`'s ceilings (1: it delivers there alone)."""
         return self._shares.get(platform, 1.0)
+
+    def lane(self, platform: str, tenant: str) -> tuple[str, ...]:
+        """What paces messages to a workspace: the platform's own bucket when it has one
+        for the whole bot (Discord), else the workspace's (Slack)."""
+        limits = self._limits.get(platform)
+        if limits is not None and limits.global_rate is not None:
+            return (platform,)
+        return (platform, tenant)
 
     def pace(self, platform: str, tenant: str) -> float:
         """Messages a second this process may send to one workspace of `platform` at

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 
 from bot.domain import Activity, ActivityKind
-from storage.repositories._base import SqlRepository, fold, insert_row, kind_values
+from storage.repositories._base import SqlRepository, chunked, fold, insert_row, kind_values
 from storage.sqlite_prepared import prepared
 from storage.tables import activities, pauses
 
@@ -234,6 +234,23 @@ class SqlActivityRepository(SqlRepository):
         )
         latest: datetime | None = (await self._conn.execute(stmt)).scalar_one()
         return latest
+
+    async def last_at_many(
+        self, member_ids: Collection[int], kinds: Iterable[ActivityKind]
+    ) -> dict[int, datetime]:
+        wanted = kind_values(kinds)
+        found: dict[int, datetime] = {}
+        if not wanted:
+            return found
+        for chunk in chunked(sorted(set(member_ids))):
+            stmt = (
+                select(activities.c.member_id, func.max(activities.c.occurred_at))
+                .where(activities.c.member_id.in_(chunk), activities.c.kind.in_(wanted))
+                .group_by(activities.c.member_id)
+            )
+            for mid, latest in await self._conn.execute(stmt):
+                found[int(mid)] = latest
+        return found
 
     async def all(self, member_id: int) -> list[Activity]:
         """The whole log, oldest first."""

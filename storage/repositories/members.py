@@ -201,11 +201,7 @@ class SqlMemberRepository(SqlRepository):
         return [Identity(row.platform, row.tenant, row.user_id) for row in rows]
 
     async def identities_by_use(self, member_id: int) -> list[Identity]:
-        last = (
-            select(members.c.last_identity_id)
-            .where(members.c.id == member_id)
-            .scalar_subquery()
-        )
+        last = select(members.c.last_identity_id).where(members.c.id == member_id).scalar_subquery()
         stmt = (
             select(identities.c.platform, identities.c.tenant, identities.c.user_id)
             .where(identities.c.member_id == member_id)
@@ -213,6 +209,30 @@ class SqlMemberRepository(SqlRepository):
         )
         rows = await self._conn.execute(stmt)
         return [Identity(row.platform, row.tenant, row.user_id) for row in rows]
+
+    async def identities_by_use_many(
+        self, member_ids: Collection[int]
+    ) -> dict[int, list[Identity]]:
+        found: dict[int, list[Identity]] = {}
+        for chunk in chunked(sorted(set(member_ids))):
+            stmt = (
+                select(
+                    identities.c.member_id, identities.c.platform, identities.c.tenant,
+                    identities.c.user_id,
+                )
+                .select_from(identities.join(members, members.c.id == identities.c.member_id))
+                .where(identities.c.member_id.in_(chunk))
+                .order_by(
+                    identities.c.member_id,
+                    case((identities.c.id == members.c.last_identity_id, 0), else_=1),
+                    identities.c.id,
+                )
+            )  # fmt: skip
+            for row in await self._conn.execute(stmt):
+                found.setdefault(row.member_id, []).append(
+                    Identity(row.platform, row.tenant, row.user_id)
+                )
+        return found
 
     async def forget(self, member_id: int) -> None:
         # Explicit deletes, children first, in the unit of work's one transaction. The

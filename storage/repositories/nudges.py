@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from bot.domain import Group, Member
 from bot.nudges.model import Cursor, Nudge, NudgeKind, NudgeStatus
 from storage.repositories._base import (
     SqlRepository,
+    chunked,
     upsert,
     upsert_many,
 )
@@ -228,6 +229,46 @@ class SqlOutboxRepository(SqlRepository):
     async def sent_between(self, member_id: int, start: datetime, end: datetime) -> int:
         params = {"member_id": member_id, "start": start, "end": end}
         return int((await self._conn.execute(_SENT_BETWEEN, params)).scalar_one())
+
+    async def sent_since(
+        self, member_ids: Collection[int], since: datetime
+    ) -> dict[int, list[datetime]]:
+        found: dict[int, list[datetime]] = {}
+        for chunk in chunked(sorted(set(member_ids))):
+            stmt = select(outbox.c.member_id, outbox.c.finished_at).where(
+                outbox.c.member_id.in_(chunk),
+                outbox.c.status == str(NudgeStatus.SENT),
+                outbox.c.finished_at >= since,
+                outbox.c.merged_into.is_(None),
+            )
+            for mid, at in await self._conn.execute(stmt):
+                found.setdefault(int(mid), []).append(at)
+        return found
+
+    async def finish_many(
+        self,
+        nudge_ids: Collection[int],
+        worker: str,
+        status: NudgeStatus,
+        at: datetime,
+        note: str | None = None,
+    ) -> set[int]:
+        if status not in FINISHED:
+            raise ValueError(f"a nudge finishes as sent, skipped or failed, not {status}")
+        held: set[int] = set()
+        for chunk in chunked(sorted(set(nudge_ids))):
+            stmt = (
+                outbox.update()
+                .where(
+                    outbox.c.id.in_(chunk),
+                    outbox.c.status == str(NudgeStatus.CLAIMED),
+                    outbox.c.claimed_by == worker,
+                )
+                .values(status=str(status), finished_at=at, note=note, lease_until=None)
+                .returning(outbox.c.id)
+            )
+            held.update(int(i) for i in (await self._conn.execute(stmt)).scalars())
+        return held
 
     async def prune(self, before: datetime) -> int:
         stmt = delete(outbox).where(

@@ -22,6 +22,7 @@ from bot.domain import (
 )
 from storage.repositories._base import (
     SqlRepository,
+    chunked,
     fold,
     insert_row,
     require_id,
@@ -229,6 +230,21 @@ class SqlFollowUpRepository(SqlRepository):
         rows = await self._conn.execute(_OPEN_FOLLOWUPS, {"member_id": member_id})
         return [_followup_from_row(row) for row in rows]
 
+    async def open_many(self, member_ids: Collection[int]) -> dict[int, list[FollowUp]]:
+        found: dict[int, list[FollowUp]] = {}
+        for chunk in chunked(sorted(set(member_ids))):
+            stmt = (
+                select(followups)
+                .where(
+                    followups.c.member_id.in_(chunk),
+                    followups.c.status == str(FollowUpStatus.OPEN),
+                )
+                .order_by(followups.c.member_id, followups.c.due_at, followups.c.id)
+            )
+            for row in await self._conn.execute(stmt):
+                found.setdefault(row.member_id, []).append(_followup_from_row(row))
+        return found
+
     async def open_for(self, member_id: int, contact_id: int | None) -> list[FollowUp]:
         if contact_id is None:
             rows = await self._conn.execute(_OPEN_FOR_NO_ONE, {"member_id": member_id})
@@ -309,6 +325,21 @@ class SqlMeetingRepository(SqlRepository):
     async def upcoming(self, member_id: int, after: datetime, limit: int) -> list[Meeting]:
         params = {"member_id": member_id, "after": after, "limit": limit}
         return [_meeting_from_row(row) for row in await self._conn.execute(_UPCOMING, params)]
+
+    async def with_upcoming(self, member_ids: Collection[int], after: datetime) -> set[int]:
+        found: set[int] = set()
+        for chunk in chunked(sorted(set(member_ids))):
+            stmt = (
+                select(meetings.c.member_id)
+                .where(
+                    meetings.c.member_id.in_(chunk),
+                    meetings.c.status == str(MeetingStatus.SCHEDULED),
+                    meetings.c.starts_at >= after,
+                )
+                .distinct()
+            )
+            found.update(int(mid) for mid in (await self._conn.execute(stmt)).scalars())
+        return found
 
     async def starting_between(self, start: datetime, end: datetime) -> list[Meeting]:
         """Soonest first."""

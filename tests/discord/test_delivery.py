@@ -401,8 +401,9 @@ async def test_the_dispatcher_rides_out_a_429_storm_delivering_each_nudge_once(
             await uow.outbox.enqueue([nudge])
     delivery, channels = make()
     dispatcher = Dispatcher(
-        factory, clock, {"discord": delivery}, FakeTimer(clock), NudgeConfig(), worker="w1"
-    )
+        factory, clock, {"discord": delivery}, FakeTimer(clock), NudgeConfig(), worker="w1",
+        concurrency=8,
+    )  # fmt: skip
     # 40 refusals across 8 sends at a time: most ride them out inside discord.py, any that
     # draw five in a row come back RATE_LIMITED and go again on a later tick.
     fake.rate_limit("POST", MESSAGES, retry_after=0.02, times=40)

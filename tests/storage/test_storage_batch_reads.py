@@ -1,0 +1,111 @@
+"""The dispatcher's batch reads and writes (one query for a batch of members or nudges),
+on SQLite, PostgreSQL and the fakes: each gives what its one-member version gives."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain import (
+    CONVERSATIONS,
+    Activity,
+    ActivityKind,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Identity,
+    Meeting,
+    MeetingStatus,
+    Member,
+)
+from tests.storage.test_storage_nudges import (
+    CLAIMED,
+    FAILED,
+    MIN,
+    PENDING,
+    SENT,
+    SKIPPED,
+    T0,
+    Uow,
+    _settle,
+    add_members,
+    claim,
+    enqueue,
+    get,
+    make_uow,
+    nudge,
+    url_or_fake,
+)
+
+__all__ = ["make_uow", "url_or_fake"]  # the fixtures, shared
+
+
+async def test_sent_since_lists_each_members_messages_not_merged(make_uow: Uow) -> None:
+    me, other, quiet = await add_members(make_uow, "ada", "bob", "cy")
+    start = T0
+    await _settle(
+        make_uow,
+        [
+            ("at-start", me, SENT, start, None),
+            ("inside", me, SENT, start + timedelta(hours=5), None),
+            ("carried", me, SENT, start + timedelta(hours=5), "inside"),  # merged: not one
+            ("skipped", me, SKIPPED, start + MIN, None),
+            ("failed", me, FAILED, start + MIN, None),
+            ("held", me, CLAIMED, start, None),
+            ("again", me, PENDING, start, None),
+            ("before", me, SENT, start - timedelta(microseconds=1), None),
+            ("not-mine", other, SENT, start + MIN, None),
+        ],
+    )
+    async with make_uow() as u:
+        sent = await u.outbox.sent_since([me, other, quiet], start)
+        assert {mid: sorted(at) for mid, at in sent.items()} == {
+            me: [start, start + timedelta(hours=5)],
+            other: [start + MIN],
+        }
+        assert await u.outbox.sent_since([], start) == {}
+
+
+async def test_finish_many_closes_only_what_the_worker_holds(make_uow: Uow) -> None:
+    await enqueue(make_uow, [nudge("a"), nudge("b"), nudge("c", T0 + MIN)])
+    mine = await claim(make_uow, "w")
+    a, b = mine[0].id or 0, mine[1].id or 0
+    theirs = await claim(make_uow, "x", now=T0 + MIN)
+    c = theirs[0].id or 0
+    async with make_uow() as u:
+        assert await u.outbox.finish_many([a, b, c], "w", SKIPPED, T0, "nothing to say") == {a, b}
+        assert await u.outbox.finish_many([a], "w", SENT, T0) == set()  # already closed
+    done = await get(make_uow, a)
+    assert (done.status, done.note, done.finished_at) == (SKIPPED, "nothing to say", T0)
+    assert (await get(make_uow, c)).status is CLAIMED
+
+
+async def test_batch_reads_match_the_one_member_reads(make_uow: Uow) -> None:
+    ada, bob, cy = await add_members(make_uow, "ada", "bob", "cy")
+    hour = timedelta(hours=1)
+    async with make_uow() as u:
+        await u.followups.add_many([
+            FollowUp(ada, FollowUpKind.LEAD, T0 + hour),
+            FollowUp(ada, FollowUpKind.THANKYOU, T0),
+            FollowUp(ada, FollowUpKind.LEAD, T0, status=FollowUpStatus.DONE),
+            FollowUp(bob, FollowUpKind.CHECKBACK, T0 - hour),
+        ])  # fmt: skip
+        await u.meetings.add(Meeting(ada, T0 + hour))
+        await u.meetings.add(Meeting(bob, T0 + hour, status=MeetingStatus.CANCELLED))
+        await u.meetings.add(Meeting(cy, T0 - hour))  # before: not upcoming
+        await u.activities.add(Activity(ada, ActivityKind.MEETING, T0 - hour, T0.date()))
+        await u.activities.add(Activity(ada, ActivityKind.INTERVIEW, T0 - 2 * hour, T0.date()))
+        await u.activities.add(Activity(bob, ActivityKind.OUTREACH, T0, T0.date()))
+        dee = await u.members.add(Member("dee"), Identity("discord", "discord", "777"))
+        await u.links.merge(cy, dee.id or 0)  # cy now has two identities
+    ids = [ada, bob, cy]
+    async with make_uow() as u:
+        opened = await u.followups.open_many(ids)
+        assert opened == {m: got for m in ids if (got := await u.followups.open(m))}
+        assert [f.kind for f in opened[ada]] == [FollowUpKind.THANKYOU, FollowUpKind.LEAD]
+        assert await u.meetings.with_upcoming(ids, T0) == {ada}
+        last = await u.activities.last_at_many(ids, CONVERSATIONS)
+        assert last == {ada: T0 - hour}  # bob's outreach is not a conversation
+        assert await u.activities.last_at_many(ids, []) == {}
+        by_use = await u.members.identities_by_use_many([*ids, 999_999])
+        assert by_use == {m: await u.members.identities_by_use(m) for m in ids}
+        assert len(by_use[cy]) == 2
