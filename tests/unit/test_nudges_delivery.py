@@ -4,7 +4,6 @@ idempotency keys) and the token buckets that keep it inside platform rate limits
 from __future__ import annotations
 
 import asyncio
-
 from datetime import date, datetime, timedelta
 
 import pytest
