@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from bot.domain import FollowUp, FollowUpStatus, Group, Meeting, MeetingStatus, Member
@@ -25,12 +25,26 @@ class FakeOutboxRepository(_Repository):
             added += 1
         return added
 
-    async def claim(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[Nudge]:
+    async def claim(
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        *,
+        platforms: Collection[str] | None = None,
+        stale_before: datetime | None = None,
+    ) -> list[Nudge]:
+        def routed_here(n: Nudge) -> bool:
+            if platforms is None or n.platform is None or n.platform in platforms:
+                return True
+            return stale_before is not None and n.due_at < stale_before
+
         due = sorted(
             (
                 n
                 for n in self._store.outbox.values()
-                if n.status is NudgeStatus.PENDING and n.due_at <= now
+                if n.status is NudgeStatus.PENDING and n.due_at <= now and routed_here(n)
             ),
             key=lambda n: (n.due_at, n.id or 0),
         )[:limit]
@@ -79,6 +93,15 @@ class FakeOutboxRepository(_Repository):
             return False
         n.status, n.note, n.attempts = NudgeStatus.PENDING, note, n.attempts - 1
         n.claimed_by = n.lease_until = None
+        return True
+
+    async def hand_over(self, nudge_id: int, worker: str, platform: str, note: str) -> bool:
+        n = self._held(nudge_id, worker)
+        if n is None:
+            return False
+        n.status, n.note, n.attempts = NudgeStatus.PENDING, note, n.attempts - 1
+        n.claimed_by = n.lease_until = None
+        n.platform = platform
         return True
 
     async def reap(self, now: datetime) -> int:

@@ -52,10 +52,6 @@ log = logging.getLogger(__name__)
 _RANK = {kind: i for i, kind in enumerate(PRIORITY)}
 # Posts and summaries stand alone; the rest of a member's nudges due together merge.
 _ALONE = (NudgeKind.LEADERBOARD, NudgeKind.ADMIN_SUMMARY)
-# No adapter here for a nudge's platform: another process likely has one, so the nudge
-# goes back at once for a first few claims, then once a minute.
-_NO_ADAPTER_SOON, _NO_ADAPTER_RETRY = timedelta(seconds=5), timedelta(minutes=1)
-_NO_ADAPTER_SOON_CLAIMS = 3
 
 
 @dataclass(slots=True)
@@ -67,6 +63,7 @@ class DispatchReport:
     retried: int = 0
     reaped: int = 0
     left: int = 0  # given back for other processes sharing the platform
+    handed: int = 0  # given back for a process with the platform this one lacks
 
 
 @dataclass(slots=True)
@@ -137,11 +134,18 @@ class Dispatcher:
             async with gate:
                 await self._send(message, report)
 
+        platforms = set(self._deliveries)
         while True:
             now = self._clock.now()
             async with self._uow() as uow:
                 report.reaped += await uow.outbox.reap(now)
-                claimed = await uow.outbox.claim(now, self.worker, c.lease, c.batch)
+                # Nudges routed to a platform this process lacks stay for the processes
+                # that have it, unless they are past grace: then no one delivered them in
+                # time, and this one skips them as late.
+                claimed = await uow.outbox.claim(
+                    now, self.worker, c.lease, c.batch,
+                    platforms=platforms, stale_before=now - c.grace,
+                )  # fmt: skip
             report.claimed += len(claimed)
             left = report.left
             await asyncio.gather(*(one(m) for m in bundle(claimed, c.merge_window)))
@@ -234,7 +238,7 @@ class Dispatcher:
             await self._finish(uow, nudge, NudgeStatus.SKIPPED, "group gone", report)
             return None
         if group.platform not in self._deliveries:
-            await self._no_adapter(uow, [nudge], group.platform, now, report)
+            await self._hand_over(uow, [nudge], group.platform, report)
             return None
         reply = await group_post(uow, nudge, now)
         if isinstance(reply, str):
@@ -274,7 +278,13 @@ class Dispatcher:
         by_use = await uow.members.identities_by_use(member.id)
         identity = destination(member, by_use, self._deliveries)
         if identity is None:
-            await self._no_adapter(uow, wanted, "any of the member's platforms", now, report)
+            # Where it would go with every adapter at hand: a process that has it sends it.
+            anywhere = destination(member, by_use, {i.platform for i in by_use})
+            if anywhere is None:
+                for n in wanted:
+                    await self._finish(uow, n, NudgeStatus.SKIPPED, "no identity", report)
+            else:
+                await self._hand_over(uow, wanted, anywhere.platform, report)
             return None
         if wanted[0].kind is NudgeKind.ADMIN_SUMMARY:
             summary = await group_post(uow, wanted[0], now)
@@ -363,24 +373,16 @@ class Dispatcher:
         ceiling = min(c.backoff_cap, c.backoff_base * 2 ** max(attempts - 1, 0))
         return timedelta(seconds=self._rng.uniform(0, ceiling))
 
-    async def _no_adapter(
-        self,
-        uow: UnitOfWork,
-        nudges: list[Nudge],
-        platform: str,
-        now: datetime,
-        report: DispatchReport,
+    async def _hand_over(
+        self, uow: UnitOfWork, nudges: list[Nudge], platform: str, report: DispatchReport
     ) -> None:
-        # Another process may run that platform. A retry moves due_at, so grace alone would
-        # never end it: past as many claims as grace holds retries, no process has one.
+        """No adapter here for the nudges' platform: they go back due as they were, their
+        claim uncounted, routed to it, for a process that has it. If none does, no claim
+        takes them until grace has passed, and the first one then skips them as late."""
         note = f"no adapter for {platform}"
         for n in nudges:
-            if n.attempts > _NO_ADAPTER_SOON_CLAIMS + self.config.grace / _NO_ADAPTER_RETRY:
-                await self._finish(uow, n, NudgeStatus.SKIPPED, note, report)
-                continue
-            soon = n.attempts <= _NO_ADAPTER_SOON_CLAIMS
-            wait = _NO_ADAPTER_SOON if soon else _NO_ADAPTER_RETRY
-            await self._retry(uow, n, now + wait, note, report)
+            await uow.outbox.hand_over(n.id or 0, self.worker, platform, note)
+        report.handed += len(nudges)
 
     async def _finish(
         self,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Update, bindparam, delete, exists, func, select
+from sqlalchemy import Row, Update, bindparam, delete, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -39,13 +39,21 @@ _ENQUEUE = {
 }
 
 
-def _claim_statement(skip_locked: bool) -> Update:
-    due = (
-        select(outbox.c.id)
-        .where(outbox.c.status == str(NudgeStatus.PENDING), outbox.c.due_at <= bindparam("now"))
-        .order_by(outbox.c.due_at, outbox.c.id)
-        .limit(bindparam("limit"))
+def _claim_statement(skip_locked: bool, routed: bool) -> Update:
+    due = select(outbox.c.id).where(
+        outbox.c.status == str(NudgeStatus.PENDING), outbox.c.due_at <= bindparam("now")
     )
+    if routed:
+        # Filtered on the way along the (status, due_at) index. A NULL stale_before
+        # compares as unknown: that arm then takes nothing.
+        due = due.where(
+            or_(
+                outbox.c.platform.is_(None),
+                outbox.c.platform.in_(bindparam("platforms", expanding=True)),
+                outbox.c.due_at < bindparam("stale_before"),
+            )
+        )
+    due = due.order_by(outbox.c.due_at, outbox.c.id).limit(bindparam("limit"))
     if skip_locked:
         # Concurrent dispatchers each lock different rows instead of waiting on each
         # other; a row another one already claimed fails the status check on re-read.
@@ -65,7 +73,11 @@ def _claim_statement(skip_locked: bool) -> Update:
 
 # SQLite has no row locks: its transactions start with BEGIN IMMEDIATE (storage.engine),
 # so claims there run one after the other.
-_CLAIM = {"postgresql": _claim_statement(skip_locked=True), "sqlite": _claim_statement(False)}
+_CLAIM = {
+    (dialect, routed): _claim_statement(dialect == "postgresql", routed)
+    for dialect in ("postgresql", "sqlite")
+    for routed in (False, True)
+}
 # Only the worker whose lease still stands may close or give back a nudge.
 _HELD = (
     outbox.c.id == bindparam("b_id"),
@@ -105,6 +117,7 @@ _LEAVE = (
         attempts=outbox.c.attempts - 1,
     )
 )
+_HAND_OVER = _LEAVE.values(platform=bindparam("b_platform"))
 _SENT_BETWEEN = select(func.count()).where(
     outbox.c.member_id == bindparam("member_id"),
     outbox.c.status == str(NudgeStatus.SENT),
@@ -128,6 +141,7 @@ def _nudge_values(nudge: Nudge) -> dict[str, Any]:
         "claimed_by": nudge.claimed_by,
         "note": nudge.note,
         "merged_into": nudge.merged_into,
+        "platform": nudge.platform,
         "finished_at": nudge.finished_at,
     }
 
@@ -147,6 +161,7 @@ def _nudge_from_row(row: Row[Any]) -> Nudge:
         claimed_by=row.claimed_by,
         note=row.note,
         merged_into=row.merged_into,
+        platform=row.platform,
         created_at=row.created_at,
         finished_at=row.finished_at,
     )
@@ -171,11 +186,25 @@ class SqlOutboxRepository(SqlRepository):
             inserted += 1
         return inserted
 
-    async def claim(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[Nudge]:
+    async def claim(
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        *,
+        platforms: Collection[str] | None = None,
+        stale_before: datetime | None = None,
+    ) -> list[Nudge]:
         if limit <= 0:
             return []
-        params = {"now": now, "limit": limit, "b_worker": worker, "b_lease_until": now + lease}
-        rows = await self._conn.execute(_CLAIM[self._conn.dialect.name], params)
+        params: dict[str, Any] = {
+            "now": now, "limit": limit, "b_worker": worker, "b_lease_until": now + lease,
+        }  # fmt: skip
+        routed = platforms is not None
+        if platforms is not None:
+            params |= {"platforms": sorted(platforms), "stale_before": stale_before}
+        rows = await self._conn.execute(_CLAIM[self._conn.dialect.name, routed], params)
         # RETURNING gives no order: sort as the port promises.
         claimed = [_nudge_from_row(row) for row in rows]
         return sorted(claimed, key=lambda nudge: (nudge.due_at, nudge.id or 0))
@@ -208,6 +237,10 @@ class SqlOutboxRepository(SqlRepository):
     async def leave(self, nudge_id: int, worker: str, note: str) -> bool:
         params = {"b_id": nudge_id, "b_worker": worker, "b_note": note}
         return bool((await self._conn.execute(_LEAVE, params)).rowcount)
+
+    async def hand_over(self, nudge_id: int, worker: str, platform: str, note: str) -> bool:
+        params = {"b_id": nudge_id, "b_worker": worker, "b_note": note, "b_platform": platform}
+        return bool((await self._conn.execute(_HAND_OVER, params)).rowcount)
 
     async def reap(self, now: datetime) -> int:
         stmt = (

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.context import Caller
+from bot.context import Caller, Where
 from bot.domain import Identity
 from bot.nudges.config import NudgeConfig
 from bot.nudges.dispatcher import Dispatcher
@@ -21,8 +21,14 @@ from bot.nudges.model import (
     Outbound,
 )
 from bot.nudges.ratelimit import Limiter, PlatformLimits, Rate
-from tests.unit.harness import ADA, caller, local
-from tests.unit.nudge_world import FakeTimer, NudgeWorld, fake_uow_factory
+from tests.unit.harness import ADA, CLUB, caller, local
+from tests.unit.nudge_world import (
+    FakeTimer,
+    NudgeWorld,
+    RecordingDelivery,
+    fake_uow_factory,
+    run_until,
+)
 
 SECOND = timedelta(seconds=1)
 HALF_HOUR = timedelta(minutes=30)
@@ -327,25 +333,85 @@ async def test_processes_sharing_a_platform_each_pace_at_their_share() -> None:
         limiter.share("slack", 0)
 
 
-async def test_a_nudge_no_process_can_deliver_goes_back_soon_then_stops_at_grace() -> None:
-    """A dispatcher without the nudge's platform hands it back: within seconds for the first
-    claims (another process likely has the adapter), then every minute; once no process
-    has sent it for the whole grace, it is skipped instead of claimed for ever."""
+DISCORD_ADA = Caller(Identity("discord", "G1", "4242"), "Ada L", "UTC")
+DISCORD_DM = Where("discord", "G1")
+
+
+def discord_dispatcher(world: NudgeWorld) -> tuple[Dispatcher, RecordingDelivery]:
+    """Another process, with Discord's adapter only, on the same store."""
+    delivery = RecordingDelivery(world.clock, platform="discord")
+    dispatcher = Dispatcher(
+        fake_uow_factory(world.store, world.clock), world.clock, {"discord": delivery},
+        FakeTimer(world.clock), world.config, worker="w-discord",
+    )  # fmt: skip
+    return dispatcher, delivery
+
+
+async def test_a_nudge_for_a_platform_this_process_lacks_is_handed_to_one_that_has_it() -> None:
+    """A Slack-only process claims a Discord member's check-in (its platform not yet known
+    on the row): it gives it back due as it was, the claim uncounted, routed to Discord;
+    it does not claim it again, and the Discord process sends it at once."""
+    world = NudgeWorld(utc(6, 9))  # its dispatcher delivers to Slack only
+    await world.ok("settings checkin 10:00", who=DISCORD_ADA, where=DISCORD_DM)
+    world.clock.set(utc(6, 10))
+    await world.planner.tick()
+    handed = await world.dispatcher.tick()
+    assert (handed.claimed, handed.handed, handed.retried, handed.skipped) == (1, 1, 0, 0)
+    checkin = only(world, NudgeKind.CHECKIN)
+    assert (checkin.status, checkin.due_at, checkin.attempts) == (
+        NudgeStatus.PENDING, utc(6, 10), 0,
+    )  # fmt: skip
+    assert (checkin.platform, checkin.note) == ("discord", "no adapter for discord")
+    world.clock.advance(timedelta(minutes=1))
+    assert (await world.dispatcher.tick()).claimed == 0  # routed away: not this one's
+    other, discord = discord_dispatcher(world)
+    sent = await other.tick()
+    assert (sent.claimed, sent.messages) == (1, 1)
+    assert [d.message.target for d in discord.sent] == [DISCORD_ADA.identity]
+    assert (checkin.status, checkin.attempts) == (NudgeStatus.SENT, 1) and world.sent() == []
+
+
+async def test_a_group_post_is_routed_to_its_group_platform_when_planned() -> None:
+    world = NudgeWorld(utc(6, 9))
+    await world.ok("group setup", where=CLUB)
+    await world.ok("settings checkin 10:00", who=DISCORD_ADA, where=DISCORD_DM)
+    await world.planner.tick()
+    world.clock.set(utc(13, 9))  # a week on: the leaderboard is due
+    await run_until(world, utc(13, 23))
+    posts = world.nudges(NudgeKind.LEADERBOARD)
+    assert posts and all(n.platform == "slack" for n in posts)
+
+
+async def test_a_nudge_for_a_platform_no_process_runs_is_skipped_once_past_grace() -> None:
+    """No process delivers to Discord: the routed check-in is not claimed (nor its attempts
+    counted) while it could still go out; once past grace, the Slack process claims it
+    and skips it as late, so it does not wait for ever."""
+    world = NudgeWorld(utc(6, 9))
+    await world.ok("settings checkin 10:00", who=DISCORD_ADA, where=DISCORD_DM)
+    await world.run(utc(6, 10), step=HALF_HOUR)
+    checkin = only(world, NudgeKind.CHECKIN)
+    assert (checkin.status, checkin.platform, checkin.attempts) == (
+        NudgeStatus.PENDING, "discord", 0,
+    )  # fmt: skip
+    await world.run(utc(6, 10) + world.config.grace, step=timedelta(minutes=10))
+    assert (checkin.status, checkin.attempts) == (NudgeStatus.PENDING, 0)  # at grace: due
+    world.clock.advance(SECOND)
+    report = await world.dispatcher.tick()
+    assert (report.claimed, report.skipped) == (1, 1)
+    assert checkin.status is NudgeStatus.SKIPPED and checkin.note is not None
+    assert checkin.note.startswith("late") and world.sent() == []
+
+
+async def test_a_member_with_no_identity_anywhere_is_skipped_at_once() -> None:
     world = NudgeWorld(utc(6, 9))
     await world.ok("settings checkin 10:00")
-    world.dispatcher = Dispatcher(
-        fake_uow_factory(world.store, world.clock), world.clock, {}, world.timer,
-        world.config, worker="no-adapter", limiter=world.limiter,
-    )  # fmt: skip
-    await world.run(utc(6, 10), step=timedelta(minutes=30))
-    (checkin,) = [n for n in world.nudges(NudgeKind.CHECKIN) if n.attempts]
-    assert (checkin.status, checkin.due_at) == (NudgeStatus.PENDING, utc(6, 10, 0, 5))
-    assert checkin.note is not None and checkin.note.startswith("no adapter")
-    await world.run(utc(6, 10, 0, 20), step=5 * SECOND)  # claimed at :05, :10 and :15
-    assert (checkin.attempts, checkin.due_at) == (4, utc(6, 10, 1, 15))  # then a minute
-    await world.run(utc(6, 10) + world.config.grace + 10 * HALF_HOUR, step=timedelta(minutes=1))
-    assert checkin.status is NudgeStatus.SKIPPED and world.sent() == []
-    assert checkin.attempts < 3 + world.config.grace / timedelta(minutes=1) + 3
+    del world.store.identities[ADA.identity]  # no platform reaches them
+    world.clock.set(utc(6, 10))
+    await world.planner.tick()
+    report = await world.dispatcher.tick()
+    assert (report.claimed, report.skipped, report.handed) == (1, 1, 0)
+    checkin = only(world, NudgeKind.CHECKIN)
+    assert (checkin.status, checkin.note) == (NudgeStatus.SKIPPED, "no identity")
 
 
 async def test_a_dispatcher_sharing_a_platform_leaves_what_it_cannot_send_soon() -> None:
