@@ -120,7 +120,7 @@ class Dispatcher:
         self._rng = rng or random.Random()
         self._concurrency = concurrency
         self._observer: Observer = observer or NullObserver()
-        # Messages this tick admitted to a workspace while sharing its platform.
+        # Messages the current batch admitted to a workspace while sharing its platform.
         self._admitted: Counter[tuple[str, str]] = Counter()
 
     async def tick(self) -> DispatchReport:
@@ -128,7 +128,6 @@ class Dispatcher:
         report = DispatchReport()
         c = self.config
         gate = asyncio.Semaphore(self._concurrency)
-        self._admitted.clear()  # ticks never overlap (the scheduler runs one at a time)
 
         async def one(message: list[Nudge]) -> None:
             async with gate:
@@ -148,9 +147,15 @@ class Dispatcher:
                 )  # fmt: skip
             report.claimed += len(claimed)
             left = report.left
+            self._admitted.clear()  # the last batch's messages are sent: none are ahead
             await asyncio.gather(*(one(m) for m in bundle(claimed, c.merge_window)))
-            # What was left for others must not come straight back to this one.
-            if len(claimed) < c.batch or report.left > left:
+            if report.left > left:
+                # Sending what it kept took about keep_ahead at this process's share: the
+                # others had their chance at what it left, and it claims again. Having
+                # kept nothing, it would take the same rows straight back: the tick ends.
+                if not self._admitted:
+                    return report
+            elif len(claimed) < c.batch:
                 return report
 
     async def _send(self, nudges: list[Nudge], report: DispatchReport) -> None:
@@ -189,7 +194,7 @@ class Dispatcher:
 
     async def _leave_for_others(self, plan: _Plan, wait: float, report: DispatchReport) -> bool:
         """Other processes deliver to this platform too (a share below 1): a message that
-        would go out past keep_ahead, behind what this tick already took on for the
+        would go out past keep_ahead, behind what this batch already took on for the
         workspace, goes back for them, due as it was, its claim not counted. A process
         that claimed a wave for one workspace would otherwise pace all of it at its share
         while the others stay idle."""
@@ -197,7 +202,7 @@ class Dispatcher:
         if self._limiter.share_of(target.platform) >= 1:
             return False
         key = (target.platform, target.tenant)
-        ahead = self._admitted[key]  # this tick's, each sent at the pace after the last
+        ahead = self._admitted[key]  # this batch's, each sent at the pace after the last
         expected = wait + ahead / self._limiter.pace(target.platform, target.tenant)
         if expected <= self.config.keep_ahead.total_seconds():
             self._admitted[key] += 1

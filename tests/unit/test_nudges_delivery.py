@@ -3,7 +3,11 @@ idempotency keys) and the token buckets that keep it inside platform rate limits
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 
@@ -21,6 +25,7 @@ from bot.nudges.model import (
     Outbound,
 )
 from bot.nudges.ratelimit import Limiter, PlatformLimits, Rate
+from tests.fakes_nudges import FakeOutboxRepository
 from tests.unit.harness import ADA, CLUB, caller, local
 from tests.unit.nudge_world import (
     FakeTimer,
@@ -414,32 +419,122 @@ async def test_a_member_with_no_identity_anywhere_is_skipped_at_once() -> None:
     assert (checkin.status, checkin.note) == (NudgeStatus.SKIPPED, "no identity")
 
 
-async def test_a_dispatcher_sharing_a_platform_leaves_what_it_cannot_send_soon() -> None:
-    """Two processes share a workspace's 1 message/s: the one that claims a wave keeps what
-    it can send within keep_ahead at its half and leaves the rest, unclaimed and with its
-    attempts as they were, for the other; between them every nudge goes out once."""
-    world = NudgeWorld(utc(6, 9), limits=PlatformLimits(tenant_rate=Rate(1.0, 1.0)))
-    users = [f"u{i:02d}" for i in range(30)]
+class YieldingTimer(FakeTimer):
+    """A FakeTimer whose sleeps let other tasks run: two processes' ticks interleave."""
+
+    async def sleep(self, seconds: float) -> None:
+        await super().sleep(seconds)
+        await asyncio.sleep(0)
+
+
+async def wave(users: list[str], share: float, rate: float = 1.0) -> NudgeWorld:
+    """At 10:00 on Monday 6 January, a check-in for each of `users`, in one workspace
+    allowing `rate` messages a second, of which this process has `share`."""
+    world = NudgeWorld(utc(6, 9), limits=PlatformLimits(tenant_rate=Rate(rate, 1.0)))
     for user in users:
         await world.ok("settings checkin 10:00", who=caller(user, user))
-    world.limiter.share("slack", 0.5)
-    other_limiter = Limiter(world.timer, {"slack": PlatformLimits(tenant_rate=Rate(1.0, 1.0))})
-    other_limiter.share("slack", 0.5)
-    other = Dispatcher(
-        fake_uow_factory(world.store, world.clock), world.clock, {"slack": world.delivery},
-        world.timer, world.config, worker="w2", limiter=other_limiter,
-    )  # fmt: skip
+    world.limiter.share("slack", share)
     world.clock.set(utc(6, 10))
     await world.planner.tick()
-    first = await world.dispatcher.tick()
-    kept = first.claimed - first.left
+    return world
+
+
+@dataclass
+class Claimed:
+    at: float  # the claimer's timer
+    pending: int  # due rows waiting just before
+    taken: int
+
+
+def record_claims(monkeypatch: pytest.MonkeyPatch, world: NudgeWorld) -> list[Claimed]:
+    """Every claim on the world's store, whoever makes it, timed by the world's timer."""
+    claims: list[Claimed] = []
+    real = FakeOutboxRepository.claim
+
+    async def claim(self: FakeOutboxRepository, *args: Any, **kwargs: Any) -> list[Nudge]:
+        pending = len(world.nudges(status=NudgeStatus.PENDING))
+        taken = await real(self, *args, **kwargs)
+        claims.append(Claimed(world.timer.now, pending, len(taken)))
+        return taken
+
+    monkeypatch.setattr(FakeOutboxRepository, "claim", claim)
+    return claims
+
+
+def process(world: NudgeWorld, worker: str, share: float) -> Dispatcher:
+    """Another process on the world's store, delivering to Slack at `share`, its own
+    timer letting the others run while it sleeps."""
+    timer = YieldingTimer(world.clock)
+    limiter = Limiter(timer, {"slack": PlatformLimits(tenant_rate=Rate(1.0, 1.0))})
+    limiter.share("slack", share)
+    return Dispatcher(
+        fake_uow_factory(world.store, world.clock), world.clock,
+        {"slack": RecordingDelivery(world.clock)}, timer, world.config,
+        worker=worker, limiter=limiter,
+    )  # fmt: skip
+
+
+def sent_by(dispatcher: Dispatcher) -> list[str]:
+    return [d.to for d in cast(RecordingDelivery, dispatcher._deliveries["slack"]).sent]
+
+
+async def test_a_dispatcher_sharing_a_platform_leaves_what_it_cannot_send_soon() -> None:
+    """Two processes share a workspace's 1 message/s, one ticking again and again while
+    the other sends: the one that claims the wave keeps what it can send within
+    keep_ahead at its half and leaves the rest, uncounted, for the other; between them
+    every nudge goes out once, each sending a good part of the wave."""
+    users = [f"u{i:02d}" for i in range(30)]
+    world = await wave(users, 0.5)
+    first, second = process(world, "w1", 0.5), process(world, "w2", 0.5)
+    busy = asyncio.create_task(first.tick())
+    await asyncio.sleep(0)  # it claims the wave before the other's first tick
+
+    async def ticking() -> None:
+        while not busy.done() or world.nudges(status=NudgeStatus.PENDING):
+            await second.tick()
+            await asyncio.sleep(0)
+
+    report, _ = await asyncio.gather(busy, ticking())
+    assert report.left > 0
     keep = world.config.keep_ahead.total_seconds() * 0.5 * 0.95  # its share, with headroom
-    assert 0 < kept <= keep + 2 and first.left == 30 - kept
+    assert all(len(sent_by(d)) > keep / 2 for d in (first, second))  # both took part
+    assert sorted(sent_by(first) + sent_by(second)) == users  # every one, once
+    assert all(n.attempts == 1 for n in world.nudges(NudgeKind.CHECKIN))  # left: uncounted
+
+
+async def test_sharing_a_platform_a_dispatcher_keeps_claiming_while_others_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At a third of a workspace's 1 message/s, a dispatcher keeps a few seconds' worth of
+    a wave and leaves the rest; nobody takes it, so once it has sent what it kept (about
+    keep_ahead later) it claims again, within the same tick, until the wave is out. It
+    never claims straight back what it has just left."""
+    users = [f"u{i:02d}" for i in range(30)]
+    world = await wave(users, 1 / 3)
+    claims = record_claims(monkeypatch, world)
+    report = await world.dispatcher.tick()
+    assert sorted(d.to for d in world.sent()) == users and report.messages == 30
+    assert report.claimed == 30 + report.left and report.left > 0
+    assert len(claims) > 3 and claims[-1].taken == claims[-1].pending  # the last: all kept
+    keep_ahead = world.config.keep_ahead.total_seconds()
+    for claim, after in itertools.pairwise(claims):
+        assert claim.taken == claim.pending  # all that was left: nobody took it
+        assert after.pending < claim.pending  # it sent some of each batch...
+        assert after.at - claim.at > keep_ahead / 2  # ...before claiming again
+    assert all(n.attempts == 1 for n in world.nudges(NudgeKind.CHECKIN))
+
+
+async def test_a_dispatcher_that_kept_nothing_ends_its_tick(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sharing the platform with a workspace closed past keep_ahead by a 429, it leaves the
+    whole wave at once; claiming again would only take it back, so the tick ends."""
+    users = [f"u{i:02d}" for i in range(10)]
+    world = await wave(users, 0.5)
+    world.limiter.block("slack", "T1", "Du00", 12.0, LimitScope.TENANT)  # 10 s < 12 < 15 s
+    claims = record_claims(monkeypatch, world)
+    report = await world.dispatcher.tick()
+    assert (report.claimed, report.left, report.messages) == (10, 10, 0)
+    assert len(claims) == 1 and world.sent() == []
     waiting = world.nudges(NudgeKind.CHECKIN, NudgeStatus.PENDING)
-    assert len(waiting) == first.left and all(n.attempts == 0 for n in waiting)
-    second = await other.tick()
-    assert second.claimed == first.left and second.messages > 0
-    while world.nudges(NudgeKind.CHECKIN, NudgeStatus.PENDING):
-        await world.dispatcher.tick()
-        await other.tick()
-    assert sorted(d.to for d in world.sent()) == users  # every one, once
+    assert len(waiting) == 10 and all(n.attempts == 0 for n in waiting)
