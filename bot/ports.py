@@ -366,10 +366,24 @@ class OutboxRepository(Protocol):
         """Insert those whose dedupe_key is new (the rest are ignored); how many went in."""
         ...
 
-    async def claim(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[Nudge]:
+    async def claim(
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        *,
+        platforms: Collection[str] | None = None,
+        stale_before: datetime | None = None,
+        skip_lanes: Collection[str] = (),
+    ) -> list[Nudge]:
         """Up to `limit` pending nudges due by `now`, earliest first, now claimed by
         `worker` until now + lease, attempts + 1. Concurrent claimers never get the same
-        row (FOR UPDATE SKIP LOCKED on PostgreSQL; one dispatcher on SQLite)."""
+        row (FOR UPDATE SKIP LOCKED on PostgreSQL; one dispatcher on SQLite).
+        `platforms` (None: any): only nudges whose platform is None or one of them, and
+        those due before `stale_before` whatever their platform (so a claimer skips them
+        as late when no process delivers to theirs). With `platforms`, `skip_lanes`: not
+        those whose lane is one of them (lanes of the claimer still full)."""
         ...
 
     async def finish(
@@ -397,6 +411,14 @@ class OutboxRepository(Protocol):
     async def leave(self, nudge_id: int, worker: str, note: str) -> bool:
         """Give a held nudge back as pending for another worker, due as it was, its claim
         not counted among its attempts (this worker had no room for it)."""
+        ...
+
+    async def hand_over(
+        self, nudge_id: int, worker: str, platform: str, note: str, lane: str | None = None
+    ) -> bool:
+        """Like leave, and the nudge's platform becomes `platform`: only a claimer that
+        delivers there takes it next (this worker has no adapter for it, or, with `lane`,
+        that lane of its is full: its claims leave the nudge aside while it stays so)."""
         ...
 
     async def release(self, worker: str) -> int:

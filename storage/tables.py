@@ -309,6 +309,10 @@ outbox = Table(
     Column("note", Text()),
     # No foreign key: pruning may delete the carrying nudge before the ones it carried.
     Column("merged_into", Id),
+    # The platform a process must deliver to for this row, as last known (migration
+    # 0012); NULL: any process may claim it.
+    Column("platform", String(32)),
+    Column("lane", String(160)),  # a dispatcher's full lane it was left for
     Column("created_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime()),
     UniqueConstraint("dedupe_key"),  # the same nudge is never queued twice

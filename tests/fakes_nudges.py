@@ -25,12 +25,32 @@ class FakeOutboxRepository(_Repository):
             added += 1
         return added
 
-    async def claim(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[Nudge]:
+    async def claim(
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        *,
+        platforms: Collection[str] | None = None,
+        stale_before: datetime | None = None,
+        skip_lanes: Collection[str] = (),
+    ) -> list[Nudge]:
+        if skip_lanes and platforms is None:
+            raise ValueError("skip_lanes needs platforms (a routed claim)")
+
+        def routed_here(n: Nudge) -> bool:
+            if n.lane is not None and n.lane in skip_lanes:
+                return False
+            if platforms is None or n.platform is None or n.platform in platforms:
+                return True
+            return stale_before is not None and n.due_at < stale_before
+
         due = sorted(
             (
                 n
                 for n in self._store.outbox.values()
-                if n.status is NudgeStatus.PENDING and n.due_at <= now
+                if n.status is NudgeStatus.PENDING and n.due_at <= now and routed_here(n)
             ),
             key=lambda n: (n.due_at, n.id or 0),
         )[:limit]
@@ -79,6 +99,17 @@ class FakeOutboxRepository(_Repository):
             return False
         n.status, n.note, n.attempts = NudgeStatus.PENDING, note, n.attempts - 1
         n.claimed_by = n.lease_until = None
+        return True
+
+    async def hand_over(
+        self, nudge_id: int, worker: str, platform: str, note: str, lane: str | None = None
+    ) -> bool:
+        n = self._held(nudge_id, worker)
+        if n is None:
+            return False
+        n.status, n.note, n.attempts = NudgeStatus.PENDING, note, n.attempts - 1
+        n.claimed_by = n.lease_until = None
+        n.platform, n.lane = platform, lane
         return True
 
     async def reap(self, now: datetime) -> int:

@@ -51,10 +51,6 @@ from bot.ports import (
 log = logging.getLogger(__name__)
 # Posts and summaries stand alone; the rest of a member's nudges due together merge.
 _ALONE = (NudgeKind.LEADERBOARD, NudgeKind.ADMIN_SUMMARY)
-# No adapter here for a nudge's platform: another process likely has one, so the nudge
-# goes back at once for a first few claims, then once a minute.
-_NO_ADAPTER_SOON, _NO_ADAPTER_RETRY = timedelta(seconds=5), timedelta(minutes=1)
-_NO_ADAPTER_SOON_CLAIMS = 3
 
 
 @dataclass(slots=True)
@@ -65,7 +61,8 @@ class DispatchReport:
     failed: int = 0
     retried: int = 0
     reaped: int = 0
-    left: int = 0  # given back for other processes sharing the platform
+    left: int = 0  # given back: its lane was full (for a later claim, or another process)
+    handed: int = 0  # given back for a process with the platform this one lacks
 
 
 def bundle(nudges: list[Nudge], window: timedelta) -> list[list[Nudge]]:
@@ -89,8 +86,7 @@ def bundle(nudges: list[Nudge], window: timedelta) -> list[list[Nudge]]:
     return out
 
 
-# Between claims while lanes are full: how often to look, and the longest wait.
-_ROOM_POLL, _ROOM_WAIT = 0.1, 1.0
+_ROOM_POLL = 0.1  # seconds: how often to look for room between claims
 
 
 class Dispatcher:
@@ -123,6 +119,7 @@ class Dispatcher:
         self._queued: Counter[tuple[str, ...]] = Counter()
         self._through = 0  # messages through the limiter since the last claim
         self._lanes: dict[tuple[str, ...], asyncio.Lock] = {}
+        self._full: set[tuple[str, ...]] = set()  # lanes that turned messages away
 
     async def tick(self) -> DispatchReport:
         """Deliver everything due now: claim, prepare and queue batch after batch while
@@ -133,38 +130,62 @@ class Dispatcher:
         tasks: set[asyncio.Task[None]] = set()
         self._queued.clear()  # ticks never overlap (the scheduler runs one at a time)
         self._lanes.clear()
+        self._full.clear()
         self._through = 0
         try:
             while True:
                 now = self._clock.now()
+                half = c.keep_ahead.total_seconds() / 2
+                self._full = {lane for lane in self._full if self._expected(lane) > half}
                 async with self._uow() as uow:
                     report.reaped += await uow.outbox.reap(now)
-                    claimed = await uow.outbox.claim(now, self.worker, c.lease, c.batch)
+                    # Only what this process can deliver (and, past grace, anything, to skip
+                    # it as late), leaving aside what waits for a lane of its still full:
+                    # it would take those same rows straight back.
+                    claimed = await uow.outbox.claim(
+                        now, self.worker, c.lease, c.batch,
+                        platforms=set(self._deliveries), stale_before=now - c.grace,
+                        skip_lanes=sorted(_lane_name(lane) for lane in self._full),
+                    )  # fmt: skip
                 report.claimed += len(claimed)
                 left = report.left
                 for plan in await self._take_on(claimed, report):
                     task = asyncio.create_task(self._send(plan, finisher, report))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
-                if len(claimed) < c.batch and report.left == left:
+                if len(claimed) == c.batch and report.left > left:
+                    # What the full lanes turned away is left aside now: the next claim
+                    # reaches the rows behind it, for the other lanes, at once.
+                    await asyncio.sleep(0)
+                    continue
+                if len(claimed) < c.batch and not self._full:
                     break  # all that is due was taken on
-                # More is due, or lanes were full: claim again once they have room. What
+                # More is due, or lanes are full: claim again once there is room. What
                 # was left is not claimed straight back, and other processes get a turn.
                 await self._room(c.batch // 2)
         finally:
             await asyncio.gather(*list(tasks), return_exceptions=True)
         return report
 
+    def _expected(self, lane: tuple[str, ...]) -> float:
+        """Seconds the last message queued on `lane` waits: its queue at its pace."""
+        platform, tenant = lane[0], lane[1] if len(lane) > 1 else ""
+        return self._queued[lane] / self._limiter.pace(platform, tenant)
+
     async def _room(self, below: int) -> None:
-        """Until `below` messages went out since the last claim, or fewer are queued, or a
-        second passed: a full lane must not keep the others waiting for their next."""
+        """Wait for room before the next claim: until a lane that turned messages away is
+        half empty, or `below` messages went out since the last claim (other lanes are
+        moving), or, no lane being full, fewer than `below` wait. A claim sooner would
+        take back what was just left; later, an idle lane would wait for work."""
         await asyncio.sleep(0)  # let the queued messages' tasks start
+        half = self.config.keep_ahead.total_seconds() / 2
         waited = 0.0
-        while (
-            self._through < below
-            and sum(self._queued.values()) >= below
-            and waited < _ROOM_WAIT
-        ):
+        while waited < 2 * half and self._through < below:
+            if self._full:
+                if any(self._expected(lane) <= half for lane in self._full):
+                    break
+            elif sum(self._queued.values()) < below:
+                break
             await self._timer.sleep(_ROOM_POLL)
             waited += _ROOM_POLL
         self._through = 0
@@ -182,8 +203,13 @@ class Dispatcher:
                 await self._close_skipped(uow, prepared.skipped, report)
                 for n, at, note in prepared.later:
                     await self._retry(uow, n, at, note, report)
-                for n, platform in prepared.no_adapter:
-                    await self._no_adapter(uow, [n], platform, now, report)
+                for n, platform in prepared.elsewhere:
+                    # Due as it was, uncounted, routed there: no claim of a process without
+                    # that platform takes it again (until past grace: then it is skipped).
+                    await uow.outbox.hand_over(
+                        n.id or 0, self.worker, platform, f"no adapter for {platform}"
+                    )
+                    report.handed += 1
                 if prepared.broken:
                     await self._fail_or_retry_in(
                         uow, prepared.broken, "could not prepare", now, report
@@ -220,11 +246,13 @@ class Dispatcher:
                 await self._retry(uow, n, later, "waiting for the rate limit", report)
             return False
         ahead = self._queued[lane]
-        expected = wait + ahead / self._limiter.pace(target.platform, target.tenant)
-        if ahead and expected > self.config.keep_ahead.total_seconds():
-            for n in plan.nudges:
-                await uow.outbox.leave(n.id or 0, self.worker, "lane full")
+        if ahead and wait + self._expected(lane) > self.config.keep_ahead.total_seconds():
+            for n in plan.nudges:  # claims leave it aside while the lane stays full
+                await uow.outbox.hand_over(
+                    n.id or 0, self.worker, target.platform, "lane full", _lane_name(lane)
+                )
             report.left += len(plan.nudges)
+            self._full.add(lane)
             return False
         self._queued[lane] += 1
         return True
@@ -337,25 +365,6 @@ class Dispatcher:
         ceiling = min(c.backoff_cap, c.backoff_base * 2 ** max(attempts - 1, 0))
         return timedelta(seconds=self._rng.uniform(0, ceiling))
 
-    async def _no_adapter(
-        self,
-        uow: UnitOfWork,
-        nudges: list[Nudge],
-        platform: str,
-        now: datetime,
-        report: DispatchReport,
-    ) -> None:
-        # Another process may run that platform. A retry moves due_at, so grace alone would
-        # never end it: past as many claims as grace holds retries, no process has one.
-        note = f"no adapter for {platform}"
-        for n in nudges:
-            if n.attempts > _NO_ADAPTER_SOON_CLAIMS + self.config.grace / _NO_ADAPTER_RETRY:
-                await self._finish(uow, n, NudgeStatus.SKIPPED, note, report)
-                continue
-            soon = n.attempts <= _NO_ADAPTER_SOON_CLAIMS
-            wait = _NO_ADAPTER_SOON if soon else _NO_ADAPTER_RETRY
-            await self._retry(uow, n, now + wait, note, report)
-
     async def _finish(
         self,
         uow: UnitOfWork,
@@ -376,6 +385,10 @@ class Dispatcher:
     ) -> None:
         await uow.outbox.retry(nudge.id or 0, self.worker, at, note)
         report.retried += 1
+
+
+def _lane_name(lane: tuple[str, ...]) -> str:
+    return "/".join(lane)
 
 
 def _channel_of(target: Identity | ChannelTarget) -> str:

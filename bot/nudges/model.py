@@ -65,6 +65,10 @@ class Nudge:
     claimed_by: str | None = None
     note: str | None = None  # why skipped or failed; the last error
     merged_into: int | None = None  # sent inside another nudge's message
+    # The platform a process must deliver to for it, as last known; None: any process.
+    platform: str | None = None
+    # The dispatcher lane ("discord", "slack/T1") that was full when it was given back.
+    lane: str | None = None
     created_at: datetime | None = None
     finished_at: datetime | None = None
     id: int | None = None

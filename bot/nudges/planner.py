@@ -195,6 +195,7 @@ class Planner:
                 cursor.next_at,
                 f"g{group.id}:leaderboard:{day}",
                 group_id=group.id,
+                platform=group.platform,  # posted in the group's channel: only there
             )
         ]
         for member, membership in await uow.groups.members(group.id):

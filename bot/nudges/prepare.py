@@ -49,7 +49,8 @@ class Prepared:
     plans: list[Plan] = field(default_factory=list)
     skipped: list[tuple[Nudge, str]] = field(default_factory=list)
     later: list[tuple[Nudge, datetime, str]] = field(default_factory=list)  # quiet hours
-    no_adapter: list[tuple[Nudge, str]] = field(default_factory=list)  # platform named
+    # For a platform this process lacks: handed over to one that has it.
+    elsewhere: list[tuple[Nudge, str]] = field(default_factory=list)
     broken: list[Nudge] = field(default_factory=list)  # composing raised: a bug
 
 
@@ -104,9 +105,15 @@ async def prepare(
         if sum(1 for at in sent.get(member.id, ()) if start <= at < end) >= config.daily_cap:
             out.skipped += [(n, "daily cap reached") for n in wanted]
             continue
-        identity = destination(member, by_use.get(member.id, []), platforms)
+        mine = by_use.get(member.id, [])
+        identity = destination(member, mine, platforms)
         if identity is None:
-            out.no_adapter += [(n, "any of the member's platforms") for n in wanted]
+            # Where it would go with every adapter at hand: a process that has it sends it.
+            anywhere = destination(member, mine, {i.platform for i in mine})
+            if anywhere is None:
+                out.skipped += [(n, "no identity") for n in wanted]
+            else:
+                out.elsewhere += [(n, anywhere.platform) for n in wanted]
             continue
         job = _dm(uow, out, member, identity, wanted, now, config, facts)
         await _guarded(out, wanted, job)
@@ -151,7 +158,7 @@ async def _post(
         out.skipped.append((nudge, "group gone"))
         return None
     if group.platform not in platforms:
-        out.no_adapter.append((nudge, group.platform))
+        out.elsewhere.append((nudge, group.platform))
         return None
     reply = await group_post(uow, nudge, now)
     if isinstance(reply, str):

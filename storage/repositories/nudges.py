@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Update, bindparam, delete, exists, func, select
+from sqlalchemy import Row, Update, bindparam, delete, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -40,13 +40,26 @@ _ENQUEUE = {
 }
 
 
-def _claim_statement(skip_locked: bool) -> Update:
-    due = (
-        select(outbox.c.id)
-        .where(outbox.c.status == str(NudgeStatus.PENDING), outbox.c.due_at <= bindparam("now"))
-        .order_by(outbox.c.due_at, outbox.c.id)
-        .limit(bindparam("limit"))
+def _claim_statement(skip_locked: bool, routed: bool) -> Update:
+    due = select(outbox.c.id).where(
+        outbox.c.status == str(NudgeStatus.PENDING), outbox.c.due_at <= bindparam("now")
     )
+    if routed:
+        # Filtered on the way along the (status, due_at) index. A NULL stale_before
+        # compares as unknown: that arm then takes nothing.
+        due = due.where(
+            or_(
+                outbox.c.platform.is_(None),
+                outbox.c.platform.in_(bindparam("platforms", expanding=True)),
+                outbox.c.due_at < bindparam("stale_before"),
+            ),
+            # What waits for a lane of the claimer's still full: left aside.
+            or_(
+                outbox.c.lane.is_(None),
+                outbox.c.lane.not_in(bindparam("skip_lanes", expanding=True)),
+            ),
+        )
+    due = due.order_by(outbox.c.due_at, outbox.c.id).limit(bindparam("limit"))
     if skip_locked:
         # Concurrent dispatchers each lock different rows instead of waiting on each
         # other; a row another one already claimed fails the status check on re-read.
@@ -66,7 +79,11 @@ def _claim_statement(skip_locked: bool) -> Update:
 
 # SQLite has no row locks: its transactions start with BEGIN IMMEDIATE (storage.engine),
 # so claims there run one after the other.
-_CLAIM = {"postgresql": _claim_statement(skip_locked=True), "sqlite": _claim_statement(False)}
+_CLAIM = {
+    (dialect, routed): _claim_statement(dialect == "postgresql", routed)
+    for dialect in ("postgresql", "sqlite")
+    for routed in (False, True)
+}
 # Only the worker whose lease still stands may close or give back a nudge.
 _HELD = (
     outbox.c.id == bindparam("b_id"),
@@ -106,6 +123,7 @@ _LEAVE = (
         attempts=outbox.c.attempts - 1,
     )
 )
+_HAND_OVER = _LEAVE.values(platform=bindparam("b_platform"), lane=bindparam("b_lane"))
 _SENT_BETWEEN = select(func.count()).where(
     outbox.c.member_id == bindparam("member_id"),
     outbox.c.status == str(NudgeStatus.SENT),
@@ -129,6 +147,8 @@ def _nudge_values(nudge: Nudge) -> dict[str, Any]:
         "claimed_by": nudge.claimed_by,
         "note": nudge.note,
         "merged_into": nudge.merged_into,
+        "platform": nudge.platform,
+        "lane": nudge.lane,
         "finished_at": nudge.finished_at,
     }
 
@@ -148,6 +168,8 @@ def _nudge_from_row(row: Row[Any]) -> Nudge:
         claimed_by=row.claimed_by,
         note=row.note,
         merged_into=row.merged_into,
+        platform=row.platform,
+        lane=row.lane,
         created_at=row.created_at,
         finished_at=row.finished_at,
     )
@@ -172,11 +194,31 @@ class SqlOutboxRepository(SqlRepository):
             inserted += 1
         return inserted
 
-    async def claim(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[Nudge]:
+    async def claim(
+        self,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        *,
+        platforms: Collection[str] | None = None,
+        stale_before: datetime | None = None,
+        skip_lanes: Collection[str] = (),
+    ) -> list[Nudge]:
         if limit <= 0:
             return []
-        params = {"now": now, "limit": limit, "b_worker": worker, "b_lease_until": now + lease}
-        rows = await self._conn.execute(_CLAIM[self._conn.dialect.name], params)
+        params: dict[str, Any] = {
+            "now": now, "limit": limit, "b_worker": worker, "b_lease_until": now + lease,
+        }  # fmt: skip
+        routed = platforms is not None
+        if platforms is not None:
+            params |= {
+                "platforms": sorted(platforms), "stale_before": stale_before,
+                "skip_lanes": sorted(skip_lanes),
+            }  # fmt: skip
+        elif skip_lanes:
+            raise ValueError("skip_lanes needs platforms (a routed claim)")
+        rows = await self._conn.execute(_CLAIM[self._conn.dialect.name, routed], params)
         # RETURNING gives no order: sort as the port promises.
         claimed = [_nudge_from_row(row) for row in rows]
         return sorted(claimed, key=lambda nudge: (nudge.due_at, nudge.id or 0))
@@ -209,6 +251,15 @@ class SqlOutboxRepository(SqlRepository):
     async def leave(self, nudge_id: int, worker: str, note: str) -> bool:
         params = {"b_id": nudge_id, "b_worker": worker, "b_note": note}
         return bool((await self._conn.execute(_LEAVE, params)).rowcount)
+
+    async def hand_over(
+        self, nudge_id: int, worker: str, platform: str, note: str, lane: str | None = None
+    ) -> bool:
+        params = {
+            "b_id": nudge_id, "b_worker": worker, "b_note": note, "b_platform": platform,
+            "b_lane": lane,
+        }  # fmt: skip
+        return bool((await self._conn.execute(_HAND_OVER, params)).rowcount)
 
     async def reap(self, now: datetime) -> int:
         stmt = (

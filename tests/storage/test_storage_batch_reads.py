@@ -20,6 +20,7 @@ from bot.domain import (
 from tests.storage.test_storage_nudges import (
     CLAIMED,
     FAILED,
+    LEASE,
     MIN,
     PENDING,
     SENT,
@@ -109,3 +110,24 @@ async def test_batch_reads_match_the_one_member_reads(make_uow: Uow) -> None:
         by_use = await u.members.identities_by_use_many([*ids, 999_999])
         assert by_use == {m: await u.members.identities_by_use(m) for m in ids}
         assert len(by_use[cy]) == 2
+
+
+async def test_a_claim_leaves_aside_what_waits_for_a_lane_it_skips(make_uow: Uow) -> None:
+    """A nudge handed back for a full lane carries that lane; the claimer's next claims
+    skip it while it names the lane, and take it again once it does not."""
+    await enqueue(make_uow, [nudge("full"), nudge("other", due=T0 + MIN), nudge("fresh")])
+    (first,) = await claim(make_uow, "w1", limit=1)
+    async with make_uow() as u:
+        assert await u.outbox.hand_over(first.id or 0, "w1", "slack", "lane full", "slack/T1")
+    back = await get(make_uow, first.id)
+    assert (back.status, back.lane, back.platform) == (PENDING, "slack/T1", "slack")
+    assert back.attempts == 0
+    async with make_uow() as u:
+        skipped = await u.outbox.claim(
+            T0 + MIN, "w1", LEASE, 100, platforms={"slack"}, skip_lanes=["slack/T1", "discord"]
+        )
+        assert sorted(n.dedupe_key for n in skipped) == ["fresh", "other"]  # no lane: taken
+        (again,) = await u.outbox.claim(
+            T0 + MIN, "w2", LEASE, 100, platforms={"slack"}, skip_lanes=["slack/T2"]
+        )
+    assert (again.id, again.lane) == (first.id, "slack/T1")

@@ -208,6 +208,48 @@ async def test_leave_gives_a_nudge_to_another_worker_due_as_it_was_and_uncounted
     assert (again.id, again.attempts) == (a.id, 1)
 
 
+async def test_claim_for_some_platforms_takes_unrouted_nudges_and_theirs(make_uow: Uow) -> None:
+    """A claimer that delivers to some platforms takes nudges routed to none or to one of
+    them, and those routed elsewhere only once due before `stale_before`."""
+    routed = [
+        Nudge(NudgeKind.CHECKIN, T0 - 3 * MIN, "old discord", platform="discord"),
+        Nudge(NudgeKind.CHECKIN, T0 - 2 * MIN, "anyone"),
+        Nudge(NudgeKind.CHECKIN, T0 - 2 * MIN, "slack", platform="slack"),
+        Nudge(NudgeKind.CHECKIN, T0 - MIN, "discord", platform="discord"),
+        Nudge(NudgeKind.CHECKIN, T0, "console", platform="console"),
+    ]
+    await enqueue(make_uow, routed)
+    async with make_uow() as u:
+        slack = await u.outbox.claim(T0, "w1", LEASE, 100, platforms={"slack"})
+        assert [n.dedupe_key for n in slack] == ["anyone", "slack"]
+        assert slack[1].platform == "slack" and slack[0].platform is None
+        stale = await u.outbox.claim(
+            T0, "w1", LEASE, 100, platforms=["slack"], stale_before=T0 - 2 * MIN
+        )
+        assert [n.dedupe_key for n in stale] == ["old discord"]  # due before, not at it
+        assert await u.outbox.claim(T0, "w2", LEASE, 100, platforms=set()) == []
+        both = await u.outbox.claim(T0, "w2", LEASE, 100, platforms=("discord", "console"))
+        assert [n.dedupe_key for n in both] == ["discord", "console"]
+
+
+async def test_hand_over_routes_a_nudge_to_the_claimers_of_a_platform(make_uow: Uow) -> None:
+    await enqueue(make_uow, [nudge("a"), nudge("b", due=T0 + MIN)])
+    (a,) = await claim(make_uow, "w1", limit=1)
+    async with make_uow() as u:
+        assert not await u.outbox.hand_over(a.id or 0, "w2", "discord", "not yours")
+        assert await u.outbox.hand_over(a.id or 0, "w1", "discord", "no adapter for discord")
+        assert not await u.outbox.hand_over(a.id or 0, "w1", "discord", "twice")
+    back = await get(make_uow, a.id)
+    assert (back.status, back.due_at, back.platform) == (PENDING, T0, "discord")
+    assert (back.claimed_by, back.lease_until, back.attempts) == (None, None, 0)
+    assert back.note == "no adapter for discord"
+    async with make_uow() as u:  # a Slack claimer passes it over for the next one due
+        (b,) = await u.outbox.claim(T0 + MIN, "w1", LEASE, 100, platforms={"slack"})
+        assert b.dedupe_key == "b"
+        (again,) = await u.outbox.claim(T0 + MIN, "w2", LEASE, 100, platforms={"discord"})
+    assert (again.id, again.attempts, again.platform) == (a.id, 1, "discord")
+
+
 async def test_release_gives_back_only_what_the_stopping_worker_holds(make_uow: Uow) -> None:
     await enqueue(make_uow, [nudge("mine"), nudge("also mine"), nudge("theirs"), nudge("idle")])
     mine = await claim(make_uow, "w1", limit=2, lease=timedelta(minutes=10))

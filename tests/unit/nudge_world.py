@@ -3,10 +3,13 @@ recording delivery whose answers a test can script, and a clock the test moves."
 
 from __future__ import annotations
 
+import asyncio
+import heapq
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from bot.context import Config
 from bot.core import Core
@@ -52,6 +55,49 @@ class FakeTimer:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.slept_total += seconds
+
+
+T = TypeVar("T")
+
+
+class VirtualTimer:
+    """Monotonic time that passes only when every task sleeps on it, to the earliest
+    wake-up: concurrent sleeps overlap as on a real clock (FakeTimer adds them up).
+    Drive it with `run`."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = 0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        fut = asyncio.get_running_loop().create_future()
+        self._seq += 1
+        heapq.heappush(self._sleepers, (self.now + seconds, self._seq, fut))
+        await fut
+
+    async def run(self, work: Awaitable[T]) -> T:
+        task = asyncio.ensure_future(work)
+        loop = asyncio.get_running_loop()
+        while not task.done():
+            # asyncio's ready queue (private, but the only way to see it): empty means
+            # every task waits, here on this timer.
+            for _ in range(10_000):
+                await asyncio.sleep(0)
+                if not getattr(loop, "_ready", ()):
+                    break
+            if task.done() or not self._sleepers:
+                continue
+            at, _, fut = heapq.heappop(self._sleepers)
+            self.now = max(self.now, at)
+            fut.set_result(None)
+        return task.result()
 
 
 @dataclass

@@ -4,11 +4,14 @@ idempotency keys) and the token buckets that keep it inside platform rate limits
 from __future__ import annotations
 
 import asyncio
+import itertools
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 
-from bot.context import Caller
+from bot.context import Caller, Where
 from bot.domain import Identity
 from bot.nudges.config import NudgeConfig
 from bot.nudges.dispatcher import Dispatcher
@@ -22,8 +25,17 @@ from bot.nudges.model import (
     Outbound,
 )
 from bot.nudges.ratelimit import Limiter, PlatformLimits, Rate
-from tests.unit.harness import ADA, caller, local
-from tests.unit.nudge_world import FakeTimer, NudgeWorld, fake_uow_factory
+from tests.fakes_nudges import FakeOutboxRepository
+from tests.unit.harness import ADA, CLUB, caller, local
+from tests.unit.nudge_world import (
+    Delivered,
+    FakeTimer,
+    NudgeWorld,
+    RecordingDelivery,
+    VirtualTimer,
+    fake_uow_factory,
+    run_until,
+)
 
 SECOND = timedelta(seconds=1)
 HALF_HOUR = timedelta(minutes=30)
@@ -328,28 +340,193 @@ async def test_processes_sharing_a_platform_each_pace_at_their_share() -> None:
         limiter.share("slack", 0)
 
 
-async def test_a_nudge_no_process_can_deliver_goes_back_soon_then_stops_at_grace() -> None:
-    """A dispatcher without the nudge's platform hands it back: within seconds for the first
-    claims (another process likely has the adapter), then every minute; once no process
-    has sent it for the whole grace, it is skipped instead of claimed for ever."""
+DISCORD_ADA = Caller(Identity("discord", "G1", "4242"), "Ada L", "UTC")
+DISCORD_DM = Where("discord", "G1")
+
+
+def discord_dispatcher(world: NudgeWorld) -> tuple[Dispatcher, RecordingDelivery]:
+    """Another process, with Discord's adapter only, on the same store."""
+    delivery = RecordingDelivery(world.clock, platform="discord")
+    dispatcher = Dispatcher(
+        fake_uow_factory(world.store, world.clock), world.clock, {"discord": delivery},
+        FakeTimer(world.clock), world.config, worker="w-discord",
+    )  # fmt: skip
+    return dispatcher, delivery
+
+
+async def test_a_nudge_for_a_platform_this_process_lacks_is_handed_to_one_that_has_it() -> None:
+    """A Slack-only process claims a Discord member's check-in (its platform not yet known
+    on the row): it gives it back due as it was, the claim uncounted, routed to Discord;
+    it does not claim it again, and the Discord process sends it at once."""
+    world = NudgeWorld(utc(6, 9))  # its dispatcher delivers to Slack only
+    await world.ok("settings checkin 10:00", who=DISCORD_ADA, where=DISCORD_DM)
+    world.clock.set(utc(6, 10))
+    await world.planner.tick()
+    handed = await world.dispatcher.tick()
+    assert (handed.claimed, handed.handed, handed.retried, handed.skipped) == (1, 1, 0, 0)
+    checkin = only(world, NudgeKind.CHECKIN)
+    assert (checkin.status, checkin.due_at, checkin.attempts) == (
+        NudgeStatus.PENDING, utc(6, 10), 0,
+    )  # fmt: skip
+    assert (checkin.platform, checkin.note) == ("discord", "no adapter for discord")
+    world.clock.advance(timedelta(minutes=1))
+    assert (await world.dispatcher.tick()).claimed == 0  # routed away: not this one's
+    other, discord = discord_dispatcher(world)
+    sent = await other.tick()
+    assert (sent.claimed, sent.messages) == (1, 1)
+    assert [d.message.target for d in discord.sent] == [DISCORD_ADA.identity]
+    assert (checkin.status, checkin.attempts) == (NudgeStatus.SENT, 1) and world.sent() == []
+
+
+async def test_a_group_post_is_routed_to_its_group_platform_when_planned() -> None:
+    world = NudgeWorld(utc(6, 9))
+    await world.ok("group setup", where=CLUB)
+    await world.ok("settings checkin 10:00", who=DISCORD_ADA, where=DISCORD_DM)
+    await world.planner.tick()
+    world.clock.set(utc(13, 9))  # a week on: the leaderboard is due
+    await run_until(world, utc(13, 23))
+    posts = world.nudges(NudgeKind.LEADERBOARD)
+    assert posts and all(n.platform == "slack" for n in posts)
+
+
+async def test_a_nudge_for_a_platform_no_process_runs_is_skipped_once_past_grace() -> None:
+    """No process delivers to Discord: the routed check-in is not claimed (nor its attempts
+    counted) while it could still go out; once past grace, the Slack process claims it
+    and skips it as late, so it does not wait for ever."""
+    world = NudgeWorld(utc(6, 9))
+    await world.ok("settings checkin 10:00", who=DISCORD_ADA, where=DISCORD_DM)
+    await world.run(utc(6, 10), step=HALF_HOUR)
+    checkin = only(world, NudgeKind.CHECKIN)
+    assert (checkin.status, checkin.platform, checkin.attempts) == (
+        NudgeStatus.PENDING, "discord", 0,
+    )  # fmt: skip
+    await world.run(utc(6, 10) + world.config.grace, step=timedelta(minutes=10))
+    assert (checkin.status, checkin.attempts) == (NudgeStatus.PENDING, 0)  # at grace: due
+    world.clock.advance(SECOND)
+    report = await world.dispatcher.tick()
+    assert (report.claimed, report.skipped) == (1, 1)
+    assert checkin.status is NudgeStatus.SKIPPED and checkin.note is not None
+    assert checkin.note.startswith("late") and world.sent() == []
+
+
+async def test_a_member_with_no_identity_anywhere_is_skipped_at_once() -> None:
     world = NudgeWorld(utc(6, 9))
     await world.ok("settings checkin 10:00")
-    world.dispatcher = Dispatcher(
-        fake_uow_factory(world.store, world.clock), world.clock, {}, world.timer,
-        world.config, worker="no-adapter", limiter=world.limiter,
+    del world.store.identities[ADA.identity]  # no platform reaches them
+    world.clock.set(utc(6, 10))
+    await world.planner.tick()
+    report = await world.dispatcher.tick()
+    assert (report.claimed, report.skipped, report.handed) == (1, 1, 0)
+    checkin = only(world, NudgeKind.CHECKIN)
+    assert (checkin.status, checkin.note) == (NudgeStatus.SKIPPED, "no identity")
+
+
+class YieldingTimer(FakeTimer):
+    """A FakeTimer whose sleeps let other tasks run: two processes' ticks interleave."""
+
+    async def sleep(self, seconds: float) -> None:
+        await super().sleep(seconds)
+        await asyncio.sleep(0)
+
+
+async def wave(users: list[str], share: float, rate: float = 1.0) -> NudgeWorld:
+    """At 10:00 on Monday 6 January, a check-in for each of `users`, in one workspace
+    allowing `rate` messages a second, of which this process has `share`."""
+    world = NudgeWorld(utc(6, 9), limits=PlatformLimits(tenant_rate=Rate(rate, 1.0)))
+    for user in users:
+        await world.ok("settings checkin 10:00", who=caller(user, user))
+    world.limiter.share("slack", share)
+    world.clock.set(utc(6, 10))
+    await world.planner.tick()
+    return world
+
+
+@dataclass
+class Claimed:
+    at: float  # the claimer's timer
+    pending: int  # due rows waiting just before
+    taken: int
+
+
+def record_claims(monkeypatch: pytest.MonkeyPatch, world: NudgeWorld) -> list[Claimed]:
+    """Every claim on the world's store, whoever makes it, timed by the world's timer."""
+    claims: list[Claimed] = []
+    real = FakeOutboxRepository.claim
+
+    async def claim(self: FakeOutboxRepository, *args: Any, **kwargs: Any) -> list[Nudge]:
+        pending = len(world.nudges(status=NudgeStatus.PENDING))
+        taken = await real(self, *args, **kwargs)
+        claims.append(Claimed(world.timer.now, pending, len(taken)))
+        return taken
+
+    monkeypatch.setattr(FakeOutboxRepository, "claim", claim)
+    return claims
+
+
+def process(world: NudgeWorld, worker: str, share: float) -> Dispatcher:
+    """Another process on the world's store, delivering to Slack at `share`, its own
+    timer letting the others run while it sleeps."""
+    timer = YieldingTimer(world.clock)
+    limiter = Limiter(timer, {"slack": PlatformLimits(tenant_rate=Rate(1.0, 1.0))})
+    limiter.share("slack", share)
+    return Dispatcher(
+        fake_uow_factory(world.store, world.clock), world.clock,
+        {"slack": RecordingDelivery(world.clock)}, timer, world.config,
+        worker=worker, limiter=limiter,
     )  # fmt: skip
-    await world.run(utc(6, 10), step=timedelta(minutes=30))
-    (checkin,) = [n for n in world.nudges(NudgeKind.CHECKIN) if n.attempts]
-    assert (checkin.status, checkin.due_at) == (NudgeStatus.PENDING, utc(6, 10, 0, 5))
-    assert checkin.note is not None and checkin.note.startswith("no adapter")
-    await world.run(utc(6, 10, 0, 20), step=5 * SECOND)  # claimed at :05, :10 and :15
-    assert (checkin.attempts, checkin.due_at) == (4, utc(6, 10, 1, 15))  # then a minute
-    await world.run(utc(6, 10) + world.config.grace + 10 * HALF_HOUR, step=timedelta(minutes=1))
-    assert checkin.status is NudgeStatus.SKIPPED and world.sent() == []
-    assert checkin.attempts < 3 + world.config.grace / timedelta(minutes=1) + 3
+
+
+def sent_by(dispatcher: Dispatcher) -> list[str]:
+    return [d.to for d in cast(RecordingDelivery, dispatcher._deliveries["slack"]).sent]
 
 
 async def test_a_dispatcher_sharing_a_platform_leaves_what_it_cannot_send_soon() -> None:
+    """Two processes share a workspace's 1 message/s, one ticking again and again while
+    the other sends: the one that claims the wave keeps what it can send within
+    keep_ahead at its half and leaves the rest, uncounted, for the other; between them
+    every nudge goes out once, each sending a good part of the wave."""
+    users = [f"u{i:02d}" for i in range(30)]
+    world = await wave(users, 0.5)
+    first, second = process(world, "w1", 0.5), process(world, "w2", 0.5)
+    busy = asyncio.create_task(first.tick())
+    await asyncio.sleep(0)  # it claims the wave before the other's first tick
+
+    async def ticking() -> None:
+        while not busy.done() or world.nudges(status=NudgeStatus.PENDING):
+            await second.tick()
+            await asyncio.sleep(0)
+
+    report, _ = await asyncio.gather(busy, ticking())
+    assert report.left > 0
+    keep = world.config.keep_ahead.total_seconds() * 0.5 * 0.95  # its share, with headroom
+    assert all(len(sent_by(d)) > keep / 2 for d in (first, second))  # both took part
+    assert sorted(sent_by(first) + sent_by(second)) == users  # every one, once
+    assert all(n.attempts == 1 for n in world.nudges(NudgeKind.CHECKIN))  # left: uncounted
+
+
+async def test_sharing_a_platform_a_dispatcher_keeps_claiming_while_others_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At a third of a workspace's 1 message/s, a dispatcher keeps a few seconds' worth of
+    a wave and leaves the rest; nobody takes it, so once it has sent what it kept (about
+    keep_ahead later) it claims again, within the same tick, until the wave is out. It
+    never claims straight back what it has just left."""
+    users = [f"u{i:02d}" for i in range(30)]
+    world = await wave(users, 1 / 3)
+    claims = record_claims(monkeypatch, world)
+    report = await world.dispatcher.tick()
+    assert sorted(d.to for d in world.sent()) == users and report.messages == 30
+    assert report.claimed == 30 + report.left and report.left > 0
+    assert len(claims) > 3 and claims[-1].taken == claims[-1].pending  # the last: all kept
+    keep_ahead = world.config.keep_ahead.total_seconds()
+    for claim, after in itertools.pairwise(claims):
+        assert claim.taken == claim.pending  # all that was left: nobody took it
+        assert after.pending < claim.pending  # it sent some of each batch...
+        assert after.at - claim.at > keep_ahead / 2  # ...before claiming again
+    assert all(n.attempts == 1 for n in world.nudges(NudgeKind.CHECKIN))
+
+
+async def test_two_dispatchers_ticking_together_share_a_wave_once() -> None:
     """Two processes share a workspace's 1 message/s: the one that claims a wave keeps what
     it can send within keep_ahead at its half and leaves the rest, its claims uncounted,
     for the other; between them every nudge goes out once."""
@@ -374,6 +551,7 @@ async def test_a_dispatcher_sharing_a_platform_leaves_what_it_cannot_send_soon()
     assert sorted(d.to for d in world.sent()) == users  # every one, once
 
 
+
 async def test_a_lone_dispatcher_keeps_claiming_a_wave_bigger_than_its_lane() -> None:
     """A lane holds what it can send within keep_ahead; the tick claims the rest as the
     lane empties, so one tick delivers the whole wave, in due order, each once."""
@@ -390,3 +568,45 @@ async def test_a_lone_dispatcher_keeps_claiming_a_wave_bigger_than_its_lane() ->
     sent = world.nudges(NudgeKind.CHECKIN, NudgeStatus.SENT)
     assert all(n.attempts == 1 for n in sent)
     assert world.timer.slept_total >= 40 / 0.95 - 2  # paced at the lane's rate
+
+
+
+async def test_a_full_platform_lane_does_not_hold_up_another_platform() -> None:
+    """Discord's one lane for the whole bot is full with a wave due first; Slack's check-ins,
+    due at the same minute behind it, still go out at once: what Discord turned away is
+    routed there and left aside by the next claims until its lane has room again."""
+    world = NudgeWorld(utc(6, 9))
+    discord = [Caller(Identity("discord", "G1", f"d{i:02d}"), f"D {i}", "UTC") for i in range(60)]
+    for who in discord:
+        await world.ok("settings checkin 10:00", who=who, where=DISCORD_DM)
+    slack = [f"s{i:02d}" for i in range(20)]
+    for user in slack:
+        await world.ok("settings checkin 10:00", who=caller(user, user))
+    world.clock.set(utc(6, 10))
+    await world.planner.tick()
+    timer = VirtualTimer()
+    when: dict[str, float] = {}
+
+    class Timed(RecordingDelivery):
+        async def deliver(self, message: Outbound) -> DeliveryResult:
+            when[Delivered(self.clock.now(), message).to] = timer.now
+            return await super().deliver(message)
+
+    limits = {
+        "discord": PlatformLimits(global_rate=Rate(2.0, 1.0)),  # 2/s: its lane holds ~19
+        "slack": PlatformLimits(tenant_rate=Rate(100.0, 100.0)),
+    }
+    dispatcher = Dispatcher(
+        fake_uow_factory(world.store, world.clock), world.clock,
+        {"discord": Timed(world.clock, "discord"), "slack": Timed(world.clock)},
+        timer, NudgeConfig(evening_spread_min=0, batch=20), worker="w1",
+        limiter=Limiter(timer, limits),
+    )  # fmt: skip
+    report = await timer.run(dispatcher.tick())
+    assert report.messages == 80 and report.left > 0
+    assert sorted(when) == sorted([f"d{i:02d}" for i in range(60)] + slack)
+    # Every Slack one went out while Discord's wave (30 s at 2/s) had barely begun.
+    assert max(when[u] for u in slack) < 5.0
+    assert max(when.values()) >= 59 / (2 * 0.95) - 1  # Discord paced at its rate
+    sent = [n for n in world.nudges(NudgeKind.CHECKIN) if n.status is NudgeStatus.SENT]
+    assert len(sent) == 80 and all(n.attempts == 1 for n in sent)
