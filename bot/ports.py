@@ -421,6 +421,10 @@ class OutboxRepository(Protocol):
         that lane of its is full: its claims leave the nudge aside while it stays so)."""
         ...
 
+    async def next_due(self, after: datetime) -> datetime | None:
+        """The earliest due_at after `after` of a pending nudge (None: there is none)."""
+        ...
+
     async def release(self, worker: str) -> int:
         """Every nudge `worker` still holds goes back to pending at once (it is stopping
         and will not deliver them); how many. Their attempts stay counted."""

@@ -122,6 +122,14 @@ class FakeOutboxRepository(_Repository):
             n.status, n.claimed_by, n.lease_until = NudgeStatus.PENDING, None, None
         return len(lost)
 
+    async def next_due(self, after: datetime) -> datetime | None:
+        later = [
+            n.due_at
+            for n in self._store.outbox.values()
+            if n.status is NudgeStatus.PENDING and n.due_at > after
+        ]
+        return min(later, default=None)
+
     async def release(self, worker: str) -> int:
         held = [
             n

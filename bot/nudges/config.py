@@ -40,6 +40,9 @@ class NudgeConfig:
     # workspace within this (two of its ticks) and leaves the rest to them.
     keep_ahead: timedelta = timedelta(seconds=10)
     batch: int = 200
+    # A tick that took on all that was due waits for what falls due this soon and sends it
+    # on time, instead of leaving it to the next tick (up to an interval late).
+    follow: timedelta = timedelta(seconds=5)
     merge_window: timedelta = timedelta(minutes=10)  # due together: one message
     daily_cap: int = 4  # nudges a member gets in one local day at most
     max_attempts: int = 5

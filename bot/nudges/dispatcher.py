@@ -159,13 +159,26 @@ class Dispatcher:
                     await asyncio.sleep(0)
                     continue
                 if len(claimed) < c.batch and not self._full:
-                    break  # all that is due was taken on
+                    if not await self._follow():
+                        break  # all that is due was taken on
+                    continue
                 # More is due, or lanes are full: claim again once there is room. What
                 # was left is not claimed straight back, and other processes get a turn.
                 await self._room(c.batch // 2)
         finally:
             await asyncio.gather(*list(tasks), return_exceptions=True)
         return report
+
+    async def _follow(self) -> bool:
+        """Wait for the next nudge if it falls due within `follow`; whether one did."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            upcoming = await uow.outbox.next_due(now)
+        if upcoming is None or upcoming - now > self.config.follow:
+            return False
+        await self._timer.sleep((upcoming - now).total_seconds())
+        # A clock that does not move with the timer (a test's): it is not due yet.
+        return self._clock.now() >= upcoming
 
     def _expected(self, lane: tuple[str, ...]) -> float:
         """Seconds the last message queued on `lane` waits: its queue at its pace."""

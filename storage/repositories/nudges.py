@@ -60,13 +60,18 @@ def _claim_statement(skip_locked: bool, routed: bool) -> Update:
             ),
         )
     due = due.order_by(outbox.c.due_at, outbox.c.id).limit(bindparam("limit"))
+    chosen: Any = due.scalar_subquery()
     if skip_locked:
         # Concurrent dispatchers each lock different rows instead of waiting on each
         # other; a row another one already claimed fails the status check on re-read.
-        due = due.with_for_update(skip_locked=True)
+        # Chosen once in a materialized CTE: as a plain subquery PostgreSQL may run it
+        # again for each row it updates, and SKIP LOCKED then finds the next rows each
+        # time (a claim of 200 took 1,723).
+        locked = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        chosen = select(locked.c.id).scalar_subquery()
     return (
         outbox.update()
-        .where(outbox.c.id.in_(due.scalar_subquery()))
+        .where(outbox.c.id.in_(chosen))
         .values(
             status=str(NudgeStatus.CLAIMED),
             claimed_by=bindparam("b_worker"),
@@ -124,6 +129,10 @@ _LEAVE = (
     )
 )
 _HAND_OVER = _LEAVE.values(platform=bindparam("b_platform"), lane=bindparam("b_lane"))
+# The (status, due_at) index: its first entry past `after`.
+_NEXT_DUE = select(func.min(outbox.c.due_at)).where(
+    outbox.c.status == str(NudgeStatus.PENDING), outbox.c.due_at > bindparam("after")
+)
 _SENT_BETWEEN = select(func.count()).where(
     outbox.c.member_id == bindparam("member_id"),
     outbox.c.status == str(NudgeStatus.SENT),
@@ -268,6 +277,11 @@ class SqlOutboxRepository(SqlRepository):
             .values(status=str(NudgeStatus.PENDING), claimed_by=None, lease_until=None)
         )
         return int((await self._conn.execute(stmt)).rowcount)
+
+    async def next_due(self, after: datetime) -> datetime | None:
+        params = {"after": after}
+        found: datetime | None = (await self._conn.execute(_NEXT_DUE, params)).scalar()
+        return found
 
     async def release(self, worker: str) -> int:
         stmt = (

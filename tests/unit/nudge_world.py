@@ -140,7 +140,8 @@ class NudgeWorld(Chat):
     ) -> None:
         super().__init__(now)
         # Streak reminders at exactly the configured evening unless a test asks for spread.
-        self.config = config or NudgeConfig(evening_spread_min=0)
+        # No waiting for what falls due soon: the world's clock moves only when told.
+        self.config = config or NudgeConfig(evening_spread_min=0, follow=timedelta(0))
         factory = fake_uow_factory(self.store, self.clock)
         # The chat lays cursors with the same config the planner advances them with.
         self.core = Core(factory, self.clock, Config(nudges=self.config))

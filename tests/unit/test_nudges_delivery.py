@@ -610,3 +610,43 @@ async def test_a_full_platform_lane_does_not_hold_up_another_platform() -> None:
     assert max(when.values()) >= 59 / (2 * 0.95) - 1  # Discord paced at its rate
     sent = [n for n in world.nudges(NudgeKind.CHECKIN) if n.status is NudgeStatus.SENT]
     assert len(sent) == 80 and all(n.attempts == 1 for n in sent)
+
+
+async def test_a_tick_waits_for_what_falls_due_within_follow_and_sends_it_on_time() -> None:
+    """Check-ins due 3 s and 4 s into a tick go out then, in the same tick, not at the next
+    one; one due more than `follow` after the last is left to a later tick."""
+    timer = VirtualTimer()
+    start = utc(6, 10)
+
+    class Clock:
+        def now(self) -> datetime:
+            return start + timedelta(seconds=timer.now)
+
+    world = NudgeWorld(utc(6, 9))
+    for user in ("a", "b", "c"):
+        await world.ok("settings checkin 11:00", who=caller(user, user))
+    async with fake_uow_factory(world.store, world.clock)() as uow:
+        ids = {i.user_id: mid for i, mid in world.store.identities.items()}
+        await uow.outbox.enqueue([
+            Nudge(NudgeKind.CHECKIN, start + timedelta(seconds=s), f"soon:{who}", ids[who])
+            for who, s in (("a", 3), ("b", 4), ("c", 10))
+        ])  # fmt: skip
+    world.clock.set(start)
+    delivery = RecordingDelivery(world.clock)
+    config = NudgeConfig(evening_spread_min=0, follow=timedelta(seconds=5))
+    dispatcher = Dispatcher(
+        fake_uow_factory(world.store, Clock()), Clock(), {"slack": delivery}, timer, config,
+    )  # fmt: skip
+    sent_at: list[float] = []
+    real = delivery.deliver
+
+    async def deliver(message: Outbound) -> DeliveryResult:
+        sent_at.append(timer.now)
+        return await real(message)
+
+    delivery.deliver = deliver  # type: ignore[method-assign]
+    report = await timer.run(dispatcher.tick())
+    assert report.messages == 2 and sent_at == [3.0, 4.0]  # on time, in this tick
+    assert [n.status for n in world.nudges(NudgeKind.CHECKIN)] == [
+        NudgeStatus.SENT, NudgeStatus.SENT, NudgeStatus.PENDING,
+    ]  # fmt: skip
