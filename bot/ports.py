@@ -425,6 +425,12 @@ class OutboxRepository(Protocol):
         """The earliest due_at after `after` of a pending nudge (None: there is none)."""
         ...
 
+    async def hand_over_many(
+        self, nudge_ids: Collection[int], worker: str, platform: str, note: str, lane: str
+    ) -> int:
+        """hand_over for several nudges of one lane in one statement; how many were held."""
+        ...
+
     async def release(self, worker: str) -> int:
         """Every nudge `worker` still holds goes back to pending at once (it is stopping
         and will not deliver them); how many. Their attempts stay counted."""

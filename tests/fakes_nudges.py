@@ -122,6 +122,14 @@ class FakeOutboxRepository(_Repository):
             n.status, n.claimed_by, n.lease_until = NudgeStatus.PENDING, None, None
         return len(lost)
 
+    async def hand_over_many(
+        self, nudge_ids: Collection[int], worker: str, platform: str, note: str, lane: str
+    ) -> int:
+        done = 0
+        for nudge_id in set(nudge_ids):
+            done += await self.hand_over(nudge_id, worker, platform, note, lane)
+        return done
+
     async def next_due(self, after: datetime) -> datetime | None:
         later = [
             n.due_at

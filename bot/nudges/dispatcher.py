@@ -227,7 +227,13 @@ class Dispatcher:
                     await self._fail_or_retry_in(
                         uow, prepared.broken, "could not prepare", now, report
                     )
-                return [p for p in prepared.plans if await self._admit(uow, p, report)]
+                turned: dict[tuple[str, ...], list[int]] = {}
+                kept = [p for p in prepared.plans if await self._admit(uow, p, turned, report)]
+                for lane, ids in turned.items():  # claims leave them aside while it is full
+                    await uow.outbox.hand_over_many(
+                        ids, self.worker, lane[0], "lane full", _lane_name(lane)
+                    )
+                return kept
         except Exception:  # a failed read: the batch goes back, none of it lost
             log.exception("a batch of %d nudges could not be prepared", len(claimed))
             await self._fail_or_retry(claimed, "could not prepare", report)
@@ -245,9 +251,16 @@ class Dispatcher:
             )
             report.skipped += len(done)
 
-    async def _admit(self, uow: UnitOfWork, plan: Plan, report: DispatchReport) -> bool:
+    async def _admit(
+        self,
+        uow: UnitOfWork,
+        plan: Plan,
+        turned: dict[tuple[str, ...], list[int]],
+        report: DispatchReport,
+    ) -> bool:
         """Whether the plan's lane can send it within keep_ahead (a lane always takes one
-        when empty). Otherwise it goes back, due as it was and its claim not counted, for
+        when empty). Otherwise it goes back (into `turned`, by lane: the caller writes
+        them in one statement a lane), due as it was and its claim not counted, for
         a later claim of this process or another's; behind a long Retry-After it goes
         back due when that ends, rather than waiting on a lease that could run out."""
         target = plan.target
@@ -260,10 +273,7 @@ class Dispatcher:
             return False
         ahead = self._queued[lane]
         if ahead and wait + self._expected(lane) > self.config.keep_ahead.total_seconds():
-            for n in plan.nudges:  # claims leave it aside while the lane stays full
-                await uow.outbox.hand_over(
-                    n.id or 0, self.worker, target.platform, "lane full", _lane_name(lane)
-                )
+            turned.setdefault(lane, []).extend(n.id or 0 for n in plan.nudges)
             report.left += len(plan.nudges)
             self._full.add(lane)
             return False

@@ -278,6 +278,31 @@ class SqlOutboxRepository(SqlRepository):
         )
         return int((await self._conn.execute(stmt)).rowcount)
 
+    async def hand_over_many(
+        self, nudge_ids: Collection[int], worker: str, platform: str, note: str, lane: str
+    ) -> int:
+        done = 0
+        for chunk in chunked(sorted(set(nudge_ids))):
+            stmt = (
+                outbox.update()
+                .where(
+                    outbox.c.id.in_(chunk),
+                    outbox.c.status == str(NudgeStatus.CLAIMED),
+                    outbox.c.claimed_by == worker,
+                )
+                .values(
+                    status=str(NudgeStatus.PENDING),
+                    note=note,
+                    claimed_by=None,
+                    lease_until=None,
+                    attempts=outbox.c.attempts - 1,
+                    platform=platform,
+                    lane=lane,
+                )
+            )
+            done += int((await self._conn.execute(stmt)).rowcount)
+        return done
+
     async def next_due(self, after: datetime) -> datetime | None:
         params = {"after": after}
         found: datetime | None = (await self._conn.execute(_NEXT_DUE, params)).scalar()

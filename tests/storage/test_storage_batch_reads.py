@@ -3,6 +3,7 @@ on SQLite, PostgreSQL and the fakes: each gives what its one-member version give
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.domain import (
@@ -131,3 +132,37 @@ async def test_a_claim_leaves_aside_what_waits_for_a_lane_it_skips(make_uow: Uow
             T0 + MIN, "w2", LEASE, 100, platforms={"slack"}, skip_lanes=["slack/T2"]
         )
     assert (again.id, again.lane) == (first.id, "slack/T1")
+
+
+async def test_a_routed_claim_takes_at_most_its_limit_while_others_claim(make_uow: Uow) -> None:
+    """Four claimers at once over 2,000 due rows: each takes its limit, none the same row.
+    (The bench's million-member run is what showed a claim taking more than its limit;
+    this size does not make PostgreSQL choose the plan that did.)"""
+    await enqueue(make_uow, [nudge(f"n{i}", T0 - i * MIN) for i in range(2000)])
+
+    async def one(worker: str) -> list[int]:
+        async with make_uow() as u:
+            got = await u.outbox.claim(
+                T0, worker, LEASE, 50, platforms={"slack"}, stale_before=T0 - 100 * MIN,
+                skip_lanes=["discord"],
+            )  # fmt: skip
+        return [n.id or 0 for n in got]
+
+    taken = await asyncio.gather(*(one(f"w{i}") for i in range(4)))
+    assert [len(t) for t in taken] == [50, 50, 50, 50]
+    assert len({i for t in taken for i in t}) == 200
+
+
+async def test_hand_over_many_gives_back_a_lanes_nudges_in_one_statement(make_uow: Uow) -> None:
+    await enqueue(make_uow, [nudge("a"), nudge("b"), nudge("c")])
+    a, b, c = await claim(make_uow, "w1")
+    async with make_uow() as u:
+        ids = [a.id or 0, b.id or 0, c.id or 0]
+        assert await u.outbox.retry(ids[2], "w1", T0, "moved")  # not held any more
+        assert await u.outbox.hand_over_many(ids, "w1", "discord", "lane full", "discord") == 2
+    for n in (a, b):
+        back = await get(make_uow, n.id)
+        assert (back.status, back.attempts, back.platform, back.lane) == (
+            PENDING, 0, "discord", "discord",
+        )  # fmt: skip
+    assert (await get(make_uow, c.id)).lane is None
