@@ -36,9 +36,11 @@ class NudgeConfig:
     # Dispatching
     grace: timedelta = timedelta(hours=2)  # later than this after due: skipped, not sent
     lease: timedelta = timedelta(seconds=60)
-    # Sharing a platform with other processes, a dispatcher keeps what it can send to a
-    # workspace within this (two of its ticks) and leaves the rest to them.
-    keep_ahead: timedelta = timedelta(seconds=10)
+    # A lane (Discord, or a Slack workspace) holds what it can send within this; the rest
+    # goes back for a later claim, or for the other processes sharing the platform, which
+    # take it at their next tick (one interval): longer left them idle at a wave's start
+    # and one process alone at its end (10 s gave three processes 0.84 of a workspace).
+    keep_ahead: timedelta = timedelta(seconds=5)
     batch: int = 200
     # A tick that took on all that was due waits for what falls due this soon and sends it
     # on time, instead of leaving it to the next tick (up to an interval late).
