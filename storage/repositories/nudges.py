@@ -133,6 +133,17 @@ _HAND_OVER = _LEAVE.values(platform=bindparam("b_platform"), lane=bindparam("b_l
 _NEXT_DUE = select(func.min(outbox.c.due_at)).where(
     outbox.c.status == str(NudgeStatus.PENDING), outbox.c.due_at > bindparam("after")
 )
+
+
+def _held_among(ids: Sequence[int], worker: str) -> tuple[Any, ...]:
+    """Those of `ids` that `worker` still holds (many at once, as _HELD one)."""
+    return (
+        outbox.c.id.in_(ids),
+        outbox.c.status == str(NudgeStatus.CLAIMED),
+        outbox.c.claimed_by == worker,
+    )
+
+
 _SENT_BETWEEN = select(func.count()).where(
     outbox.c.member_id == bindparam("member_id"),
     outbox.c.status == str(NudgeStatus.SENT),
@@ -285,11 +296,7 @@ class SqlOutboxRepository(SqlRepository):
         for chunk in chunked(sorted(set(nudge_ids))):
             stmt = (
                 outbox.update()
-                .where(
-                    outbox.c.id.in_(chunk),
-                    outbox.c.status == str(NudgeStatus.CLAIMED),
-                    outbox.c.claimed_by == worker,
-                )
+                .where(*_held_among(chunk, worker))
                 .values(
                     status=str(NudgeStatus.PENDING),
                     note=note,
@@ -349,11 +356,7 @@ class SqlOutboxRepository(SqlRepository):
         for chunk in chunked(sorted(set(nudge_ids))):
             stmt = (
                 outbox.update()
-                .where(
-                    outbox.c.id.in_(chunk),
-                    outbox.c.status == str(NudgeStatus.CLAIMED),
-                    outbox.c.claimed_by == worker,
-                )
+                .where(*_held_among(chunk, worker))
                 .values(status=str(status), finished_at=at, note=note, lease_until=None)
                 .returning(outbox.c.id)
             )
