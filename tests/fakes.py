@@ -273,6 +273,14 @@ class FakeContactRepository(_Repository):
         key = prefix.casefold()
         return [c for c in self._of(member_id) if c.name.casefold().startswith(key)]
 
+    async def most_advanced(self, member_ids: Collection[int]) -> dict[int, Contact]:
+        found = {}
+        for mid in set(member_ids):
+            mine = self._of(mid)
+            if mine:
+                found[mid] = max(mine, key=lambda c: (c.stage, c.id or 0))
+        return found
+
     async def search(self, member_id: int, text: str | None, limit: int) -> list[Contact]:
         needle = (text or "").casefold()
         found = [

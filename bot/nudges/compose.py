@@ -12,6 +12,7 @@ from bot.dates import local_midnight_utc, week_start
 from bot.domain import (
     CONVERSATIONS,
     ActivityKind,
+    Contact,
     FollowUp,
     FollowUpKind,
     FollowUpStatus,
@@ -39,15 +40,17 @@ class Facts:
     open_followups: Mapping[int, list[FollowUp]]  # earliest due first
     with_upcoming: Collection[int]  # members with a scheduled meeting ahead
     last_conversation: Mapping[int, datetime]
+    most_advanced: Mapping[int, Contact]  # each member's contact furthest along
 
 
 async def load_facts(uow: UnitOfWork, member_ids: Collection[int], now: datetime) -> Facts:
     if not member_ids:
-        return Facts({}, frozenset(), {})
+        return Facts({}, frozenset(), {}, {})
     return Facts(
         await uow.followups.open_many(member_ids),
         await uow.meetings.with_upcoming(member_ids, now),
         await uow.activities.last_at_many(member_ids, CONVERSATIONS),
+        await uow.contacts.most_advanced(member_ids),
     )
 
 
@@ -179,8 +182,7 @@ async def _no_interview(
     lead = (
         await uow.contacts.get(mid, leads[0].contact_id) if leads and leads[0].contact_id else None
     )
-    contacts = await uow.contacts.search(mid, None, limit=50)
-    best = max(contacts, key=lambda c: (c.stage, c.id or 0), default=None)
+    best = facts.most_advanced.get(mid)
     return say.no_interview(config.no_interview_working_days, lead, best)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Row, bindparam, exists, func, or_, select
@@ -9,6 +10,7 @@ from sqlalchemy import Row, bindparam, exists, func, or_, select
 from bot.domain import Contact
 from storage.repositories._base import (
     SqlRepository,
+    chunked,
     fold,
     fold_opt,
     require_id,
@@ -114,6 +116,23 @@ class SqlContactRepository(SqlRepository):
             )
         stmt = stmt.order_by(contacts.c.name_key, contacts.c.id).limit(limit)
         return [_contact_from_row(row) for row in await self._conn.execute(stmt)]
+
+    async def most_advanced(self, member_ids: Collection[int]) -> dict[int, Contact]:
+        found: dict[int, Contact] = {}
+        for chunk in chunked(sorted(set(member_ids))):
+            rank = func.row_number().over(
+                partition_by=contacts.c.member_id,
+                order_by=(contacts.c.stage.desc(), contacts.c.id.desc()),
+            )
+            ranked = (
+                select(contacts, rank.label("rank"))
+                .where(contacts.c.member_id.in_(chunk))
+                .subquery()
+            )
+            stmt = select(ranked).where(ranked.c.rank == 1)
+            for row in await self._conn.execute(stmt):
+                found[row.member_id] = _contact_from_row(row)
+        return found
 
     async def count(self, member_id: int) -> int:
         stmt = select(func.count()).where(contacts.c.member_id == member_id)

@@ -10,6 +10,7 @@ from bot.domain import (
     CONVERSATIONS,
     Activity,
     ActivityKind,
+    Contact,
     FollowUp,
     FollowUpKind,
     FollowUpStatus,
@@ -166,3 +167,17 @@ async def test_hand_over_many_gives_back_a_lanes_nudges_in_one_statement(make_uo
             PENDING, 0, "discord", "discord",
         )  # fmt: skip
     assert (await get(make_uow, c.id)).lane is None
+
+
+async def test_most_advanced_is_each_members_contact_furthest_along(make_uow: Uow) -> None:
+    ada, bob, cy = await add_members(make_uow, "ada", "bob", "cy")
+    async with make_uow() as u:
+        early = await u.contacts.add(Contact(ada, "Ann Early", stage=1))
+        far = await u.contacts.add(Contact(ada, "Zed Far", stage=3))
+        await u.contacts.add(Contact(ada, "Al Also", stage=1))
+        same1 = await u.contacts.add(Contact(bob, "Bo One", stage=1))
+        same2 = await u.contacts.add(Contact(bob, "Bo Two", stage=1))
+    async with make_uow() as u:
+        best = await u.contacts.most_advanced([ada, bob, cy])
+    assert {m: c.id for m, c in best.items()} == {ada: far.id, bob: same2.id}  # newest of ties
+    assert best[ada] == far and early.id != far.id and same1.id != same2.id
