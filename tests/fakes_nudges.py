@@ -40,7 +40,8 @@ class FakeOutboxRepository(_Repository):
             raise ValueError("skip_lanes needs platforms (a routed claim)")
 
         def routed_here(n: Nudge) -> bool:
-            if n.lane is not None and n.lane in skip_lanes:
+            stale = stale_before is not None and n.due_at < stale_before
+            if n.lane is not None and n.lane in skip_lanes and not stale:
                 return False
             if platforms is None or n.platform is None or n.platform in platforms:
                 return True

@@ -87,6 +87,8 @@ def bundle(nudges: list[Nudge], window: timedelta) -> list[list[Nudge]]:
 
 
 _ROOM_POLL = 0.1  # seconds: how often to look for room between claims
+# A delivery starts only while this much of its lease is left (the request's own time).
+_LEASE_MARGIN = timedelta(seconds=15)
 
 
 class Dispatcher:
@@ -120,6 +122,8 @@ class Dispatcher:
         self._through = 0  # messages through the limiter since the last claim
         self._lanes: dict[tuple[str, ...], asyncio.Lock] = {}
         self._full: set[tuple[str, ...]] = set()  # lanes that turned messages away
+        # Per lane, until when (monotonic) the limiter itself held it when last seen.
+        self._held_until: dict[tuple[str, ...], float] = {}
 
     async def tick(self) -> DispatchReport:
         """Deliver everything due now: claim, prepare and queue batch after batch while
@@ -131,6 +135,7 @@ class Dispatcher:
         self._queued.clear()  # ticks never overlap (the scheduler runs one at a time)
         self._lanes.clear()
         self._full.clear()
+        self._held_until.clear()
         self._through = 0
         try:
             while True:
@@ -165,8 +170,14 @@ class Dispatcher:
                 # More is due, or lanes are full: claim again once there is room. What
                 # was left is not claimed straight back, and other processes get a turn.
                 await self._room(c.batch // 2)
-        finally:
+        except BaseException:
+            # Stopped (cancelled) or broken: sends under way stop too, so nothing goes out
+            # after the runtime gives the leased nudges back.
+            for task in tasks:
+                task.cancel()
             await asyncio.gather(*list(tasks), return_exceptions=True)
+            raise
+        await asyncio.gather(*list(tasks), return_exceptions=True)
         return report
 
     async def _follow(self) -> bool:
@@ -181,9 +192,15 @@ class Dispatcher:
         return self._clock.now() >= upcoming
 
     def _expected(self, lane: tuple[str, ...]) -> float:
-        """Seconds the last message queued on `lane` waits: its queue at its pace."""
+        """Seconds a message queued on `lane` now would wait: its queue at its pace, after
+        what the limiter itself holds it for (a 429's Retry-After)."""
         platform, tenant = lane[0], lane[1] if len(lane) > 1 else ""
-        return self._queued[lane] / self._limiter.pace(platform, tenant)
+        held = max(0.0, self._held_until.get(lane, 0.0) - self._timer.monotonic())
+        return held + self._queued[lane] / self._limiter.pace(platform, tenant)
+
+    def _hold(self, lane: tuple[str, ...], wait: float) -> None:
+        until = self._timer.monotonic() + wait
+        self._held_until[lane] = max(self._held_until.get(lane, 0.0), until)
 
     async def _room(self, below: int) -> None:
         """Wait for room before the next claim: until a lane that turned messages away is
@@ -210,6 +227,7 @@ class Dispatcher:
             return []
         now = self._clock.now()
         messages = bundle(claimed, self.config.merge_window)
+        admitted: Counter[tuple[str, ...]] = Counter()
         try:
             async with self._uow() as uow:
                 prepared = await prepare(uow, messages, now, self.config, self._deliveries)
@@ -228,14 +246,17 @@ class Dispatcher:
                         uow, prepared.broken, "could not prepare", now, report
                     )
                 turned: dict[tuple[str, ...], list[int]] = {}
-                kept = [p for p in prepared.plans if await self._admit(uow, p, turned, report)]
+                kept = [
+                    p for p in prepared.plans if await self._admit(uow, p, turned, admitted, report)
+                ]
                 for lane, ids in turned.items():  # claims leave them aside while it is full
                     await uow.outbox.hand_over_many(
                         ids, self.worker, lane[0], "lane full", _lane_name(lane)
                     )
                 return kept
-        except Exception:  # a failed read: the batch goes back, none of it lost
+        except Exception:  # a failed read or write: the batch goes back, none of it lost
             log.exception("a batch of %d nudges could not be prepared", len(claimed))
+            self._queued -= admitted  # none of its plans will be sent
             await self._fail_or_retry(claimed, "could not prepare", report)
             return []
 
@@ -256,6 +277,7 @@ class Dispatcher:
         uow: UnitOfWork,
         plan: Plan,
         turned: dict[tuple[str, ...], list[int]],
+        admitted: Counter[tuple[str, ...]],
         report: DispatchReport,
     ) -> bool:
         """Whether the plan's lane can send it within keep_ahead (a lane always takes one
@@ -267,44 +289,67 @@ class Dispatcher:
         lane = self._limiter.lane(target.platform, target.tenant)
         wait = self._limiter.delay(target.platform, target.tenant, _channel_of(target))
         if wait > self.config.lease.total_seconds() / 4:
+            self._hold(lane, wait)
             later = self._clock.now() + timedelta(seconds=wait)
             for n in plan.nudges:
                 await self._retry(uow, n, later, "waiting for the rate limit", report)
             return False
+        self._hold(lane, wait)
         ahead = self._queued[lane]
-        if ahead and wait + self._expected(lane) > self.config.keep_ahead.total_seconds():
+        if ahead and self._expected(lane) > self.config.keep_ahead.total_seconds():
             turned.setdefault(lane, []).extend(n.id or 0 for n in plan.nudges)
             report.left += len(plan.nudges)
             self._full.add(lane)
             return False
         self._queued[lane] += 1
+        admitted[lane] += 1
         return True
 
     async def _send(self, plan: Plan, finisher: Finisher, report: DispatchReport) -> None:
+        try:
+            await self._send_one(plan, finisher, report)
+        except Exception:  # logged here: the tick gathers its tasks without looking
+            log.exception("nudge %s could not be sent", plan.nudges[0].id)
+
+    async def _send_one(self, plan: Plan, finisher: Finisher, report: DispatchReport) -> None:
         target = plan.target
         channel = _channel_of(target)
         lane = self._limiter.lane(target.platform, target.tenant)
+        head = plan.nudges[0]
+        queued = True  # counted on its lane until a delivery slot is its
         try:
             async with self._lanes.setdefault(lane, asyncio.Lock()):
                 wait = self._limiter.delay(target.platform, target.tenant, channel)
                 if wait > self.config.lease.total_seconds() / 4:  # a 429 came meanwhile
+                    self._hold(lane, wait)
                     async with self._uow() as uow:
                         later = self._clock.now() + timedelta(seconds=wait)
                         for n in plan.nudges:
                             await self._retry(uow, n, later, "waiting for the rate limit", report)
                     return
                 await self._limiter.acquire(target.platform, target.tenant, channel)
-        finally:
-            self._queued[lane] -= 1
-            self._through += 1
-        head = plan.nudges[0]
-        message = Outbound(plan.target, plan.reply, f"nudge-{head.id}")
-        try:
+            message = Outbound(plan.target, plan.reply, f"nudge-{head.id}")
             async with self._gate:
-                result = await self._deliveries[target.platform].deliver(message)
-        except Exception as e:  # an adapter bug or a network error: try again later
-            log.warning("delivery of nudge %s raised %r", head.id, e)
-            result = DeliveryResult(DeliveryStatus.TRANSIENT, detail=repr(e)[:200])
+                self._queued[lane] -= 1
+                self._through += 1
+                queued = False
+                # Waiting for a slot must not run past the lease: another process could
+                # reap the nudge and send it too. Given back, it goes again soon.
+                if head.lease_until and self._clock.now() + _LEASE_MARGIN > head.lease_until:
+                    async with self._uow() as uow:
+                        for n in plan.nudges:
+                            await uow.outbox.leave(n.id or 0, self.worker, "lease running out")
+                    report.left += len(plan.nudges)
+                    return
+                try:
+                    result = await self._deliveries[target.platform].deliver(message)
+                except Exception as e:  # an adapter bug or a network error: try again later
+                    log.warning("delivery of nudge %s raised %r", head.id, e)
+                    result = DeliveryResult(DeliveryStatus.TRANSIENT, detail=repr(e)[:200])
+        finally:
+            if queued:
+                self._queued[lane] -= 1
+                self._through += 1
         self._observer.delivery(target.platform, result.status)
         try:
             await self._settle(plan, result, channel, finisher, report)

@@ -53,10 +53,12 @@ def _claim_statement(skip_locked: bool, routed: bool) -> Update:
                 outbox.c.platform.in_(bindparam("platforms", expanding=True)),
                 outbox.c.due_at < bindparam("stale_before"),
             ),
-            # What waits for a lane of the claimer's still full: left aside.
+            # What waits for a lane of the claimer's still full: left aside (unless past
+            # grace: then it is skipped as late).
             or_(
                 outbox.c.lane.is_(None),
                 outbox.c.lane.not_in(bindparam("skip_lanes", expanding=True)),
+                outbox.c.due_at < bindparam("stale_before"),
             ),
         )
     due = due.order_by(outbox.c.due_at, outbox.c.id).limit(bindparam("limit"))

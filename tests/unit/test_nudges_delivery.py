@@ -650,3 +650,62 @@ async def test_a_tick_waits_for_what_falls_due_within_follow_and_sends_it_on_tim
     assert [n.status for n in world.nudges(NudgeKind.CHECKIN)] == [
         NudgeStatus.SENT, NudgeStatus.SENT, NudgeStatus.PENDING,
     ]  # fmt: skip
+
+
+async def test_a_lane_held_by_a_retry_after_is_not_claimed_back_in_a_spin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 429's 8 s Retry-After holds the workspace: one message waits on it, the rest go
+    back, and the next claims leave them aside until the hold is mostly over, rather than
+    claiming and handing back the same rows again and again."""
+    timer = VirtualTimer()
+    world = NudgeWorld(utc(6, 9), limits=PlatformLimits(tenant_rate=Rate(5.0, 5.0)))
+    users = [f"u{i:02d}" for i in range(20)]
+    for user in users:
+        await world.ok("settings checkin 10:00", who=caller(user, user))
+    world.clock.set(utc(6, 10))
+    await world.planner.tick()
+    limiter = Limiter(timer, {"slack": PlatformLimits(tenant_rate=Rate(5.0, 5.0))})
+    dispatcher = Dispatcher(
+        fake_uow_factory(world.store, world.clock), world.clock, {"slack": world.delivery},
+        timer, world.config, worker="w1", limiter=limiter,
+    )  # fmt: skip
+    limiter.block("slack", "T1", "Du00", 8.0, LimitScope.TENANT)
+    claims = record_claims(monkeypatch, world)
+    report = await timer.run(dispatcher.tick())
+    assert sorted(d.to for d in world.sent()) == users and report.left > 0
+    assert len(claims) <= 6  # a claim or two a hold, not hundreds
+    assert timer.now >= 8.0
+
+
+async def test_a_stopped_tick_sends_nothing_after_its_nudges_are_given_back() -> None:
+    """The runtime's stop cancels a tick, then releases its leased nudges for the other
+    processes: sends under way stop with the tick, so none goes out after the release."""
+    timer = VirtualTimer()
+    world = NudgeWorld(utc(6, 9), limits=PlatformLimits(tenant_rate=Rate(5.0, 5.0)))
+    for i in range(40):
+        await world.ok("settings checkin 10:00", who=caller(f"u{i:02d}", f"u{i:02d}"))
+    world.clock.set(utc(6, 10))
+    await world.planner.tick()
+    limiter = Limiter(timer, {"slack": PlatformLimits(tenant_rate=Rate(5.0, 5.0))})
+    dispatcher = Dispatcher(
+        fake_uow_factory(world.store, world.clock), world.clock, {"slack": world.delivery},
+        timer, world.config, worker="w1", limiter=limiter,
+    )  # fmt: skip
+
+    async def stop_after(seconds: float) -> int:
+        tick = asyncio.create_task(dispatcher.tick())
+        await timer.sleep(seconds)
+        tick.cancel()
+        await asyncio.gather(tick, return_exceptions=True)
+        async with fake_uow_factory(world.store, world.clock)() as uow:
+            return await uow.outbox.release("w1")
+
+    released = await timer.run(stop_after(2.0))
+    sent_before = len(world.sent())
+    for _ in range(100):  # anything still running would send now
+        await asyncio.sleep(0)
+    assert 0 < sent_before < 40 and released > 0
+    assert len(world.sent()) == sent_before
+    pending = world.nudges(NudgeKind.CHECKIN, NudgeStatus.PENDING)
+    assert len(pending) + sent_before == 40
