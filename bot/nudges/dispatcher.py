@@ -102,7 +102,8 @@ class Dispatcher:
         worker: str = "dispatcher",
         limiter: Limiter | None = None,
         rng: random.Random | None = None,
-        concurrency: int = 32,  # deliveries in flight: a lane's pace x a request's latency
+        # Deliveries in flight, each until marked sent: what a SIGKILL can repeat on Slack.
+        concurrency: int = 8,
         observer: Observer | None = None,
     ) -> None:
         self._uow = uow_factory
@@ -335,7 +336,8 @@ class Dispatcher:
                 queued = False
                 # Waiting for a slot must not run past the lease: another process could
                 # reap the nudge and send it too. Given back, it goes again soon.
-                if head.lease_until and self._clock.now() + _LEASE_MARGIN > head.lease_until:
+                margin = min(_LEASE_MARGIN, self.config.lease / 4)
+                if head.lease_until and self._clock.now() + margin > head.lease_until:
                     async with self._uow() as uow:
                         for n in plan.nudges:
                             await uow.outbox.leave(n.id or 0, self.worker, "lease running out")
@@ -346,15 +348,27 @@ class Dispatcher:
                 except Exception as e:  # an adapter bug or a network error: try again later
                     log.warning("delivery of nudge %s raised %r", head.id, e)
                     result = DeliveryResult(DeliveryStatus.TRANSIENT, detail=repr(e)[:200])
+                self._observer.delivery(target.platform, result.status)
+                # Settled holding the slot: delivered and not yet marked sent stays within
+                # the concurrency (what a crash can repeat).
+                await self._settle_logged(plan, result, channel, finisher, report)
         finally:
             if queued:
                 self._queued[lane] -= 1
                 self._through += 1
-        self._observer.delivery(target.platform, result.status)
+
+    async def _settle_logged(
+        self,
+        plan: Plan,
+        result: DeliveryResult,
+        channel: str,
+        finisher: Finisher,
+        report: DispatchReport,
+    ) -> None:
         try:
             await self._settle(plan, result, channel, finisher, report)
         except Exception:  # the lease runs out and the reaper gives it back
-            log.exception("nudge %s could not be settled", head.id)
+            log.exception("nudge %s could not be settled", plan.nudges[0].id)
 
     async def _settle(
         self,
