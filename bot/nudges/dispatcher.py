@@ -351,24 +351,14 @@ class Dispatcher:
                 self._observer.delivery(target.platform, result.status)
                 # Settled holding the slot: delivered and not yet marked sent stays within
                 # the concurrency (what a crash can repeat).
-                await self._settle_logged(plan, result, channel, finisher, report)
+                try:
+                    await self._settle(plan, result, channel, finisher, report)
+                except Exception:  # the lease runs out and the reaper gives it back
+                    log.exception("nudge %s could not be settled", head.id)
         finally:
             if queued:
                 self._queued[lane] -= 1
                 self._through += 1
-
-    async def _settle_logged(
-        self,
-        plan: Plan,
-        result: DeliveryResult,
-        channel: str,
-        finisher: Finisher,
-        report: DispatchReport,
-    ) -> None:
-        try:
-            await self._settle(plan, result, channel, finisher, report)
-        except Exception:  # the lease runs out and the reaper gives it back
-            log.exception("nudge %s could not be settled", plan.nudges[0].id)
 
     async def _settle(
         self,

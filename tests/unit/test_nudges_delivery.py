@@ -652,15 +652,13 @@ async def test_a_tick_waits_for_what_falls_due_within_follow_and_sends_it_on_tim
     ]  # fmt: skip
 
 
-async def test_a_lane_held_by_a_retry_after_is_not_claimed_back_in_a_spin(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A 429's 8 s Retry-After holds the workspace: one message waits on it, the rest go
-    back, and the next claims leave them aside until the hold is mostly over, rather than
-    claiming and handing back the same rows again and again."""
+async def on_virtual_time(
+    users: list[str],
+) -> tuple[NudgeWorld, VirtualTimer, Limiter, Dispatcher]:
+    """A check-in at 10:00 for each of `users` in one workspace at 5 messages/s, and a
+    dispatcher whose limiter runs on a virtual timer (concurrent waits overlap)."""
     timer = VirtualTimer()
-    world = NudgeWorld(utc(6, 9), limits=PlatformLimits(tenant_rate=Rate(5.0, 5.0)))
-    users = [f"u{i:02d}" for i in range(20)]
+    world = NudgeWorld(utc(6, 9))
     for user in users:
         await world.ok("settings checkin 10:00", who=caller(user, user))
     world.clock.set(utc(6, 10))
@@ -670,6 +668,17 @@ async def test_a_lane_held_by_a_retry_after_is_not_claimed_back_in_a_spin(
         fake_uow_factory(world.store, world.clock), world.clock, {"slack": world.delivery},
         timer, world.config, worker="w1", limiter=limiter,
     )  # fmt: skip
+    return world, timer, limiter, dispatcher
+
+
+async def test_a_lane_held_by_a_retry_after_is_not_claimed_back_in_a_spin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 429's 8 s Retry-After holds the workspace: one message waits on it, the rest go
+    back, and the next claims leave them aside until the hold is mostly over, rather than
+    claiming and handing back the same rows again and again."""
+    users = [f"u{i:02d}" for i in range(20)]
+    world, timer, limiter, dispatcher = await on_virtual_time(users)
     limiter.block("slack", "T1", "Du00", 8.0, LimitScope.TENANT)
     claims = record_claims(monkeypatch, world)
     report = await timer.run(dispatcher.tick())
@@ -681,17 +690,7 @@ async def test_a_lane_held_by_a_retry_after_is_not_claimed_back_in_a_spin(
 async def test_a_stopped_tick_sends_nothing_after_its_nudges_are_given_back() -> None:
     """The runtime's stop cancels a tick, then releases its leased nudges for the other
     processes: sends under way stop with the tick, so none goes out after the release."""
-    timer = VirtualTimer()
-    world = NudgeWorld(utc(6, 9), limits=PlatformLimits(tenant_rate=Rate(5.0, 5.0)))
-    for i in range(40):
-        await world.ok("settings checkin 10:00", who=caller(f"u{i:02d}", f"u{i:02d}"))
-    world.clock.set(utc(6, 10))
-    await world.planner.tick()
-    limiter = Limiter(timer, {"slack": PlatformLimits(tenant_rate=Rate(5.0, 5.0))})
-    dispatcher = Dispatcher(
-        fake_uow_factory(world.store, world.clock), world.clock, {"slack": world.delivery},
-        timer, world.config, worker="w1", limiter=limiter,
-    )  # fmt: skip
+    world, timer, _, dispatcher = await on_virtual_time([f"u{i:02d}" for i in range(40)])
 
     async def stop_after(seconds: float) -> int:
         tick = asyncio.create_task(dispatcher.tick())
