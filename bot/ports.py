@@ -8,7 +8,7 @@ Every method is async so one execution model runs end to end.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -218,6 +218,13 @@ class ActivityRepository(Protocol):
         dates with an activity of `kinds`, and their pauses as (start, end or None)."""
         ...
 
+    async def streak_history_many(
+        self, member_ids: Collection[int], kinds: Iterable[ActivityKind]
+    ) -> dict[int, tuple[set[date], list[tuple[date, date | None]]]]:
+        """streak_history for several members in two queries (those with neither an
+        activity of `kinds` nor a pause left out)."""
+        ...
+
     async def last_at(self, member_id: int, kinds: Iterable[ActivityKind]) -> datetime | None: ...
     async def last_at_many(
         self, member_ids: Collection[int], kinds: Iterable[ActivityKind]
@@ -382,7 +389,8 @@ class OutboxRepository(Protocol):
         stale_before: datetime | None = None,
         skip_lanes: Collection[str] = (),
     ) -> list[Nudge]:
-        """Up to `limit` pending nudges due by `now`, earliest first, now claimed by
+        """Up to `limit` pending nudges ready by `now` (see Nudge.ready_at: due, unless a
+        full lane booked a later turn), earliest ready first, now claimed by
         `worker` until now + lease, attempts + 1. Concurrent claimers never get the same
         row (FOR UPDATE SKIP LOCKED on PostgreSQL; one dispatcher on SQLite).
         `platforms` (None: any): only nudges whose platform is None or one of them, and
@@ -406,7 +414,7 @@ class OutboxRepository(Protocol):
         ...
 
     async def retry(self, nudge_id: int, worker: str, due_at: datetime, note: str) -> bool:
-        """Give a held nudge back as pending, due again at `due_at`."""
+        """Give a held nudge back as pending, due (and ready) again at `due_at`."""
         ...
 
     async def reap(self, now: datetime) -> int:
@@ -427,13 +435,16 @@ class OutboxRepository(Protocol):
         ...
 
     async def next_due(self, after: datetime) -> datetime | None:
-        """The earliest due_at after `after` of a pending nudge (None: there is none)."""
+        """The earliest time after `after` that a pending nudge becomes claimable (its
+        ready_at: due_at, or the turn a full lane booked for it); None: there is none."""
         ...
 
     async def hand_over_many(
-        self, nudge_ids: Collection[int], worker: str, platform: str, note: str, lane: str
+        self, ready: Mapping[int, datetime], worker: str, platform: str, note: str, lane: str
     ) -> int:
-        """hand_over for several nudges of one lane in one statement; how many were held."""
+        """hand_over for nudges of one full lane, in a statement a turn, each id claimable again
+        from its time in `ready` (its turn on the lane), due_at unchanged; how many were
+        held."""
         ...
 
     async def release(self, worker: str) -> int:

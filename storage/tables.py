@@ -313,10 +313,14 @@ outbox = Table(
     # 0012); NULL: any process may claim it.
     Column("platform", String(32)),
     Column("lane", String(160)),  # a dispatcher's full lane it was left for
+    # Claimable from (migration 0013): due_at, or later when a full lane booked its turn.
+    Column("ready_at", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime()),
     UniqueConstraint("dedupe_key"),  # the same nudge is never queued twice
-    Index(None, "status", "due_at"),  # claim
+    # The claim's whole order (a wave shares one instant: without the id, each claim of
+    # 200 sorted every row of it).
+    Index(None, "status", "ready_at", "id"),
     Index(None, "member_id", "status", "finished_at"),  # sent_between (the daily cap), forget
     Index(None, "status", "lease_until"),  # reap
     sqlite_autoincrement=True,
@@ -331,7 +335,7 @@ nudge_cursors = Table(
     Column("next_at", UtcDateTime(), nullable=False),
     Column("member_id", Id, ForeignKey("members.id")),
     Column("group_id", Id, ForeignKey("groups.id")),
-    Index(None, "next_at"),
+    Index(None, "next_at", "key"),  # the planner's order, ties and all (see the claim's)
     Index(None, "member_id"),
     Index(None, "group_id"),
 )

@@ -377,6 +377,12 @@ class FakeActivityRepository(_Repository):
         dates = {a.local_date for a in self._of(member_id) if a.kind in wanted}
         return dates, pauses
 
+    async def streak_history_many(
+        self, member_ids: Collection[int], kinds: Iterable[ActivityKind]
+    ) -> dict[int, tuple[set[date], list[tuple[date, date | None]]]]:
+        found = {mid: await self.streak_history(mid, kinds) for mid in set(member_ids)}
+        return {mid: history for mid, history in found.items() if history[0] or history[1]}
+
     async def counts_by_member(
         self,
         member_ids: Sequence[int],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.domain import FollowUp, FollowUpStatus, Group, Meeting, MeetingStatus, Member
@@ -10,6 +10,10 @@ from bot.nudges.model import Cursor, Nudge, NudgeStatus
 from tests.fakes import _aware, _by_id, _copy, _Repository
 
 FINISHED = (NudgeStatus.SENT, NudgeStatus.SKIPPED, NudgeStatus.FAILED)
+
+
+def _ready(n: Nudge) -> datetime:
+    return n.ready_at or n.due_at
 
 
 class FakeOutboxRepository(_Repository):
@@ -21,6 +25,7 @@ class FakeOutboxRepository(_Repository):
             if nudge.dedupe_key in taken:
                 continue
             taken.add(nudge.dedupe_key)
+            nudge.ready_at = nudge.ready_at or nudge.due_at
             self._insert(self._store.outbox, nudge)
             added += 1
         return added
@@ -51,9 +56,9 @@ class FakeOutboxRepository(_Repository):
             (
                 n
                 for n in self._store.outbox.values()
-                if n.status is NudgeStatus.PENDING and n.due_at <= now and routed_here(n)
+                if n.status is NudgeStatus.PENDING and _ready(n) <= now and routed_here(n)
             ),
-            key=lambda n: (n.due_at, n.id or 0),
+            key=lambda n: (_ready(n), n.id or 0),
         )[:limit]
         for n in due:
             n.status, n.claimed_by, n.lease_until = NudgeStatus.CLAIMED, worker, now + lease
@@ -90,7 +95,7 @@ class FakeOutboxRepository(_Repository):
         n = self._held(nudge_id, worker)
         if n is None:
             return False
-        n.status, n.due_at, n.note = NudgeStatus.PENDING, due_at, note
+        n.status, n.due_at, n.ready_at, n.note = NudgeStatus.PENDING, due_at, due_at, note
         n.claimed_by = n.lease_until = None
         return True
 
@@ -124,18 +129,21 @@ class FakeOutboxRepository(_Repository):
         return len(lost)
 
     async def hand_over_many(
-        self, nudge_ids: Collection[int], worker: str, platform: str, note: str, lane: str
+        self, ready: Mapping[int, datetime], worker: str, platform: str, note: str, lane: str
     ) -> int:
         done = 0
-        for nudge_id in set(nudge_ids):
-            done += await self.hand_over(nudge_id, worker, platform, note, lane)
+        for nudge_id, at in ready.items():
+            _aware(at, "hand_over_many ready_at")
+            if await self.hand_over(nudge_id, worker, platform, note, lane):
+                self._store.outbox[nudge_id].ready_at = at
+                done += 1
         return done
 
     async def next_due(self, after: datetime) -> datetime | None:
         later = [
-            n.due_at
+            _ready(n)
             for n in self._store.outbox.values()
-            if n.status is NudgeStatus.PENDING and n.due_at > after
+            if n.status is NudgeStatus.PENDING and _ready(n) > after
         ]
         return min(later, default=None)
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.dates import local_midnight_utc, week_start
 from bot.domain import (
     CONVERSATIONS,
+    STREAK_KINDS,
     ActivityKind,
     Contact,
     FollowUp,
@@ -21,13 +22,13 @@ from bot.domain import (
 )
 from bot.handlers.groups import build_leaderboard, build_report
 from bot.handlers.pipeline import in_the_works
-from bot.handlers.progress import streak_of
 from bot.messages import nudges as say
 from bot.nudges.config import NudgeConfig
 from bot.nudges.model import Nudge, NudgeKind, NudgePart
 from bot.nudges.timing import local_day_bounds, zone
 from bot.ports import UnitOfWork
 from bot.replies import Reply
+from bot.streaks import compute_streak
 
 NOTHING_TO_SAY = "nothing to say"
 
@@ -41,16 +42,25 @@ class Facts:
     with_upcoming: Collection[int]  # members with a scheduled meeting ahead
     last_conversation: Mapping[int, datetime]
     most_advanced: Mapping[int, Contact]  # each member's contact furthest along
+    # Of the members with a streak reminder: their active days and pauses (none: absent).
+    # An evening's reminders are mostly skipped (no streak at risk), each a read before.
+    streak_history: Mapping[int, tuple[set[date], list[tuple[date, date | None]]]]
 
 
-async def load_facts(uow: UnitOfWork, member_ids: Collection[int], now: datetime) -> Facts:
-    if not member_ids:
-        return Facts({}, frozenset(), {}, {})
+async def load_facts(
+    uow: UnitOfWork, checkins: Collection[int], streaks: Collection[int], now: datetime
+) -> Facts:
+    """Facts of the members with a check-in, and the streak history of those with a
+    streak reminder, in a query or two each."""
+    history = await uow.activities.streak_history_many(streaks, STREAK_KINDS) if streaks else {}
+    if not checkins:
+        return Facts({}, frozenset(), {}, {}, history)
     return Facts(
-        await uow.followups.open_many(member_ids),
-        await uow.meetings.with_upcoming(member_ids, now),
-        await uow.activities.last_at_many(member_ids, CONVERSATIONS),
-        await uow.contacts.most_advanced(member_ids),
+        await uow.followups.open_many(checkins),
+        await uow.meetings.with_upcoming(checkins, now),
+        await uow.activities.last_at_many(checkins, CONVERSATIONS),
+        await uow.contacts.most_advanced(checkins),
+        history,
     )
 
 
@@ -126,7 +136,8 @@ async def member_part(
                 return "already logged"
         return say.debrief(meeting, contact)
     if kind is NudgeKind.STREAK_RISK:
-        streak = await streak_of(uow, member, today)
+        active, pauses = facts.streak_history.get(mid, (set(), []))
+        streak = compute_streak(active, today, member.working_days, pauses, member.landed_on)
         at_risk = streak.current > 0 and not streak.today_done and not streak.resting_today
         return say.streak_at_risk(streak) if at_risk and streak.freezes == 0 else NOTHING_TO_SAY
     if kind is NudgeKind.WEEKLY_REVIEW:

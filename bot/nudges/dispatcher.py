@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 from collections import Counter
 from collections.abc import Mapping
@@ -125,6 +126,8 @@ class Dispatcher:
         self._full: set[tuple[str, ...]] = set()  # lanes that turned messages away
         # Per lane, until when (monotonic) the limiter itself held it when last seen.
         self._held_until: dict[tuple[str, ...], float] = {}
+        # Per lane, the last turn booked for a message it turned away (see _book).
+        self._booked: dict[tuple[str, ...], datetime] = {}
 
     async def tick(self) -> DispatchReport:
         """Deliver everything due now: claim, prepare and queue batch after batch while
@@ -137,6 +140,7 @@ class Dispatcher:
         self._lanes.clear()
         self._full.clear()
         self._held_until.clear()
+        self._booked.clear()
         self._through = 0
         try:
             while True:
@@ -182,15 +186,21 @@ class Dispatcher:
         return report
 
     async def _follow(self) -> bool:
-        """Wait for the next nudge if it falls due within `follow`; whether one did."""
+        """Wait for the next nudge if it falls due within `follow`, or by the last turn
+        this tick booked on a full lane (it stays to send what it turned away); whether
+        one did."""
         now = self._clock.now()
         async with self._uow() as uow:
             upcoming = await uow.outbox.next_due(now)
-        if upcoming is None or upcoming - now > self.config.follow:
+        if upcoming is None:
+            return False
+        booked = max(self._booked.values(), default=now)
+        if upcoming - now > self.config.follow and upcoming > booked:
             return False
         await self._timer.sleep((upcoming - now).total_seconds())
-        # A clock that does not move with the timer (a test's): it is not due yet.
-        return self._clock.now() >= upcoming
+        # A clock that does not move with the timer (a test's): it is not due yet. One that
+        # moved but woke a hair early comes back here for the rest.
+        return self._clock.now() > now
 
     def _expected(self, lane: tuple[str, ...]) -> float:
         """Seconds a message queued on `lane` now would wait: its queue at its pace, after
@@ -198,6 +208,27 @@ class Dispatcher:
         platform, tenant = lane[0], lane[1] if len(lane) > 1 else ""
         held = max(0.0, self._held_until.get(lane, 0.0) - self._timer.monotonic())
         return held + self._queued[lane] / self._limiter.pace(platform, tenant)
+
+    def _book(self, lane: tuple[str, ...]) -> datetime:
+        """When a message the full `lane` turns away may be claimed again: once what is
+        queued ahead of it, and what was turned away before it, is down to half of
+        keep_ahead at the lane's pace. Given back due as it was, claims would walk past
+        it (and the rest of a wave) until then, and take it back too soon."""
+        platform, tenant = lane[0], lane[1] if len(lane) > 1 else ""
+        gap = timedelta(seconds=1 / self._limiter.pace(platform, tenant))
+        half = self.config.keep_ahead / 2
+        turn = self._clock.now() + timedelta(seconds=self._expected(lane)) - half
+        if (last := self._booked.get(lane)) is not None:
+            turn = max(turn, last + gap)
+        self._booked[lane] = turn
+        # Down to a grid a quarter of keep_ahead wide, the same for every lane: turns come
+        # ready together, a claim's worth at a time rather than one message a claim, and
+        # at most a quarter early the lane still has room for them.
+        grid = (self.config.keep_ahead / 4).total_seconds()
+        if grid <= 0:
+            return turn
+        stamp = turn.timestamp()
+        return turn - timedelta(seconds=stamp - grid * math.floor(stamp / grid))
 
     def _hold(self, lane: tuple[str, ...], wait: float) -> None:
         until = self._timer.monotonic() + wait
@@ -246,13 +277,13 @@ class Dispatcher:
                     await self._fail_or_retry_in(
                         uow, prepared.broken, "could not prepare", now, report
                     )
-                turned: dict[tuple[str, ...], list[int]] = {}
+                turned: dict[tuple[str, ...], dict[int, datetime]] = {}
                 kept = [
                     p for p in prepared.plans if await self._admit(uow, p, turned, admitted, report)
                 ]
-                for lane, ids in turned.items():  # claims leave them aside while it is full
+                for lane, ready in turned.items():  # one statement a lane
                     await uow.outbox.hand_over_many(
-                        ids, self.worker, lane[0], "lane full", _lane_name(lane)
+                        ready, self.worker, lane[0], "lane full", _lane_name(lane)
                     )
                 return kept
         except Exception:  # a failed read or write: the batch goes back, none of it lost
@@ -277,15 +308,16 @@ class Dispatcher:
         self,
         uow: UnitOfWork,
         plan: Plan,
-        turned: dict[tuple[str, ...], list[int]],
+        turned: dict[tuple[str, ...], dict[int, datetime]],
         admitted: Counter[tuple[str, ...]],
         report: DispatchReport,
     ) -> bool:
         """Whether the plan's lane can send it within keep_ahead (a lane always takes one
         when empty). Otherwise it goes back (into `turned`, by lane: the caller writes
-        them in one statement a lane), due as it was and its claim not counted, for
-        a later claim of this process or another's; behind a long Retry-After it goes
-        back due when that ends, rather than waiting on a lease that could run out."""
+        them in one statement a lane), due as it was and its claim not counted, booked
+        for its turn (_book) for a later claim of this process or another's; behind a
+        long Retry-After it goes back due when that ends, rather than waiting on a lease
+        that could run out."""
         target = plan.target
         lane = self._limiter.lane(target.platform, target.tenant)
         wait = self._limiter.delay(target.platform, target.tenant, _channel_of(target))
@@ -298,7 +330,8 @@ class Dispatcher:
         self._hold(lane, wait)
         ahead = self._queued[lane]
         if ahead and self._expected(lane) > self.config.keep_ahead.total_seconds():
-            turned.setdefault(lane, []).extend(n.id or 0 for n in plan.nudges)
+            ready = self._book(lane)
+            turned.setdefault(lane, {}).update((n.id or 0, ready) for n in plan.nudges)
             report.left += len(plan.nudges)
             self._full.add(lane)
             return False

@@ -69,6 +69,9 @@ class Nudge:
     platform: str | None = None
     # The dispatcher lane ("discord", "slack/T1") that was full when it was given back.
     lane: str | None = None
+    # When it may be claimed (None: at due_at). A full lane books its turned-away nudges
+    # for when their turn comes near; due_at stays as it was (lateness, the grace period).
+    ready_at: datetime | None = None
     created_at: datetime | None = None
     finished_at: datetime | None = None
     id: int | None = None

@@ -96,8 +96,9 @@ async def prepare(
     # covers every zone's today.
     sent = await uow.outbox.sent_since(ids, now - timedelta(hours=38))
     by_use = await uow.members.identities_by_use_many(ids)
-    checkins = [m.id for m, w in dms if m.id is not None and _has_checkin(w)]
-    facts = await load_facts(uow, checkins, now)
+    checkins = [m.id for m, w in dms if m.id is not None and _has(w, NudgeKind.CHECKIN)]
+    streaks = [m.id for m, w in dms if m.id is not None and _has(w, NudgeKind.STREAK_RISK)]
+    facts = await load_facts(uow, checkins, streaks, now)
     for member, wanted in dms:
         assert member.id is not None
         tz = zone(member.timezone)
@@ -132,8 +133,8 @@ async def _guarded(out: Prepared, nudges: list[Nudge], job: Awaitable[Plan | Non
         out.plans.append(plan)
 
 
-def _has_checkin(nudges: list[Nudge]) -> bool:
-    return any(n.kind is NudgeKind.CHECKIN for n in nudges)
+def _has(nudges: list[Nudge], kind: NudgeKind) -> bool:
+    return any(n.kind is kind for n in nudges)
 
 
 def _wanted(out: Prepared, member: Member, nudges: list[Nudge], now: datetime) -> list[Nudge]:

@@ -175,6 +175,29 @@ class SqlActivityRepository(SqlRepository):
             spans.append((date.fromisoformat(first), date.fromisoformat(last) if last else None))
         return dates, sorted(spans)
 
+    async def streak_history_many(
+        self, member_ids: Collection[int], kinds: Iterable[ActivityKind]
+    ) -> dict[int, tuple[set[date], list[tuple[date, date | None]]]]:
+        wanted = kind_values(kinds)
+        found: dict[int, tuple[set[date], list[tuple[date, date | None]]]] = {}
+        for chunk in chunked(sorted(set(member_ids))):
+            if wanted:  # the (member_id, local_date, kind) index alone answers it
+                days = (
+                    select(activities.c.member_id, activities.c.local_date)
+                    .where(activities.c.member_id.in_(chunk), activities.c.kind.in_(wanted))
+                    .distinct()
+                )
+                for mid, day in await self._conn.execute(days):
+                    found.setdefault(int(mid), (set(), []))[0].add(day)
+            spans = select(pauses.c.member_id, pauses.c.start_date, pauses.c.end_date).where(
+                pauses.c.member_id.in_(chunk)
+            )
+            for mid, first, last in await self._conn.execute(spans):
+                found.setdefault(int(mid), (set(), []))[1].append((first, last))
+        for _, spans_of in found.values():
+            spans_of.sort(key=lambda span: (span[0], span[1] or date.max))
+        return found
+
     async def counts_by_member(
         self,
         member_ids: Sequence[int],

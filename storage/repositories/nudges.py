@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,10 +42,10 @@ _ENQUEUE = {
 
 def _claim_statement(skip_locked: bool, routed: bool) -> Update:
     due = select(outbox.c.id).where(
-        outbox.c.status == str(NudgeStatus.PENDING), outbox.c.due_at <= bindparam("now")
+        outbox.c.status == str(NudgeStatus.PENDING), outbox.c.ready_at <= bindparam("now")
     )
     if routed:
-        # Filtered on the way along the (status, due_at) index. A NULL stale_before
+        # Filtered on the way along the (status, ready_at) index. A NULL stale_before
         # compares as unknown: that arm then takes nothing.
         due = due.where(
             or_(
@@ -61,7 +61,7 @@ def _claim_statement(skip_locked: bool, routed: bool) -> Update:
                 outbox.c.due_at < bindparam("stale_before"),
             ),
         )
-    due = due.order_by(outbox.c.due_at, outbox.c.id).limit(bindparam("limit"))
+    due = due.order_by(outbox.c.ready_at, outbox.c.id).limit(bindparam("limit"))
     chosen: Any = due.scalar_subquery()
     if skip_locked:
         # Concurrent dispatchers each lock different rows instead of waiting on each
@@ -114,6 +114,7 @@ _RETRY = (
     .values(
         status=str(NudgeStatus.PENDING),
         due_at=bindparam("b_due_at"),
+        ready_at=bindparam("b_due_at"),
         note=bindparam("b_note"),
         claimed_by=None,
         lease_until=None,
@@ -131,9 +132,9 @@ _LEAVE = (
     )
 )
 _HAND_OVER = _LEAVE.values(platform=bindparam("b_platform"), lane=bindparam("b_lane"))
-# The (status, due_at) index: its first entry past `after`.
-_NEXT_DUE = select(func.min(outbox.c.due_at)).where(
-    outbox.c.status == str(NudgeStatus.PENDING), outbox.c.due_at > bindparam("after")
+# The (status, ready_at) index: its first entry past `after`.
+_NEXT_DUE = select(func.min(outbox.c.ready_at)).where(
+    outbox.c.status == str(NudgeStatus.PENDING), outbox.c.ready_at > bindparam("after")
 )
 
 
@@ -171,6 +172,7 @@ def _nudge_values(nudge: Nudge) -> dict[str, Any]:
         "merged_into": nudge.merged_into,
         "platform": nudge.platform,
         "lane": nudge.lane,
+        "ready_at": nudge.ready_at or nudge.due_at,
         "finished_at": nudge.finished_at,
     }
 
@@ -192,6 +194,7 @@ def _nudge_from_row(row: Row[Any]) -> Nudge:
         merged_into=row.merged_into,
         platform=row.platform,
         lane=row.lane,
+        ready_at=row.ready_at,
         created_at=row.created_at,
         finished_at=row.finished_at,
     )
@@ -213,6 +216,7 @@ class SqlOutboxRepository(SqlRepository):
         for row in await self._conn.execute(_ENQUEUE[self._conn.dialect.name], rows):
             nudge = fresh[row.dedupe_key]
             nudge.id, nudge.created_at = int(row.id), nudge.created_at or now
+            nudge.ready_at = nudge.ready_at or nudge.due_at
             inserted += 1
         return inserted
 
@@ -292,24 +296,31 @@ class SqlOutboxRepository(SqlRepository):
         return int((await self._conn.execute(stmt)).rowcount)
 
     async def hand_over_many(
-        self, nudge_ids: Collection[int], worker: str, platform: str, note: str, lane: str
+        self, ready: Mapping[int, datetime], worker: str, platform: str, note: str, lane: str
     ) -> int:
+        # One statement a turn: the dispatcher books turns on a coarse grid, so a lane's
+        # nudges share a few (executemany would not tell how many rows it changed).
+        by_turn: dict[datetime, list[int]] = {}
+        for nudge_id, at in ready.items():
+            by_turn.setdefault(at, []).append(nudge_id)
         done = 0
-        for chunk in chunked(sorted(set(nudge_ids))):
-            stmt = (
-                outbox.update()
-                .where(*_held_among(chunk, worker))
-                .values(
-                    status=str(NudgeStatus.PENDING),
-                    note=note,
-                    claimed_by=None,
-                    lease_until=None,
-                    attempts=outbox.c.attempts - 1,
-                    platform=platform,
-                    lane=lane,
+        for at, ids in sorted(by_turn.items()):
+            for chunk in chunked(sorted(ids)):
+                stmt = (
+                    outbox.update()
+                    .where(*_held_among(chunk, worker))
+                    .values(
+                        status=str(NudgeStatus.PENDING),
+                        note=note,
+                        claimed_by=None,
+                        lease_until=None,
+                        attempts=outbox.c.attempts - 1,
+                        platform=platform,
+                        lane=lane,
+                        ready_at=at,
+                    )
                 )
-            )
-            done += int((await self._conn.execute(stmt)).rowcount)
+                done += int((await self._conn.execute(stmt)).rowcount)
         return done
 
     async def next_due(self, after: datetime) -> datetime | None:

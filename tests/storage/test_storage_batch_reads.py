@@ -40,6 +40,7 @@ from tests.storage.test_storage_nudges import (
 )
 
 __all__ = ["make_uow", "url_or_fake"]  # the fixtures, shared
+SEC = timedelta(seconds=1)
 
 
 async def test_sent_since_lists_each_members_messages_not_merged(make_uow: Uow) -> None:
@@ -157,16 +158,35 @@ async def test_a_routed_claim_takes_at_most_its_limit_while_others_claim(make_uo
 async def test_hand_over_many_gives_back_a_lanes_nudges_in_one_statement(make_uow: Uow) -> None:
     await enqueue(make_uow, [nudge("a"), nudge("b"), nudge("c")])
     a, b, c = await claim(make_uow, "w1")
+    turns = {a.id or 0: T0 + 3 * SEC, b.id or 0: T0 + 4 * SEC, c.id or 0: T0 + 5 * SEC}
     async with make_uow() as u:
-        ids = [a.id or 0, b.id or 0, c.id or 0]
-        assert await u.outbox.retry(ids[2], "w1", T0, "moved")  # not held any more
-        assert await u.outbox.hand_over_many(ids, "w1", "discord", "lane full", "discord") == 2
+        assert await u.outbox.retry(c.id or 0, "w1", T0, "moved")  # not held any more
+        assert await u.outbox.hand_over_many(turns, "w1", "discord", "lane full", "discord") == 2
     for n in (a, b):
         back = await get(make_uow, n.id)
-        assert (back.status, back.attempts, back.platform, back.lane) == (
-            PENDING, 0, "discord", "discord",
+        assert (back.status, back.attempts, back.platform, back.lane, back.due_at) == (
+            PENDING, 0, "discord", "discord", T0,
         )  # fmt: skip
+        assert back.ready_at == turns[n.id or 0]  # booked; due as it was
     assert (await get(make_uow, c.id)).lane is None
+    assert (await get(make_uow, c.id)).ready_at == T0
+
+
+async def test_a_booked_nudge_is_claimed_from_its_turn_not_before(make_uow: Uow) -> None:
+    """A full lane's turned-away nudge is out of every claim until its turn; then it is
+    claimed in turn order, ahead of what is due after it; next_due sees the turn."""
+    await enqueue(make_uow, [nudge("early", T0 - MIN), nudge("late", T0 + 10 * SEC)])
+    [early] = await claim(make_uow, "w1")
+    async with make_uow() as u:
+        await u.outbox.hand_over_many(
+            {early.id or 0: T0 + 5 * SEC}, "w1", "slack", "lane full", "slack/T1"
+        )
+    assert await claim(make_uow, "w2", now=T0 + 4 * SEC) == []
+    async with make_uow() as u:
+        assert await u.outbox.next_due(T0) == T0 + 5 * SEC
+    got = await claim(make_uow, "w2", now=T0 + 11 * SEC)
+    assert [n.dedupe_key for n in got] == ["early", "late"]  # the turn, then the later due
+    assert got[0].due_at == T0 - MIN  # lateness still counts from when it was due
 
 
 async def test_most_advanced_is_each_members_contact_furthest_along(make_uow: Uow) -> None:

@@ -66,7 +66,7 @@ async def test_migrated_schema_equals_metadata(fresh_url: str) -> None:
     try:
         async with engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
-            assert await conn.run_sync(_state) == (set(metadata.tables), "0012")
+            assert await conn.run_sync(_state) == (set(metadata.tables), "0013")
         async with engine.begin() as conn:
             await conn.run_sync(_downgrade)
         async with engine.connect() as conn:

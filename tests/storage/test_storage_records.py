@@ -423,3 +423,9 @@ async def test_streak_history_reads_dates_and_pauses_in_one_go(uow: Uow) -> None
         assert pauses == [(date(2025, 3, 17), date(2025, 3, 21)), (date(2025, 4, 1), None)]
         assert await u.activities.streak_history(bob, []) == (set(), [])
         assert await u.activities.streak_history(bob, STREAK_KINDS) == ({date(2025, 3, 13)}, [])
+        many = await u.activities.streak_history_many([ada, bob, 9999], STREAK_KINDS)
+        assert many == {
+            ada: await u.activities.streak_history(ada, STREAK_KINDS),
+            bob: ({date(2025, 3, 13)}, []),
+        }  # a member with neither days nor pauses: left out
+        assert await u.activities.streak_history_many([ada], []) == {ada: (set(), pauses)}

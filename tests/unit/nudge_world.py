@@ -34,9 +34,11 @@ class FakeTimer:
     """Monotonic time that moves when someone sleeps, and with the clock when given one
     (so a bucket closed by a 429 opens again as the world's time goes by)."""
 
-    def __init__(self, clock: FakeClock | None = None) -> None:
+    def __init__(self, clock: FakeClock | None = None, drives_clock: bool = False) -> None:
         self._clock = clock
         self._start = clock.now() if clock else None
+        # Sleeps move the clock too, as real time would (claims see what became ready).
+        self.drives_clock = drives_clock
         self.slept_total = 0.0
         self.slept: list[float] = []
 
@@ -47,7 +49,7 @@ class FakeTimer:
             if self._clock and self._start
             else 0.0
         )
-        return moved + self.slept_total
+        return moved if self.drives_clock else moved + self.slept_total
 
     def monotonic(self) -> float:
         return self.now
@@ -55,6 +57,8 @@ class FakeTimer:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.slept_total += seconds
+        if self._clock is not None and self.drives_clock:
+            self._clock.advance(timedelta(seconds=seconds))
 
 
 T = TypeVar("T")
@@ -65,8 +69,10 @@ class VirtualTimer:
     wake-up: concurrent sleeps overlap as on a real clock (FakeTimer adds them up).
     Drive it with `run`."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: FakeClock | None = None) -> None:
         self.now = 0.0
+        self._clock = clock  # moved along with it, as real time would be
+        self._clock_start: datetime | None = None
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._seq = 0
 
@@ -95,6 +101,10 @@ class VirtualTimer:
             if task.done() or not self._sleepers:
                 continue
             at, _, fut = heapq.heappop(self._sleepers)
+            if self._clock is not None and at > self.now:  # from the start: no drift
+                if self._clock_start is None:
+                    self._clock_start = self._clock.now() - timedelta(seconds=self.now)
+                self._clock.set(self._clock_start + timedelta(seconds=at))
             self.now = max(self.now, at)
             fut.set_result(None)
         return task.result()

@@ -4,7 +4,6 @@ idempotency keys) and the token buckets that keep it inside platform rate limits
 from __future__ import annotations
 
 import asyncio
-import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -14,7 +13,7 @@ import pytest
 from bot.context import Caller, Where
 from bot.domain import Identity
 from bot.nudges.config import NudgeConfig
-from bot.nudges.dispatcher import Dispatcher
+from bot.nudges.dispatcher import Dispatcher, DispatchReport
 from bot.nudges.model import (
     DeliveryResult,
     DeliveryStatus,
@@ -421,24 +420,20 @@ async def test_a_member_with_no_identity_anywhere_is_skipped_at_once() -> None:
     assert (checkin.status, checkin.note) == (NudgeStatus.SKIPPED, "no identity")
 
 
-class YieldingTimer(FakeTimer):
-    """A FakeTimer whose sleeps let other tasks run: two processes' ticks interleave."""
-
-    async def sleep(self, seconds: float) -> None:
-        await super().sleep(seconds)
-        await asyncio.sleep(0)
+# Time runs as in production: the dispatcher's sleeps move the world's clock, and a tick
+# waits for what becomes ready within `follow` (a full lane's booked turns).
+LIVE = NudgeConfig(evening_spread_min=0)
 
 
-async def wave(users: list[str], share: float, rate: float = 1.0) -> NudgeWorld:
+async def wave(users: list[str], rate: float = 1.0) -> tuple[NudgeWorld, VirtualTimer]:
     """At 10:00 on Monday 6 January, a check-in for each of `users`, in one workspace
-    allowing `rate` messages a second, of which this process has `share`."""
-    world = NudgeWorld(utc(6, 9), limits=PlatformLimits(tenant_rate=Rate(rate, 1.0)))
+    allowing `rate` messages a second; a virtual timer driving the world's clock."""
+    world = NudgeWorld(utc(6, 9), config=LIVE)
     for user in users:
         await world.ok("settings checkin 10:00", who=caller(user, user))
-    world.limiter.share("slack", share)
     world.clock.set(utc(6, 10))
     await world.planner.tick()
-    return world
+    return world, VirtualTimer(world.clock)
 
 
 @dataclass
@@ -448,25 +443,41 @@ class Claimed:
     taken: int
 
 
-def record_claims(monkeypatch: pytest.MonkeyPatch, world: NudgeWorld) -> list[Claimed]:
-    """Every claim on the world's store, whoever makes it, timed by the world's timer."""
+def record_claims(
+    monkeypatch: pytest.MonkeyPatch, world: NudgeWorld, timer: VirtualTimer | None = None
+) -> list[Claimed]:
+    """Every claim on the world's store, whoever makes it, timed by `timer` (else the
+    world's)."""
     claims: list[Claimed] = []
     real = FakeOutboxRepository.claim
 
     async def claim(self: FakeOutboxRepository, *args: Any, **kwargs: Any) -> list[Nudge]:
         pending = len(world.nudges(status=NudgeStatus.PENDING))
         taken = await real(self, *args, **kwargs)
-        claims.append(Claimed(world.timer.now, pending, len(taken)))
+        claims.append(Claimed((timer or world.timer).now, pending, len(taken)))
         return taken
 
     monkeypatch.setattr(FakeOutboxRepository, "claim", claim)
     return claims
 
 
-def process(world: NudgeWorld, worker: str, share: float) -> Dispatcher:
-    """Another process on the world's store, delivering to Slack at `share`, its own
-    timer letting the others run while it sleeps."""
-    timer = YieldingTimer(world.clock)
+def record_turned_away(monkeypatch: pytest.MonkeyPatch) -> list[dict[int, datetime]]:
+    """Every full lane's hand-over: the ids it turned away and the turn booked for each."""
+    turned: list[dict[int, datetime]] = []
+    real = FakeOutboxRepository.hand_over_many
+
+    async def hand_over_many(
+        self: FakeOutboxRepository, ready: dict[int, datetime], *args: Any
+    ) -> int:
+        turned.append(dict(ready))
+        return await real(self, ready, *args)
+
+    monkeypatch.setattr(FakeOutboxRepository, "hand_over_many", hand_over_many)
+    return turned
+
+
+def process(world: NudgeWorld, timer: VirtualTimer, worker: str, share: float) -> Dispatcher:
+    """A process on the world's store, delivering to Slack at `share` of the workspace."""
     limiter = Limiter(timer, {"slack": PlatformLimits(tenant_rate=Rate(1.0, 1.0))})
     limiter.share("slack", share)
     return Dispatcher(
@@ -481,22 +492,23 @@ def sent_by(dispatcher: Dispatcher) -> list[str]:
 
 
 async def test_a_dispatcher_sharing_a_platform_leaves_what_it_cannot_send_soon() -> None:
-    """Two processes share a workspace's 1 message/s, one ticking again and again while
-    the other sends: the one that claims the wave keeps what it can send within
+    """Two processes share a workspace's 1 message/s, one ticking every second while the
+    other is in its tick: the one that claims the wave keeps what it can send within
     keep_ahead at its half and leaves the rest, uncounted, for the other; between them
     every nudge goes out once, each sending a good part of the wave."""
     users = [f"u{i:02d}" for i in range(30)]
-    world = await wave(users, 0.5)
-    first, second = process(world, "w1", 0.5), process(world, "w2", 0.5)
-    busy = asyncio.create_task(first.tick())
-    await asyncio.sleep(0)  # it claims the wave before the other's first tick
+    world, timer = await wave(users)
+    first, second = process(world, timer, "w1", 0.5), process(world, timer, "w2", 0.5)
 
-    async def ticking() -> None:
+    async def both() -> DispatchReport:
+        busy = asyncio.create_task(first.tick())
+        await asyncio.sleep(0)  # it claims the wave before the other's first tick
         while not busy.done() or world.nudges(status=NudgeStatus.PENDING):
             await second.tick()
-            await asyncio.sleep(0)
+            await timer.sleep(1.0)
+        return await busy
 
-    report, _ = await asyncio.gather(busy, ticking())
+    report = await timer.run(both())
     assert report.left > 0
     keep = world.config.keep_ahead.total_seconds() * 0.5 * 0.95  # its share, with headroom
     assert all(len(sent_by(d)) > keep / 2 for d in (first, second))  # both took part
@@ -504,25 +516,32 @@ async def test_a_dispatcher_sharing_a_platform_leaves_what_it_cannot_send_soon()
     assert all(n.attempts == 1 for n in world.nudges(NudgeKind.CHECKIN))  # left: uncounted
 
 
-async def test_sharing_a_platform_a_dispatcher_keeps_claiming_while_others_do_not(
+async def test_a_full_lane_books_what_it_turns_away_for_its_turn(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """At a third of a workspace's 1 message/s, a dispatcher keeps a few seconds' worth of
-    a wave and leaves the rest; nobody takes it, so once it has sent what it kept (about
-    keep_ahead later) it claims again, within the same tick, until the wave is out. It
-    never claims straight back what it has just left."""
+    """At a third of a workspace's 1 message/s, a lone dispatcher keeps a few seconds'
+    worth of a wave; the rest goes back booked, one turn each at the lane's pace, so the
+    tick's next claims take each when its turn comes near: every nudge is turned away at
+    most once, none is claimed before its turn, and the whole wave goes out in one tick."""
     users = [f"u{i:02d}" for i in range(30)]
-    world = await wave(users, 1 / 3)
-    claims = record_claims(monkeypatch, world)
-    report = await world.dispatcher.tick()
-    assert sorted(d.to for d in world.sent()) == users and report.messages == 30
-    assert report.claimed == 30 + report.left and report.left > 0
-    assert len(claims) > 3 and claims[-1].taken == claims[-1].pending  # the last: all kept
-    keep_ahead = world.config.keep_ahead.total_seconds()
-    for claim, after in itertools.pairwise(claims):
-        assert claim.taken == claim.pending  # all that was left: nobody took it
-        assert after.pending < claim.pending  # it sent some of each batch...
-        assert after.at - claim.at > keep_ahead / 2  # ...before claiming again
+    world, timer = await wave(users)
+    dispatcher = process(world, timer, "w1", 1 / 3)
+    claims = record_claims(monkeypatch, world, timer)
+    turned = record_turned_away(monkeypatch)
+    report = await timer.run(dispatcher.tick())
+    assert sorted(sent_by(dispatcher)) == users and report.messages == 30
+    ids = [i for batch in turned for i in batch]
+    assert report.left == len(ids) > 0 and len(ids) == len(set(ids))  # once at most
+    assert report.claimed == 30 + report.left
+    # One turn a message at the lane's pace (3 s at a third of 1/s), each down to a grid
+    # a quarter of keep_ahead wide.
+    gap, grid = timedelta(seconds=3.0), world.config.keep_ahead / 4
+    for batch in turned:
+        turns = sorted(batch.values())
+        assert all(t >= turns[0] + k * gap - grid for k, t in enumerate(turns))
+    # Nobody else claims: each claim after the first takes what had come ready, no more.
+    assert all(c.taken <= c.pending for c in claims) and len(claims) > 3
+    assert timer.now >= 29 * gap.total_seconds() * 0.95  # paced at the lane's rate
     assert all(n.attempts == 1 for n in world.nudges(NudgeKind.CHECKIN))
 
 
@@ -530,45 +549,30 @@ async def test_two_dispatchers_ticking_together_share_a_wave_once() -> None:
     """Two processes share a workspace's 1 message/s: the one that claims a wave keeps what
     it can send within keep_ahead at its half and leaves the rest, its claims uncounted,
     for the other; between them every nudge goes out once."""
-    world = NudgeWorld(utc(6, 9), limits=PlatformLimits(tenant_rate=Rate(1.0, 1.0)))
     users = [f"u{i:02d}" for i in range(30)]
-    for user in users:
-        await world.ok("settings checkin 10:00", who=caller(user, user))
-    world.limiter.share("slack", 0.5)
-    other_limiter = Limiter(world.timer, {"slack": PlatformLimits(tenant_rate=Rate(1.0, 1.0))})
-    other_limiter.share("slack", 0.5)
-    other = Dispatcher(
-        fake_uow_factory(world.store, world.clock), world.clock, {"slack": world.delivery},
-        world.timer, world.config, worker="w2", limiter=other_limiter,
-    )  # fmt: skip
-    world.clock.set(utc(6, 10))
-    await world.planner.tick()
-    first, second = await asyncio.gather(world.dispatcher.tick(), other.tick())
-    assert first.left > 0 and first.messages > 0 and second.messages > 0
+    world, timer = await wave(users)
+    one, other = process(world, timer, "w1", 0.5), process(world, timer, "w2", 0.5)
+    first, second = await timer.run(asyncio.gather(one.tick(), other.tick()))
+    assert first.left + second.left > 0 and first.messages > 0 and second.messages > 0
     assert first.messages + second.messages == 30
     sent = world.nudges(NudgeKind.CHECKIN, NudgeStatus.SENT)
     assert len(sent) == 30 and all(n.attempts == 1 for n in sent)  # leaving was not counted
-    assert sorted(d.to for d in world.sent()) == users  # every one, once
-
+    assert sorted(sent_by(one) + sent_by(other)) == users  # every one, once
 
 
 async def test_a_lone_dispatcher_keeps_claiming_a_wave_bigger_than_its_lane() -> None:
     """A lane holds what it can send within keep_ahead; the tick claims the rest as the
-    lane empties, so one tick delivers the whole wave, in due order, each once."""
-    world = NudgeWorld(utc(6, 9), limits=PlatformLimits(tenant_rate=Rate(1.0, 1.0)))
+    lane empties, so one tick delivers the whole wave, each once."""
     users = [f"u{i:02d}" for i in range(40)]
-    for user in users:
-        await world.ok("settings checkin 10:00", who=caller(user, user))
-    world.clock.set(utc(6, 10))
-    await world.planner.tick()
-    report = await world.dispatcher.tick()
+    world, timer = await wave(users)
+    dispatcher = process(world, timer, "w1", 1.0)
+    report = await timer.run(dispatcher.tick())
     assert report.left > 0  # the lane was full at first
     assert report.messages == 40
-    assert sorted(d.to for d in world.sent()) == users
+    assert sorted(sent_by(dispatcher)) == users
     sent = world.nudges(NudgeKind.CHECKIN, NudgeStatus.SENT)
     assert all(n.attempts == 1 for n in sent)
-    assert world.timer.slept_total >= 40 / 0.95 - 2  # paced at the lane's rate
-
+    assert timer.now >= 39 / 0.95 - 2  # paced at the lane's rate
 
 
 async def test_a_full_platform_lane_does_not_hold_up_another_platform() -> None:
@@ -584,7 +588,7 @@ async def test_a_full_platform_lane_does_not_hold_up_another_platform() -> None:
         await world.ok("settings checkin 10:00", who=caller(user, user))
     world.clock.set(utc(6, 10))
     await world.planner.tick()
-    timer = VirtualTimer()
+    timer = VirtualTimer(world.clock)
     when: dict[str, float] = {}
 
     class Timed(RecordingDelivery):
@@ -657,8 +661,8 @@ async def on_virtual_time(
 ) -> tuple[NudgeWorld, VirtualTimer, Limiter, Dispatcher]:
     """A check-in at 10:00 for each of `users` in one workspace at 5 messages/s, and a
     dispatcher whose limiter runs on a virtual timer (concurrent waits overlap)."""
-    timer = VirtualTimer()
-    world = NudgeWorld(utc(6, 9))
+    world = NudgeWorld(utc(6, 9), config=LIVE)
+    timer = VirtualTimer(world.clock)
     for user in users:
         await world.ok("settings checkin 10:00", who=caller(user, user))
     world.clock.set(utc(6, 10))
