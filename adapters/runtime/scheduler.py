@@ -23,7 +23,9 @@ Job = tuple[str, float, Callable[[], Awaitable[object]]]
 
 @dataclass(frozen=True)
 class Intervals:
-    planner_s: float = 30.0
+    # Often, with a short time budget each (NudgeConfig.tick_time): a million members'
+    # busiest minute is planned over the horizon's many ticks, not in one long one.
+    planner_s: float = 5.0
     dispatcher_s: float = 5.0
     upkeep_s: float = 1.0  # short: a checkpoint moves less, and no commit does it
     # A tick missed by more than this (the loop was busy, the laptop slept) is dropped;

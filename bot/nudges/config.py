@@ -17,8 +17,8 @@ class NudgeConfig:
     # the rest wait for the next tick, still ahead of their due time (the horizon).
     tick_budget: int = 2000
     tick_time: timedelta = timedelta(milliseconds=120)
-    # ...except cursors falling due this soon (two planner intervals): a wave bigger than
-    # the budget allows over the horizon is planned in one longer tick, not late.
+    # ...except cursors falling due this soon (a dozen planner intervals): a wave bigger
+    # than the budget allows over the horizon is planned in one longer tick, not late.
     urgent: timedelta = timedelta(minutes=1)
     evening: time = time(18, 30)  # streak-at-risk, in the member's zone, give or take
     evening_spread_min: int = 15  # minutes either side, by member: no thundering herd

@@ -138,6 +138,25 @@ _NEXT_DUE = select(func.min(outbox.c.ready_at)).where(
 )
 
 
+# finish_many's statement, built once: the ids an expanding parameter (a statement
+# built per call cost more to compile than to run, at a wave's hundreds a second).
+_FINISH_MANY = (
+    outbox.update()
+    .where(
+        outbox.c.id.in_(bindparam("ids", expanding=True)),
+        outbox.c.status == str(NudgeStatus.CLAIMED),
+        outbox.c.claimed_by == bindparam("b_worker"),
+    )
+    .values(
+        status=bindparam("b_status"),
+        finished_at=bindparam("b_at"),
+        note=bindparam("b_note"),
+        lease_until=None,
+    )
+    .returning(outbox.c.id)
+)
+
+
 def _held_among(ids: Sequence[int], worker: str) -> tuple[Any, ...]:
     """Those of `ids` that `worker` still holds (many at once, as _HELD one)."""
     return (
@@ -367,13 +386,11 @@ class SqlOutboxRepository(SqlRepository):
             raise ValueError(f"a nudge finishes as sent, skipped or failed, not {status}")
         held: set[int] = set()
         for chunk in chunked(sorted(set(nudge_ids))):
-            stmt = (
-                outbox.update()
-                .where(*_held_among(chunk, worker))
-                .values(status=str(status), finished_at=at, note=note, lease_until=None)
-                .returning(outbox.c.id)
-            )
-            held.update(int(i) for i in (await self._conn.execute(stmt)).scalars())
+            params = {
+                "ids": list(chunk), "b_worker": worker, "b_status": str(status), "b_at": at,
+                "b_note": note,
+            }  # fmt: skip
+            held.update(int(i) for i in (await self._conn.execute(_FINISH_MANY, params)).scalars())
         return held
 
     async def prune(self, before: datetime) -> int:

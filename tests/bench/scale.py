@@ -11,7 +11,7 @@ members is four of them, and would take the bench past its time). It starts ten 
 early, so the planner is warm, and runs until every check-in due in it has gone out (or
 fallen past the grace period).
 
-The model: one process, as `nextinterview run` has it: the planner ticks every 30 s and
+The model: one process, as `nextinterview run` has it: the planner ticks every 5 s and
 the dispatcher every 5 s (a tick still running when the next falls due skips it), with
 production's NudgeConfig and Limiter. Time is a hybrid clock (`SimTime`): it runs at
 real speed while anything is working (a unit of work open, a coroutine ready to run), and
@@ -25,8 +25,10 @@ Discord at most 50 requests in any one second for the whole bot.
 The ideal: per workspace (Slack) and for the whole bot (Discord), the check-ins in order
 of due time, each delivered at max(its due time, the previous one's + 1 / rate). A wave
 of n at one minute cannot end before n / rate, so the k-th of it is ideally k / rate late.
-Lateness is delivered - due, against that ideal, per check-in; the engine's share
-includes the dispatcher's polling (its ticks fall 2.5 s after the wave's minute).
+Lateness is delivered - due, against that ideal, per check-in. The engine's share: per
+queue, its k-th delivery against the k-th the ideal allows (a wave shares one due
+instant, and any order among ties is as good as another); it includes the dispatcher's
+polling (its ticks fall 2.5 s after the wave's minute).
 
 Limits: the sinks answer instantly (no network round trip, so concurrency x latency is not
 modelled); members have no history (no follow-ups, meetings or 30 days of outbox rows),
@@ -57,6 +59,7 @@ from zoneinfo import available_timezones
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.runtime.scheduler import Intervals
 from bot.domain import Member
 from bot.nudges.config import NudgeConfig
 from bot.nudges.dispatcher import Dispatcher
@@ -83,7 +86,7 @@ DAY_END = DAY_START + timedelta(days=1)
 WORKSPACES = 200
 DISCORD_GUILDS = 40  # of the 200; the rest are Slack workspaces
 SLACK_RATE, SLACK_CHANNEL_RATE, DISCORD_RATE = 5.0, 1.0, 50.0
-PLANNER_S, DISPATCHER_S = 30.0, 5.0  # adapters.runtime.scheduler.Intervals
+PLANNER_S, DISPATCHER_S = Intervals().planner_s, Intervals().dispatcher_s
 WARM_UP = timedelta(minutes=10)
 # The busiest quarter-hour: check-ins fall on quarter-hours, so it is the day's biggest
 # wave, and one wave drains before the next (an hour at a million is four of them).
@@ -406,23 +409,50 @@ class Run:
     skipped_s: float
     planned_late: int  # check-ins queued after their due time
     stall: float  # the event loop's longest, seconds
+    share: list[float]  # the engine's share of lateness: see engine_share
+
+
+def _queues(people: People, mids: Any) -> dict[str, list[int]]:
+    """Members by the queue the ceilings put them in: Discord's, or their workspace's."""
+    queues: dict[str, list[int]] = {}
+    for mid in mids:
+        i = mid - 1
+        queue = "discord" if people.platform(i) == "discord" else f"slack {people.tenant[i]}"
+        queues.setdefault(queue, []).append(mid)
+    return queues
+
+
+def _ideal_times(name: str, dues: list[datetime]) -> list[float]:
+    """When a queue's check-ins go out at the earliest, in due order: each at max(its due
+    time, the previous one's + 1 / rate)."""
+    gap = 1.0 / (DISCORD_RATE if name == "discord" else SLACK_RATE)
+    out: list[float] = []
+    for at in sorted(dues):
+        out.append(at.timestamp() if not out else max(at.timestamp(), out[-1] + gap))
+    return out
 
 
 def ideal_lateness(people: People, due: dict[int, datetime]) -> dict[int, float]:
-    """Per member: how late its check-in must be when the ceilings are the only limit."""
-    queues: dict[str, list[tuple[datetime, int]]] = {}
-    for mid, at in due.items():
-        i = mid - 1
-        queue = "discord" if people.platform(i) == "discord" else f"slack {people.tenant[i]}"
-        queues.setdefault(queue, []).append((at, mid))
+    """Per member: how late its check-in must be when the ceilings are the only limit
+    (ties in due time taken by member id)."""
     out: dict[int, float] = {}
-    for name, items in queues.items():
-        gap = 1.0 / (DISCORD_RATE if name == "discord" else SLACK_RATE)
-        free = None
-        for at, mid in sorted(items):
-            t = at.timestamp() if free is None else max(at.timestamp(), free + gap)
-            out[mid] = t - at.timestamp()
-            free = t
+    for name, mids in _queues(people, due).items():
+        ordered = sorted(mids, key=lambda mid: (due[mid], mid))
+        for mid, t in zip(ordered, _ideal_times(name, [due[m] for m in ordered]), strict=True):
+            out[mid] = t - due[mid].timestamp()
+    return out
+
+
+def engine_share(people: People, due: dict[int, datetime], sent: dict[int, float]) -> list[float]:
+    """Per queue, its k-th delivery against the k-th the ceilings allow (timestamps). A
+    wave's check-ins share one due instant, so any order among them is as good as
+    another: matched by member id instead, a Discord check-in sent 60th of 3,660 that
+    the ideal put 3,000th read 60 s early, and the one sent 3,000th, 60 s late."""
+    out: list[float] = []
+    for name, mids in _queues(people, due).items():
+        went = sorted(sent[mid] for mid in mids if mid in sent)  # the lost: another row
+        best = _ideal_times(name, [due[mid] for mid in mids])
+        out += [a - b for a, b in zip(went, best, strict=False)]
     return out
 
 
@@ -519,6 +549,9 @@ async def simulate(db: str, url: str, members: int) -> Run:
         counts[mid] += 1
         when.setdefault(mid, t)
     ideal = ideal_lateness(people, due)
+    share = engine_share(
+        people, due, {mid: sim.at(t).timestamp() for mid, t in when.items() if mid in due}
+    )
     late, best, sent_at, ideal_at = [], [], [], []
     h = (wave - start).total_seconds()
     for mid, at in due.items():
@@ -531,7 +564,7 @@ async def simulate(db: str, url: str, members: int) -> Run:
     return Run(
         members, wave, first[0] if first else 0.0, ticks, late, best, len(when.keys() & due.keys()),
         len(due), sum(1 for c in counts.values() if c > 1), sinks.refused, sent_at, ideal_at,
-        real, sim.skipped, late_planned, lag.worst,
+        real, sim.skipped, late_planned, lag.worst, share,
     )  # fmt: skip
 
 
@@ -558,7 +591,7 @@ def rows_of(db: str, run: Run) -> list[Row]:
     first = Row(db, f"scale {size}: planner first tick (the cursor sweep)", [run.first_tick])
     ticks = Row(
         db,
-        f"scale {size}: planner tick every 30 s, busiest quarter-hour {window}; "
+        f"scale {size}: planner tick every {PLANNER_S:g} s, busiest quarter-hour {window}; "
         f"{run.planned_late:,} check-ins planned after due",
         run.ticks,
     )
@@ -583,10 +616,11 @@ def rows_of(db: str, run: Run) -> list[Row]:
     late.ratio = _p(run.lateness, 0.99) / ip99 if ip99 > 0 else None
     late.target = "p99 <= 1.2 x ideal p99"
     late.ok = late.ratio is not None and late.ratio <= 1.2
-    share = [m - i for m, i in zip(run.lateness, run.ideal, strict=True)]
-    own = Row(db, f"scale {size}: the engine's share of lateness (measured - ideal)",
-              share or [float("inf")])  # fmt: skip
-    own.target, own.ok = "p99 < 5 s", _p(share, 0.99) < 5.0
+    own = Row(
+        db, f"scale {size}: the engine's share of lateness (each queue's k-th delivery - "
+        "the k-th the ceilings allow)", run.share or [float("inf")],
+    )  # fmt: skip
+    own.target, own.ok = "p99 < 5 s", _p(run.share, 0.99) < 5.0
     stall = Row(db, f"scale {size}: event loop's longest stall", [run.stall])
     stall.target, stall.ok = "< 100 ms", run.stall < 0.1
     return [first, ticks, sent, late, own, stall]
@@ -615,11 +649,7 @@ def growth_rows(db: str, small: Run, big: Run) -> list[Row]:
         rate,
         row("lateness", small.lateness, big.lateness),
         row("ideal lateness (the ceilings' own)", small.ideal, big.ideal),
-        row(
-            "engine's share of lateness",
-            [m - i for m, i in zip(small.lateness, small.ideal, strict=True)],
-            [m - i for m, i in zip(big.lateness, big.ideal, strict=True)],
-        ),
+        row("engine's share of lateness", small.share, big.share),
     ]
 
 
