@@ -13,6 +13,7 @@ say and the nudge is skipped.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -99,11 +100,13 @@ async def prepare(
     checkins = [m.id for m, w in dms if m.id is not None and _has(w, NudgeKind.CHECKIN)]
     streaks = [m.id for m, w in dms if m.id is not None and _has(w, NudgeKind.STREAK_RISK)]
     facts = await load_facts(uow, checkins, streaks, now)
+    planned: Counter[int] = Counter()  # this batch's messages so far, by member
     for member, wanted in dms:
         assert member.id is not None
         tz = zone(member.timezone)
         start, end = local_day_bounds(now.astimezone(tz).date(), tz)
-        if sum(1 for at in sent.get(member.id, ()) if start <= at < end) >= config.daily_cap:
+        today = sum(1 for at in sent.get(member.id, ()) if start <= at < end)
+        if today + planned[member.id] >= config.daily_cap:
             out.skipped += [(n, "daily cap reached") for n in wanted]
             continue
         mine = by_use.get(member.id, [])
@@ -117,7 +120,9 @@ async def prepare(
                 out.elsewhere += [(n, anywhere.platform) for n in wanted]
             continue
         job = _dm(uow, out, member, identity, wanted, now, config, facts)
+        before = len(out.plans)
         await _guarded(out, wanted, job)
+        planned[member.id] += len(out.plans) - before
     return out
 
 

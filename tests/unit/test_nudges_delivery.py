@@ -38,6 +38,7 @@ from tests.unit.nudge_world import (
 
 SECOND = timedelta(seconds=1)
 HALF_HOUR = timedelta(minutes=30)
+MINUTE = timedelta(minutes=1)
 
 
 def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -102,6 +103,26 @@ async def test_daily_cap_skips_the_nudge_past_it() -> None:
     tuesday = world.nudges(NudgeKind.STREAK_RISK)
     capped = [n for n in tuesday if n.dedupe_key.endswith(":2025-01-07")]
     assert [(n.status, n.note) for n in capped] == [(NudgeStatus.SKIPPED, "daily cap reached")]
+
+
+async def test_the_daily_cap_counts_the_messages_of_the_same_batch() -> None:
+    """Back from downtime, a member's three messages (due 20 minutes apart: no merging)
+    are claimed in one batch: the cap lets two go out, not all three."""
+    world = NudgeWorld(utc(6, 9), NudgeConfig(daily_cap=2, follow=timedelta(0)))
+    await world.ok("settings checkin 18:00")
+    (member_id,) = world.store.members
+    async with fake_uow_factory(world.store, world.clock)() as uow:
+        await uow.outbox.enqueue([
+            Nudge(NudgeKind.CHECKIN, utc(6, 11) + i * 20 * MINUTE, f"back:{i}", member_id)
+            for i in range(3)
+        ])  # fmt: skip
+    world.clock.set(utc(6, 11, 45))
+    report = await world.dispatcher.tick()
+    assert report.messages == 2 and len(world.sent("ada")) == 2
+    notes = sorted(
+        str(n.note) for n in world.nudges(NudgeKind.CHECKIN) if n.dedupe_key[:5] == "back:"
+    )
+    assert notes == ["None", "None", "daily cap reached"]
 
 
 async def test_rate_limited_is_retried_after_retry_after_and_sent_once(
