@@ -440,11 +440,16 @@ class OutboxRepository(Protocol):
         ...
 
     async def hand_over_many(
-        self, ready: Mapping[int, datetime], worker: str, platform: str, note: str, lane: str
+        self,
+        ready: Mapping[int, datetime | None],
+        worker: str,
+        platform: str,
+        note: str,
+        lane: str,
     ) -> int:
-        """hand_over for nudges of one full lane, in a statement a turn, each id claimable again
-        from its time in `ready` (its turn on the lane), due_at unchanged; how many were
-        held."""
+        """hand_over for nudges of one full lane, in a statement a turn, each id claimable
+        again from its time in `ready` (its turn on the lane; None: as it was), due_at
+        unchanged; how many were held."""
         ...
 
     async def release(self, worker: str) -> int:

@@ -129,13 +129,20 @@ class FakeOutboxRepository(_Repository):
         return len(lost)
 
     async def hand_over_many(
-        self, ready: Mapping[int, datetime], worker: str, platform: str, note: str, lane: str
+        self,
+        ready: Mapping[int, datetime | None],
+        worker: str,
+        platform: str,
+        note: str,
+        lane: str,
     ) -> int:
         done = 0
         for nudge_id, at in ready.items():
-            _aware(at, "hand_over_many ready_at")
+            if at is not None:
+                _aware(at, "hand_over_many ready_at")
             if await self.hand_over(nudge_id, worker, platform, note, lane):
-                self._store.outbox[nudge_id].ready_at = at
+                if at is not None:
+                    self._store.outbox[nudge_id].ready_at = at
                 done += 1
         return done
 

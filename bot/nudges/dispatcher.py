@@ -209,12 +209,19 @@ class Dispatcher:
         held = max(0.0, self._held_until.get(lane, 0.0) - self._timer.monotonic())
         return held + self._queued[lane] / self._limiter.pace(platform, tenant)
 
-    def _book(self, lane: tuple[str, ...]) -> datetime:
+    def _book(self, lane: tuple[str, ...]) -> datetime | None:
         """When a message the full `lane` turns away may be claimed again: once what is
-        queued ahead of it, and what was turned away before it, is down to half of
-        keep_ahead at the lane's pace. Given back due as it was, claims would walk past
-        it (and the rest of a wave) until then, and take it back too soon."""
+        queued ahead of it is down to half of keep_ahead, one turn at the lane's pace
+        after the one booked before it. Given back claimable at once, it was claimed,
+        prepared and given back again and again until then."""
         platform, tenant = lane[0], lane[1] if len(lane) > 1 else ""
+        if self._limiter.share_of(platform) < 1:
+            # Shared with other processes: theirs at once, at their next claim. Booked at
+            # this one's share, three processes took three times as long; at the lane's
+            # whole pace, any pause of one left a turn unsent for good (0.67 of a
+            # workspace's rate, against 0.93 given back at once). Ready as it was: in due
+            # order among the rest (ready now, behind a later-due wave, 0.81).
+            return None
         gap = timedelta(seconds=1 / self._limiter.pace(platform, tenant))
         half = self.config.keep_ahead / 2
         turn = self._clock.now() + timedelta(seconds=self._expected(lane)) - half
@@ -277,7 +284,7 @@ class Dispatcher:
                     await self._fail_or_retry_in(
                         uow, prepared.broken, "could not prepare", now, report
                     )
-                turned: dict[tuple[str, ...], dict[int, datetime]] = {}
+                turned: dict[tuple[str, ...], dict[int, datetime | None]] = {}
                 kept = [
                     p for p in prepared.plans if await self._admit(uow, p, turned, admitted, report)
                 ]
@@ -308,7 +315,7 @@ class Dispatcher:
         self,
         uow: UnitOfWork,
         plan: Plan,
-        turned: dict[tuple[str, ...], dict[int, datetime]],
+        turned: dict[tuple[str, ...], dict[int, datetime | None]],
         admitted: Counter[tuple[str, ...]],
         report: DispatchReport,
     ) -> bool:

@@ -315,15 +315,21 @@ class SqlOutboxRepository(SqlRepository):
         return int((await self._conn.execute(stmt)).rowcount)
 
     async def hand_over_many(
-        self, ready: Mapping[int, datetime], worker: str, platform: str, note: str, lane: str
+        self,
+        ready: Mapping[int, datetime | None],
+        worker: str,
+        platform: str,
+        note: str,
+        lane: str,
     ) -> int:
         # One statement a turn: the dispatcher books turns on a coarse grid, so a lane's
         # nudges share a few (executemany would not tell how many rows it changed).
-        by_turn: dict[datetime, list[int]] = {}
+        by_turn: dict[datetime | None, list[int]] = {}
         for nudge_id, at in ready.items():
             by_turn.setdefault(at, []).append(nudge_id)
         done = 0
-        for at, ids in sorted(by_turn.items()):
+        for at, ids in by_turn.items():
+            turn = {} if at is None else {"ready_at": at}
             for chunk in chunked(sorted(ids)):
                 stmt = (
                     outbox.update()
@@ -336,7 +342,7 @@ class SqlOutboxRepository(SqlRepository):
                         attempts=outbox.c.attempts - 1,
                         platform=platform,
                         lane=lane,
-                        ready_at=at,
+                        **turn,
                     )
                 )
                 done += int((await self._conn.execute(stmt)).rowcount)

@@ -156,12 +156,13 @@ async def test_a_routed_claim_takes_at_most_its_limit_while_others_claim(make_uo
 
 
 async def test_hand_over_many_gives_back_a_lanes_nudges_in_one_statement(make_uow: Uow) -> None:
-    await enqueue(make_uow, [nudge("a"), nudge("b"), nudge("c")])
-    a, b, c = await claim(make_uow, "w1")
+    await enqueue(make_uow, [nudge("a"), nudge("b"), nudge("c"), nudge("d", T0 - SEC)])
+    d, a, b, c = await claim(make_uow, "w1")
     turns = {a.id or 0: T0 + 3 * SEC, b.id or 0: T0 + 4 * SEC, c.id or 0: T0 + 5 * SEC}
+    turns[d.id or 0] = None  # ready as it was
     async with make_uow() as u:
         assert await u.outbox.retry(c.id or 0, "w1", T0, "moved")  # not held any more
-        assert await u.outbox.hand_over_many(turns, "w1", "discord", "lane full", "discord") == 2
+        assert await u.outbox.hand_over_many(turns, "w1", "discord", "lane full", "discord") == 3
     for n in (a, b):
         back = await get(make_uow, n.id)
         assert (back.status, back.attempts, back.platform, back.lane, back.due_at) == (
@@ -170,6 +171,8 @@ async def test_hand_over_many_gives_back_a_lanes_nudges_in_one_statement(make_uo
         assert back.ready_at == turns[n.id or 0]  # booked; due as it was
     assert (await get(make_uow, c.id)).lane is None
     assert (await get(make_uow, c.id)).ready_at == T0
+    kept = await get(make_uow, d.id)
+    assert (kept.status, kept.lane, kept.ready_at) == (PENDING, "discord", T0 - SEC)
 
 
 async def test_a_booked_nudge_is_claimed_from_its_turn_not_before(make_uow: Uow) -> None:

@@ -482,13 +482,13 @@ def record_claims(
     return claims
 
 
-def record_turned_away(monkeypatch: pytest.MonkeyPatch) -> list[dict[int, datetime]]:
+def record_turned_away(monkeypatch: pytest.MonkeyPatch) -> list[dict[int, datetime | None]]:
     """Every full lane's hand-over: the ids it turned away and the turn booked for each."""
-    turned: list[dict[int, datetime]] = []
+    turned: list[dict[int, datetime | None]] = []
     real = FakeOutboxRepository.hand_over_many
 
     async def hand_over_many(
-        self: FakeOutboxRepository, ready: dict[int, datetime], *args: Any
+        self: FakeOutboxRepository, ready: dict[int, datetime | None], *args: Any
     ) -> int:
         turned.append(dict(ready))
         return await real(self, ready, *args)
@@ -497,9 +497,12 @@ def record_turned_away(monkeypatch: pytest.MonkeyPatch) -> list[dict[int, dateti
     return turned
 
 
-def process(world: NudgeWorld, timer: VirtualTimer, worker: str, share: float) -> Dispatcher:
-    """A process on the world's store, delivering to Slack at `share` of the workspace."""
-    limiter = Limiter(timer, {"slack": PlatformLimits(tenant_rate=Rate(1.0, 1.0))})
+def process(
+    world: NudgeWorld, timer: VirtualTimer, worker: str, share: float, rate: float = 1.0
+) -> Dispatcher:
+    """A process on the world's store, delivering to Slack at `share` of the workspace's
+    `rate` messages a second."""
+    limiter = Limiter(timer, {"slack": PlatformLimits(tenant_rate=Rate(rate, 1.0))})
     limiter.share("slack", share)
     return Dispatcher(
         fake_uow_factory(world.store, world.clock), world.clock,
@@ -531,6 +534,8 @@ async def test_a_dispatcher_sharing_a_platform_leaves_what_it_cannot_send_soon()
 
     report = await timer.run(both())
     assert report.left > 0
+    # At the workspace's whole pace between them (each booked turn is either one's).
+    assert timer.now < 30 / 0.95 + world.config.keep_ahead.total_seconds()
     keep = world.config.keep_ahead.total_seconds() * 0.5 * 0.95  # its share, with headroom
     assert all(len(sent_by(d)) > keep / 2 for d in (first, second))  # both took part
     assert sorted(sent_by(first) + sent_by(second)) == users  # every one, once
@@ -540,13 +545,13 @@ async def test_a_dispatcher_sharing_a_platform_leaves_what_it_cannot_send_soon()
 async def test_a_full_lane_books_what_it_turns_away_for_its_turn(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """At a third of a workspace's 1 message/s, a lone dispatcher keeps a few seconds'
-    worth of a wave; the rest goes back booked, one turn each at the lane's pace, so the
-    tick's next claims take each when its turn comes near: every nudge is turned away at
-    most once, none is claimed before its turn, and the whole wave goes out in one tick."""
+    """At a workspace's 1 message in 3 s, a lone dispatcher keeps a few seconds' worth of
+    a wave; the rest goes back booked, one turn each at the lane's pace, so the tick's
+    next claims take each when its turn comes near: every nudge is turned away at most
+    once, none is claimed before its turn, and the whole wave goes out in one tick."""
     users = [f"u{i:02d}" for i in range(30)]
     world, timer = await wave(users)
-    dispatcher = process(world, timer, "w1", 1 / 3)
+    dispatcher = process(world, timer, "w1", 1.0, rate=1 / 3)
     claims = record_claims(monkeypatch, world, timer)
     turned = record_turned_away(monkeypatch)
     report = await timer.run(dispatcher.tick())
@@ -554,11 +559,12 @@ async def test_a_full_lane_books_what_it_turns_away_for_its_turn(
     ids = [i for batch in turned for i in batch]
     assert report.left == len(ids) > 0 and len(ids) == len(set(ids))  # once at most
     assert report.claimed == 30 + report.left
-    # One turn a message at the lane's pace (3 s at a third of 1/s), each down to a grid
+    # One turn a message at the lane's pace (3 s), each down to a grid
     # a quarter of keep_ahead wide.
     gap, grid = timedelta(seconds=3.0), world.config.keep_ahead / 4
     for batch in turned:
-        turns = sorted(batch.values())
+        turns = sorted(t for t in batch.values() if t is not None)
+        assert len(turns) == len(batch)  # alone on the platform: every one booked
         assert all(t >= turns[0] + k * gap - grid for k, t in enumerate(turns))
     # Nobody else claims: each claim after the first takes what had come ready, no more.
     assert all(c.taken <= c.pending for c in claims) and len(claims) > 3
