@@ -395,8 +395,9 @@ class OutboxRepository(Protocol):
         row (FOR UPDATE SKIP LOCKED on PostgreSQL; one dispatcher on SQLite).
         `platforms` (None: any): only nudges whose platform is None or one of them, and
         those due before `stale_before` whatever their platform (so a claimer skips them
-        as late when no process delivers to theirs). With `platforms`, `skip_lanes`: not
-        those whose lane is one of them (lanes of the claimer still full)."""
+        as late when no process delivers to theirs; ready, like every claimed nudge).
+        With `platforms`, `skip_lanes`: not those whose lane is one of them (lanes of the
+        claimer still full)."""
         ...
 
     async def finish(

@@ -11,19 +11,19 @@ Throughput: each platform (Discord) or workspace (Slack) is a lane with its own 
 A claimed batch is prepared in one unit of work (bot.nudges.prepare), its messages queue
 on their lanes, and the next batch is claimed while they go out, so a busy lane never
 holds up an idle one. A lane holds what it can send within keep_ahead; the rest goes back
-(pending, due as it was) for a later claim or another process.
+pending, due as it was: alone on the platform, booked for its turn on the lane (ready_at),
+else ready at once for the other processes sharing it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.domain import Identity
 from bot.nudges.config import NudgeConfig
@@ -88,6 +88,7 @@ def bundle(nudges: list[Nudge], window: timedelta) -> list[list[Nudge]]:
 
 
 _ROOM_POLL = 0.1  # seconds: how often to look for room between claims
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # the booking grid's origin
 # A delivery starts only while this much of its lease is left (the request's own time).
 _LEASE_MARGIN = timedelta(seconds=15)
 
@@ -197,7 +198,10 @@ class Dispatcher:
         booked = max(self._booked.values(), default=now)
         if upcoming - now > self.config.follow and upcoming > booked:
             return False
-        await self._timer.sleep((upcoming - now).total_seconds())
+        # At most `follow` at a time: what is released, reaped or queued meanwhile (ready
+        # at once) is not left waiting for a turn booked further off.
+        wait = min(upcoming - now, self.config.follow) if self.config.follow else upcoming - now
+        await self._timer.sleep(wait.total_seconds())
         # A clock that does not move with the timer (a test's): it is not due yet. One that
         # moved but woke a hair early comes back here for the rest.
         return self._clock.now() > now
@@ -231,11 +235,10 @@ class Dispatcher:
         # Down to a grid a quarter of keep_ahead wide, the same for every lane: turns come
         # ready together, a claim's worth at a time rather than one message a claim, and
         # at most a quarter early the lane still has room for them.
-        grid = (self.config.keep_ahead / 4).total_seconds()
-        if grid <= 0:
+        grid = self.config.keep_ahead // 4
+        if grid <= timedelta(0):
             return turn
-        stamp = turn.timestamp()
-        return turn - timedelta(seconds=stamp - grid * math.floor(stamp / grid))
+        return turn - (turn - _EPOCH) % grid  # exact: a timedelta's microseconds
 
     def _hold(self, lane: tuple[str, ...], wait: float) -> None:
         until = self._timer.monotonic() + wait

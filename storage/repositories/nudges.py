@@ -132,6 +132,11 @@ _LEAVE = (
     )
 )
 _HAND_OVER = _LEAVE.values(platform=bindparam("b_platform"), lane=bindparam("b_lane"))
+_READY_WHEN_DUE = (
+    outbox.update()
+    .where(outbox.c.status == str(NudgeStatus.PENDING), outbox.c.ready_at.is_(None))
+    .values(ready_at=outbox.c.due_at)
+)
 # The (status, ready_at) index: its first entry past `after`.
 _NEXT_DUE = select(func.min(outbox.c.ready_at)).where(
     outbox.c.status == str(NudgeStatus.PENDING), outbox.c.ready_at > bindparam("after")
@@ -266,7 +271,7 @@ class SqlOutboxRepository(SqlRepository):
         rows = await self._conn.execute(_CLAIM[self._conn.dialect.name, routed], params)
         # RETURNING gives no order: sort as the port promises.
         claimed = [_nudge_from_row(row) for row in rows]
-        return sorted(claimed, key=lambda nudge: (nudge.due_at, nudge.id or 0))
+        return sorted(claimed, key=lambda n: (n.ready_at or n.due_at, n.id or 0))
 
     async def finish(
         self,
@@ -312,7 +317,11 @@ class SqlOutboxRepository(SqlRepository):
             .where(outbox.c.status == str(NudgeStatus.CLAIMED), outbox.c.lease_until < now)
             .values(status=str(NudgeStatus.PENDING), claimed_by=None, lease_until=None)
         )
-        return int((await self._conn.execute(stmt)).rowcount)
+        reaped = int((await self._conn.execute(stmt)).rowcount)
+        # Rows a process of the version before 0013 queued (a rolling upgrade) have no
+        # ready_at, which no claim would ever match: ready when due. The index finds none.
+        await self._conn.execute(_READY_WHEN_DUE)
+        return reaped
 
     async def hand_over_many(
         self,

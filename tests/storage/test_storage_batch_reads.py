@@ -187,6 +187,9 @@ async def test_a_booked_nudge_is_claimed_from_its_turn_not_before(make_uow: Uow)
     assert await claim(make_uow, "w2", now=T0 + 4 * SEC) == []
     async with make_uow() as u:
         assert await u.outbox.next_due(T0) == T0 + 5 * SEC
+    await enqueue(make_uow, [nudge("between", T0 + 4 * SEC)])  # due after early, ready first
+    [first] = await claim(make_uow, "w2", now=T0 + 11 * SEC, limit=1)
+    assert first.dedupe_key == "between"  # ready order, not due order
     got = await claim(make_uow, "w2", now=T0 + 11 * SEC)
     assert [n.dedupe_key for n in got] == ["early", "late"]  # the turn, then the later due
     assert got[0].due_at == T0 - MIN  # lateness still counts from when it was due

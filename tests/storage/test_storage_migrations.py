@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from bot.domain import FollowUp, FollowUpKind, Member, Step
 from storage.engine import make_engine
 from storage.migrate import alembic_config, head_revision, upgrade
-from storage.tables import followups, identities, members, metadata, steps
+from storage.tables import followups, identities, members, metadata, outbox, steps
 from storage.uow import SqlUnitOfWork
 from tests.storage.old_rows import old_member
 
@@ -307,3 +307,35 @@ async def test_a_database_at_head_starts_without_loading_alembic(fresh_url: str)
     )  # fmt: skip
     out, err = await asyncio.wait_for(child.communicate(), 60)
     assert out.decode().strip() == "False", err.decode()
+
+
+async def test_0013_readies_the_live_rows_and_the_reaper_any_an_old_process_queues(
+    fresh_url: str,
+) -> None:
+    """At 0012 a pending and a sent nudge; after 0013 the pending one is ready when due
+    (the sent one needs nothing). A pending row written without ready_at, as a process of
+    the version before writes it during a rolling upgrade, is claimed all the same."""
+    t0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    await upgrade(fresh_url, "0012")
+    engine = make_engine(fresh_url, poolclass=NullPool)
+    old_row = {
+        "kind": "checkin", "payload": {}, "attempts": 0, "created_at": t0,
+    }  # fmt: skip
+    try:
+        async with engine.begin() as conn:
+            for key, status in (("live", "pending"), ("done", "sent")):
+                values = old_row | {"dedupe_key": key, "status": status, "due_at": t0}
+                await conn.execute(outbox.insert().values(values), {})
+            assert "ready_at" not in await conn.run_sync(_columns("outbox"))
+        await upgrade(fresh_url)
+        async with engine.begin() as conn:
+            ready = dict((await conn.execute(select(outbox.c.dedupe_key, outbox.c.ready_at))).all())
+            assert ready == {"live": t0, "done": None}
+            late = old_row | {"dedupe_key": "old", "status": "pending", "due_at": t0}
+            await conn.execute(outbox.insert().values(late))  # ready_at NULL
+        async with SqlUnitOfWork(engine) as u:
+            await u.outbox.reap(t0)
+            got = await u.outbox.claim(t0, "w1", timedelta(minutes=1), 10)
+        assert sorted(n.dedupe_key for n in got) == ["live", "old"]
+    finally:
+        await engine.dispose()

@@ -34,11 +34,9 @@ class FakeTimer:
     """Monotonic time that moves when someone sleeps, and with the clock when given one
     (so a bucket closed by a 429 opens again as the world's time goes by)."""
 
-    def __init__(self, clock: FakeClock | None = None, drives_clock: bool = False) -> None:
+    def __init__(self, clock: FakeClock | None = None) -> None:
         self._clock = clock
         self._start = clock.now() if clock else None
-        # Sleeps move the clock too, as real time would (claims see what became ready).
-        self.drives_clock = drives_clock
         self.slept_total = 0.0
         self.slept: list[float] = []
 
@@ -49,7 +47,7 @@ class FakeTimer:
             if self._clock and self._start
             else 0.0
         )
-        return moved if self.drives_clock else moved + self.slept_total
+        return moved + self.slept_total
 
     def monotonic(self) -> float:
         return self.now
@@ -57,8 +55,6 @@ class FakeTimer:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.slept_total += seconds
-        if self._clock is not None and self.drives_clock:
-            self._clock.advance(timedelta(seconds=seconds))
 
 
 T = TypeVar("T")

@@ -462,6 +462,8 @@ class Claimed:
     at: float  # the claimer's timer
     pending: int  # due rows waiting just before
     taken: int
+    ids: list[int]
+    now: datetime  # what the claim was asked for
 
 
 def record_claims(
@@ -475,7 +477,8 @@ def record_claims(
     async def claim(self: FakeOutboxRepository, *args: Any, **kwargs: Any) -> list[Nudge]:
         pending = len(world.nudges(status=NudgeStatus.PENDING))
         taken = await real(self, *args, **kwargs)
-        claims.append(Claimed((timer or world.timer).now, pending, len(taken)))
+        ids = [n.id or 0 for n in taken]
+        claims.append(Claimed((timer or world.timer).now, pending, len(taken), ids, args[0]))
         return taken
 
     monkeypatch.setattr(FakeOutboxRepository, "claim", claim)
@@ -566,8 +569,12 @@ async def test_a_full_lane_books_what_it_turns_away_for_its_turn(
         turns = sorted(t for t in batch.values() if t is not None)
         assert len(turns) == len(batch)  # alone on the platform: every one booked
         assert all(t >= turns[0] + k * gap - grid for k, t in enumerate(turns))
-    # Nobody else claims: each claim after the first takes what had come ready, no more.
-    assert all(c.taken <= c.pending for c in claims) and len(claims) > 3
+    # Each turned-away nudge is claimed again only once its booked turn has come.
+    booked = {i: t for batch in turned for i, t in batch.items()}
+    for i, turn in booked.items():
+        again = [c.now for c in claims[1:] if i in c.ids]
+        assert len(again) == 1 and turn is not None and again[0] >= turn
+    assert len(claims) > 3
     assert timer.now >= 29 * gap.total_seconds() * 0.95  # paced at the lane's rate
     assert all(n.attempts == 1 for n in world.nudges(NudgeKind.CHECKIN))
 
