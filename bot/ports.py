@@ -8,7 +8,7 @@ Every method is async so one execution model runs end to end.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -38,6 +38,7 @@ from bot.nudges.model import (
     Nudge,
     NudgeStatus,
     Outbound,
+    Turns,
 )
 
 
@@ -441,12 +442,7 @@ class OutboxRepository(Protocol):
         ...
 
     async def hand_over_many(
-        self,
-        ready: Mapping[int, datetime | None],
-        worker: str,
-        platform: str,
-        note: str,
-        lane: str,
+        self, ready: Turns, worker: str, platform: str, note: str, lane: str
     ) -> int:
         """hand_over for nudges of one full lane, in a statement a turn, each id claimable
         again from its time in `ready` (its turn on the lane; None: as it was), due_at

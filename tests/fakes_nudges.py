@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from bot.domain import FollowUp, FollowUpStatus, Group, Meeting, MeetingStatus, Member
-from bot.nudges.model import Cursor, Nudge, NudgeStatus
+from bot.nudges.model import Cursor, Nudge, NudgeStatus, Turns
 from tests.fakes import _aware, _by_id, _copy, _Repository
 
 FINISHED = (NudgeStatus.SENT, NudgeStatus.SKIPPED, NudgeStatus.FAILED)
@@ -129,12 +129,7 @@ class FakeOutboxRepository(_Repository):
         return len(lost)
 
     async def hand_over_many(
-        self,
-        ready: Mapping[int, datetime | None],
-        worker: str,
-        platform: str,
-        note: str,
-        lane: str,
+        self, ready: Turns, worker: str, platform: str, note: str, lane: str
     ) -> int:
         done = 0
         for nudge_id, at in ready.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -75,6 +76,10 @@ class Nudge:
     created_at: datetime | None = None
     finished_at: datetime | None = None
     id: int | None = None
+
+
+# Nudge id -> when a full lane lets it be claimed again (None: ready as it was).
+Turns = Mapping[int, datetime | None]
 
 
 @dataclass(slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.domain import Group, Member
-from bot.nudges.model import Cursor, Nudge, NudgeKind, NudgeStatus
+from bot.nudges.model import Cursor, Nudge, NudgeKind, NudgeStatus, Turns
 from storage.repositories._base import (
     SqlRepository,
     chunked,
@@ -324,12 +324,7 @@ class SqlOutboxRepository(SqlRepository):
         return reaped
 
     async def hand_over_many(
-        self,
-        ready: Mapping[int, datetime | None],
-        worker: str,
-        platform: str,
-        note: str,
-        lane: str,
+        self, ready: Turns, worker: str, platform: str, note: str, lane: str
     ) -> int:
         # One statement a turn: the dispatcher books turns on a coarse grid, so a lane's
         # nudges share a few (executemany would not tell how many rows it changed).
