@@ -479,7 +479,9 @@ class OutboxRepository(Protocol):
         ...
 
     async def prune(self, before: datetime) -> int:
-        """Delete finished nudges (sent, skipped, failed) with finished_at < before."""
+        """Delete finished nudges (sent, skipped, failed) with finished_at < before; how
+        many. Pending nudges without a ready_at (queued by a version before it had one)
+        become ready when due."""
         ...
 
     async def get(self, nudge_id: int) -> Nudge | None: ...

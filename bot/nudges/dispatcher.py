@@ -209,24 +209,26 @@ class Dispatcher:
     def _expected(self, lane: tuple[str, ...]) -> float:
         """Seconds a message queued on `lane` now would wait: its queue at its pace, after
         what the limiter itself holds it for (a 429's Retry-After)."""
-        platform, tenant = lane[0], lane[1] if len(lane) > 1 else ""
         held = max(0.0, self._held_until.get(lane, 0.0) - self._timer.monotonic())
-        return held + self._queued[lane] / self._limiter.pace(platform, tenant)
+        return held + self._queued[lane] / self._pace(lane)
+
+    def _pace(self, lane: tuple[str, ...]) -> float:
+        """Messages a second this process sends on `lane` ((platform,) or (platform, tenant))."""
+        return self._limiter.pace(lane[0], lane[1] if len(lane) > 1 else "")
 
     def _book(self, lane: tuple[str, ...]) -> datetime | None:
         """When a message the full `lane` turns away may be claimed again: once what is
         queued ahead of it is down to half of keep_ahead, one turn at the lane's pace
         after the one booked before it. Given back claimable at once, it was claimed,
         prepared and given back again and again until then."""
-        platform, tenant = lane[0], lane[1] if len(lane) > 1 else ""
-        if self._limiter.share_of(platform) < 1:
+        if self._limiter.share_of(lane[0]) < 1:
             # Shared with other processes: theirs at once, at their next claim. Booked at
             # this one's share, three processes took three times as long; at the lane's
             # whole pace, any pause of one left a turn unsent for good (0.67 of a
             # workspace's rate, against 0.93 given back at once). Ready as it was: in due
             # order among the rest (ready now, behind a later-due wave, 0.81).
             return None
-        gap = timedelta(seconds=1 / self._limiter.pace(platform, tenant))
+        gap = timedelta(seconds=1 / self._pace(lane))
         half = self.config.keep_ahead / 2
         turn = self._clock.now() + timedelta(seconds=self._expected(lane)) - half
         if (last := self._booked.get(lane)) is not None:
@@ -291,7 +293,7 @@ class Dispatcher:
                 kept = [
                     p for p in prepared.plans if await self._admit(uow, p, turned, admitted, report)
                 ]
-                for lane, ready in turned.items():  # one statement a lane
+                for lane, ready in turned.items():  # by lane: a statement a turn
                     await uow.outbox.hand_over_many(
                         ready, self.worker, lane[0], "lane full", _lane_name(lane)
                     )

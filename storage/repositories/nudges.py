@@ -317,11 +317,7 @@ class SqlOutboxRepository(SqlRepository):
             .where(outbox.c.status == str(NudgeStatus.CLAIMED), outbox.c.lease_until < now)
             .values(status=str(NudgeStatus.PENDING), claimed_by=None, lease_until=None)
         )
-        reaped = int((await self._conn.execute(stmt)).rowcount)
-        # Rows a process of the version before 0013 queued (a rolling upgrade) have no
-        # ready_at, which no claim would ever match: ready when due. The index finds none.
-        await self._conn.execute(_READY_WHEN_DUE)
-        return reaped
+        return int((await self._conn.execute(stmt)).rowcount)
 
     async def hand_over_many(
         self, ready: Turns, worker: str, platform: str, note: str, lane: str
@@ -407,7 +403,11 @@ class SqlOutboxRepository(SqlRepository):
         stmt = delete(outbox).where(
             outbox.c.status.in_(_FINISHED_VALUES), outbox.c.finished_at < before
         )
-        return int((await self._conn.execute(stmt)).rowcount)
+        pruned = int((await self._conn.execute(stmt)).rowcount)
+        # Hourly upkeep, not each claim's work: rows a process of the version before 0013
+        # queued (a rolling upgrade) have no ready_at, which no claim would ever match.
+        await self._conn.execute(_READY_WHEN_DUE)
+        return pruned
 
     async def get(self, nudge_id: int) -> Nudge | None:
         row = (await self._conn.execute(select(outbox).where(outbox.c.id == nudge_id))).first()

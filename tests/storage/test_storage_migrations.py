@@ -309,12 +309,13 @@ async def test_a_database_at_head_starts_without_loading_alembic(fresh_url: str)
     assert out.decode().strip() == "False", err.decode()
 
 
-async def test_0013_readies_the_live_rows_and_the_reaper_any_an_old_process_queues(
+async def test_0013_readies_the_live_rows_and_the_upkeep_any_an_old_process_queues(
     fresh_url: str,
 ) -> None:
     """At 0012 a pending and a sent nudge; after 0013 the pending one is ready when due
     (the sent one needs nothing). A pending row written without ready_at, as a process of
-    the version before writes it during a rolling upgrade, is claimed all the same."""
+    the version before writes it during a rolling upgrade, is claimed after the hourly
+    upkeep."""
     t0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
     await upgrade(fresh_url, "0012")
     engine = make_engine(fresh_url, poolclass=NullPool)
@@ -333,9 +334,11 @@ async def test_0013_readies_the_live_rows_and_the_reaper_any_an_old_process_queu
             assert ready == {"live": t0, "done": None}
             late = old_row | {"dedupe_key": "old", "status": "pending", "due_at": t0}
             await conn.execute(outbox.insert().values(late))  # ready_at NULL
-        async with SqlUnitOfWork(engine) as u:
-            await u.outbox.reap(t0)
-            got = await u.outbox.claim(t0, "w1", timedelta(minutes=1), 10)
-        assert sorted(n.dedupe_key for n in got) == ["live", "old"]
+        lease = timedelta(minutes=1)
+        async with SqlUnitOfWork(engine) as u:  # no claim sees a row without ready_at...
+            assert [n.dedupe_key for n in await u.outbox.claim(t0, "w1", lease, 10)] == ["live"]
+        async with SqlUnitOfWork(engine) as u:  # ...until the planner's hourly upkeep
+            assert await u.outbox.prune(t0 - timedelta(days=30)) == 0
+            assert [n.dedupe_key for n in await u.outbox.claim(t0, "w1", lease, 10)] == ["old"]
     finally:
         await engine.dispose()

@@ -11,9 +11,9 @@ room, each time preparing and handing them back; booked for when their turn come
 they are out of the claims' way until then. due_at keeps the time the nudge was meant
 for: lateness and the grace period count from it.
 
-Existing pending and claimed rows are ready when due. The claim's index moves from (status, due_at) to
-(status, ready_at, id), the planner's cursors' from (next_at) to (next_at, key): the
-order each reads in, whole. A wave's rows share one instant, and with only the instant
+Existing pending and claimed rows are ready when due. The claim's index moves from
+(status, due_at) to (status, ready_at, id), the planner's cursors' from (next_at) to
+(next_at, key): the order each reads in, whole. A wave's rows share one instant, and with only the instant
 indexed, PostgreSQL sorted every row of it to return the first batch (a million members'
 wave: 35 ms a claim, 9 ms a planner batch).
 """
@@ -37,7 +37,8 @@ def upgrade() -> None:
     # Nullable: SQLite adds it without copying the table. The code always writes it.
     op.add_column("outbox", sa.Column("ready_at", TS, nullable=True))
     # Only the rows a claim can still see: 30 days of finished ones never read it. A
-    # pending row an older process queues meanwhile is filled by the reaper (`reap`).
+    # pending row an older process queues meanwhile is filled by the planner's hourly
+    # upkeep (`prune`, also on a process's first tick).
     op.execute("UPDATE outbox SET ready_at = due_at WHERE status IN ('pending', 'claimed')")
     op.drop_index("ix_outbox_status_due_at", table_name="outbox")
     op.create_index("ix_outbox_status_ready_at_id", "outbox", ["status", "ready_at", "id"])
