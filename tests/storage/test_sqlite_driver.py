@@ -23,6 +23,8 @@ from storage.engine import checkpoint, make_engine
 from storage.sqlite_driver import INLINE_BUDGET_S, FewHopsConnection, InlineConnection
 from storage.sqlite_turns import WriteTurns
 
+ROOMY_BUDGET_S = max(INLINE_BUDGET_S, 0.5)
+
 rows = sa.Table(
     "rows",
     sa.MetaData(),
@@ -84,12 +86,15 @@ async def test_a_write_transaction_hops_twice_whatever_its_statements(
 
 
 async def test_a_long_transaction_hops_once_past_its_budget_on_the_loop(
-    engine: AsyncEngine,
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A budget a loaded machine's first statements cannot overrun (10 ms did, in CI),
+    # then a sleep past it.
+    monkeypatch.setattr(sqlite_driver, "INLINE_BUDGET_S", ROOMY_BUDGET_S)
     where = sa.select(sa.func.thread_ident())
     async with engine.begin() as conn:
         first = (await conn.execute(where)).scalar_one()
-        await asyncio.sleep(INLINE_BUDGET_S * 2)  # a planner batch's worth of work
+        await asyncio.sleep(ROOMY_BUDGET_S * 2)  # a planner batch's worth of work
         later = (await conn.execute(where)).scalar_one()
         await conn.execute(rows.insert().values(body="still one transaction"))
     assert first == threading.get_ident() != later
@@ -242,8 +247,9 @@ def greenlets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_the_units_of_works_connection_runs_a_statement_without_a_greenlet(
-    engine: AsyncEngine, greenlets: list[str], hops: list[str]
+    engine: AsyncEngine, greenlets: list[str], hops: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(sqlite_driver, "INLINE_BUDGET_S", ROOMY_BUDGET_S)  # as above
     where = sa.select(sa.func.thread_ident())
     conn = await InlineConnection(engine)
     try:
@@ -254,7 +260,7 @@ async def test_the_units_of_works_connection_runs_a_statement_without_a_greenlet
         count = (await conn.execute(sa.select(sa.func.count()).select_from(rows))).scalar_one()
         assert (ran_on, count) == (threading.get_ident(), 1)
         assert greenlets == []  # straight to the sync connection, on the loop
-        await asyncio.sleep(INLINE_BUDGET_S * 2)  # past its budget: AsyncConnection's path
+        await asyncio.sleep(ROOMY_BUDGET_S * 2)  # past its budget: AsyncConnection's path
         hops.clear()
         assert (await conn.execute(where)).scalar_one() != threading.get_ident()
         assert greenlets == ["execute"] and hops == ["<lambda>"]
